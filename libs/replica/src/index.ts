@@ -1,0 +1,2 @@
+/** libs/replica: see README.md and ../shared/DESIGN.md section 2. */
+export {};

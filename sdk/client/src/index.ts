@@ -1,0 +1,2 @@
+/** sdk/client: see README.md and ../shared/DESIGN.md section 2. */
+export {};

@@ -1,0 +1,2 @@
+/** services/edge: see README.md and ../shared/DESIGN.md section 2. */
+export {};

@@ -1,0 +1,2 @@
+/** services/state: see README.md and ../shared/DESIGN.md section 2. */
+export {};

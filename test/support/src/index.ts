@@ -1,0 +1,2 @@
+export { NatsTestServer, natsServerBinary, type NatsServerOptions } from './nats-server.js';
+export { freePort } from './free-port.js';
