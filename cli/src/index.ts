@@ -1,2 +1,2 @@
-/** cli: see README.md and ../shared/DESIGN.md section 2. */
-export {};
+export { buildProgram, main } from './main.js';
+export { CliError } from './errors.js';

@@ -1,2 +1,1 @@
-/** libs/proto: see README.md and ../shared/DESIGN.md section 2. */
-export {};
+export { DecodeError } from './errors.js';

@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+
+/**
+ * Every verb of `flowshield`. Each command lives in its own file under `commands/` and exports
+ * a `register(program)` function; add one line here per file.
+ */
+export function registerCommands(program: Command): void {
+  void program;
+}
