@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { DecodeError } from '../errors.js';
+import { decodeBatch, decodeEvent, encodeBatch, encodeEvent, EVENT_BATCH_VERSION } from './codec.js';
+import { EventDecodeCode } from './decode-codes.js';
+import type { StatusEvent } from './event.js';
+import { bytes16ToIp, ipToBytes16 } from './ip.js';
+import { decodeManifest, encodeManifest } from './manifest.js';
+
+function sample(seq: number, over: Partial<StatusEvent> = {}): StatusEvent {
+  return {
+    tenant: 'acme', ip: ipToBytes16('198.51.100.7'), prevStatus: 0, status: 1, expiry: 1_800_000_000,
+    hlcWall: 1_790_000_000_000, hlcLogical: 3, edgeId: 'edge-a', seq, reason: 2, programVersion: 7, ...over,
+  };
+}
+
+function codeOf(fn: () => unknown): string {
+  try { fn(); } catch (err) { assert.ok(err instanceof DecodeError, String(err)); return err.code; }
+  assert.fail('expected a DecodeError');
+}
+
+test('proto events - a batch round-trips field by field', () => {
+  const batch = { edgeId: 'edge-a', events: [sample(1), sample(2, { status: 2, prevStatus: 1 })] };
+  const bytes = encodeBatch(batch);
+  assert.equal(bytes[0], EVENT_BATCH_VERSION);
+  const back = decodeBatch(bytes);
+  assert.equal(back.edgeId, 'edge-a');
+  assert.deepEqual(back.events.map((e) => ({ ...e, ip: [...e.ip] })), batch.events.map((e) => ({ ...e, ip: [...e.ip] })));
+});
+
+test('proto events - shared structures keep field names off the wire', () => {
+  const one = encodeBatch({ edgeId: 'edge-a', events: [sample(1)] }).length;
+  const two = encodeBatch({ edgeId: 'edge-a', events: [sample(1), sample(2)] }).length;
+  assert.ok(two - one < 60, `second event cost ${two - one} bytes`);
+  assert.equal(Buffer.from(encodeBatch({ edgeId: 'edge-a', events: [sample(1)] })).includes('programVersion'), false);
+});
+
+test('proto events - a single record round-trips', () => {
+  const e = sample(9);
+  assert.deepEqual({ ...decodeEvent(encodeEvent(e)), ip: [...e.ip] }, { ...e, ip: [...e.ip] });
+});
+
+test('proto events - malformed input is rejected with a reason code', () => {
+  const good = encodeBatch({ edgeId: 'edge-a', events: [sample(1), sample(2)] });
+  assert.equal(codeOf(() => decodeBatch(new Uint8Array())), EventDecodeCode.EMPTY);
+  assert.equal(codeOf(() => decodeBatch(Uint8Array.of(9, ...good.subarray(1)))), EventDecodeCode.VERSION);
+  assert.equal(codeOf(() => decodeBatch(good.subarray(0, good.length - 5))), EventDecodeCode.MSGPACK);
+  assert.equal(codeOf(() => decodeBatch(encodeBatch({ edgeId: 'edge-a', events: [] }))), EventDecodeCode.BATCH);
+  assert.equal(codeOf(() => decodeBatch(encodeBatch({ edgeId: 'edge-a', events: [sample(2), sample(1)] }))), EventDecodeCode.BATCH);
+  assert.equal(codeOf(() => decodeBatch(encodeBatch({ edgeId: 'edge-b', events: [sample(1)] }))), EventDecodeCode.BATCH);
+  assert.equal(codeOf(() => decodeBatch(encodeBatch({ edgeId: 'edge-a', events: [sample(1, { status: 7 as 0 })] }))), EventDecodeCode.FIELD);
+  assert.equal(codeOf(() => decodeBatch(encodeBatch({ edgeId: 'edge-a', events: [sample(1, { ip: new Uint8Array(4) })] }))), EventDecodeCode.FIELD);
+});
+
+test('proto events - random bytes never throw anything but DecodeError', () => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), fc.boolean(), (bytes, versioned) => {
+    const input = versioned ? Uint8Array.of(EVENT_BATCH_VERSION, ...bytes) : bytes;
+    try { decodeBatch(input); } catch (err) { assert.ok(err instanceof DecodeError, String(err)); }
+  }), { numRuns: 2000 });
+});
+
+test('proto events - IP text maps to 16 bytes and back', () => {
+  assert.deepEqual([...ipToBytes16('1.2.3.4')], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 1, 2, 3, 4]);
+  assert.equal(bytes16ToIp(ipToBytes16('1.2.3.4')), '1.2.3.4');
+  assert.equal(bytes16ToIp(ipToBytes16('::ffff:1.2.3.4')), '1.2.3.4');
+  for (const ip of ['2001:db8::1', '::1', '::', '2001:db8:0:1:1:1:1:1', 'fe80::1:0:0:2']) assert.equal(bytes16ToIp(ipToBytes16(ip)), ip);
+  assert.throws(() => ipToBytes16('300.1.1.1'), RangeError);
+});
+
+test('proto events - snapshot manifest round-trips and rejects other versions', () => {
+  const m = { version: 1 as const, dataObject: 'snap-1.lmdb', replicaId: 'r1', createdAt: 5, sequences: { FS_EVENTS: 10 }, entries: 3, digest: 'a'.repeat(64), appliedEvents: 30 };
+  assert.deepEqual(decodeManifest(encodeManifest(m)), m);
+  assert.equal(codeOf(() => decodeManifest(new TextEncoder().encode(JSON.stringify({ ...m, version: 2 })))), EventDecodeCode.VERSION);
+  assert.equal(codeOf(() => decodeManifest(new TextEncoder().encode('{'))), EventDecodeCode.MANIFEST);
+});

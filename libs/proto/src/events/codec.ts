@@ -1,0 +1,61 @@
+import { Packr, Unpackr } from 'msgpackr';
+import { DecodeError } from '../errors.js';
+import { EventDecodeCode } from './decode-codes.js';
+import { BATCH_FIELDS, EVENT_FIELDS, type EventBatch, type StatusEvent } from './event.js';
+import { canonicalEvent, validateBatch, validateEvent } from './validate.js';
+
+/** First byte of every batch message. Bump it (and keep decoding the old one) when a field changes. */
+export const EVENT_BATCH_VERSION = 1;
+/** First byte of every single stored event record (the replica's value and the history). */
+export const EVENT_RECORD_VERSION = 1;
+
+/**
+ * Both sides use the same fixed record structures, so no message carries field names. They are
+ * never extended at run time (`shouldShareStructure` false): an unknown shape is encoded inline.
+ */
+function structures(): string[][] {
+  return [[...EVENT_FIELDS], [...BATCH_FIELDS]];
+}
+
+const packOptions = { useRecords: true, maxSharedStructures: 2, shouldShareStructure: () => false } as const;
+const packr = new Packr({ ...packOptions, structures: structures() });
+// copyBuffers: decoded IPs must not alias a buffer the caller (NATS, LMDB) may reuse.
+const unpackr = new Unpackr({ useRecords: true, copyBuffers: true, maxSharedStructures: 2, structures: structures() });
+
+function withVersion(version: number, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(body.length + 1);
+  out[0] = version;
+  out.set(body, 1);
+  return out;
+}
+
+function unpackBody(bytes: Uint8Array, version: number, what: string): unknown {
+  if (bytes.length === 0) throw new DecodeError(EventDecodeCode.EMPTY, `${what} is empty`);
+  if (bytes[0] !== version) {
+    throw new DecodeError(EventDecodeCode.VERSION, `${what} version ${bytes[0]} is not ${version}`);
+  }
+  try {
+    return unpackr.unpack(bytes.subarray(1));
+  } catch (cause) {
+    throw new DecodeError(EventDecodeCode.MSGPACK, `${what} is not valid msgpack: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** Encodes a batch for one NATS message; the caller guarantees validity (the publisher built it). */
+export function encodeBatch(batch: EventBatch): Uint8Array {
+  const events = batch.events.map(canonicalEvent);
+  return withVersion(EVENT_BATCH_VERSION, packr.pack({ edgeId: batch.edgeId, events }));
+}
+
+/** Decodes and validates a batch message; throws DecodeError with a code and a reason. */
+export function decodeBatch(bytes: Uint8Array): EventBatch {
+  return validateBatch(unpackBody(bytes, EVENT_BATCH_VERSION, 'event batch'));
+}
+
+export function encodeEvent(event: StatusEvent): Uint8Array {
+  return withVersion(EVENT_RECORD_VERSION, packr.pack(canonicalEvent(event)));
+}
+
+export function decodeEvent(bytes: Uint8Array): StatusEvent {
+  return validateEvent(unpackBody(bytes, EVENT_RECORD_VERSION, 'event record'));
+}
