@@ -1,0 +1,75 @@
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { ReplicaError, ReplicaErrorCode } from './errors.js';
+
+/**
+ * One LMDB environment (a folder with data.mdb) holds a replica:
+ *  - `status`: key = [tenant length u8][tenant UTF-8][IP 16 bytes], value = the winning event
+ *    record (libs/proto encodeEvent), so "which event set this status" is one read;
+ *  - `meta`: layout version, last merged sequence per source stream (`seq:<stream>`), counters.
+ * Written by services/state only; edges open it read-only.
+ */
+export const REPLICA_LAYOUT_VERSION = 1;
+
+export const META_KEYS = {
+  layout: 'layout',
+  appliedEvents: 'appliedEvents',
+  appliedMessages: 'appliedMessages',
+  /** Merges in which an event lost to, or equalled, the stored register (duplicates land here). */
+  ignoredEvents: 'ignoredEvents',
+  sequencePrefix: 'seq:',
+} as const;
+
+export interface ReplicaDatabases {
+  root: RootDatabase;
+  status: Database<Uint8Array, Buffer>;
+  meta: Database<unknown, string>;
+}
+
+export function openReplicaDatabases(path: string, readOnly: boolean): ReplicaDatabases {
+  let root: RootDatabase;
+  try {
+    // maxDbs: named databases must be declared; mapSize grows on demand for writers.
+    root = open({ path, readOnly, maxDbs: 4 });
+  } catch (cause) {
+    throw new ReplicaError(ReplicaErrorCode.OPEN, `cannot open replica at ${path}: ${(cause as Error).message}`, path, { cause });
+  }
+  const status = root.openDB<Uint8Array, Buffer>('status', { keyEncoding: 'binary', encoding: 'binary' });
+  const meta = root.openDB<unknown, string>('meta', {});
+  const layout = meta.get(META_KEYS.layout);
+  if (layout === undefined && !readOnly) {
+    meta.putSync(META_KEYS.layout, REPLICA_LAYOUT_VERSION);
+  } else if (layout !== undefined && layout !== REPLICA_LAYOUT_VERSION) {
+    root.close();
+    throw new ReplicaError(ReplicaErrorCode.LAYOUT_VERSION, `replica at ${path} has layout ${String(layout)}, expected ${REPLICA_LAYOUT_VERSION}`, path);
+  }
+  return { root, status, meta };
+}
+
+const encoder = new TextEncoder();
+
+/** The LMDB key of one (tenant, IP) register; sorts by tenant, then IP. */
+export function statusKey(tenant: string, ip: Uint8Array): Buffer {
+  const t = encoder.encode(tenant);
+  const key = Buffer.allocUnsafe(1 + t.length + 16);
+  key[0] = t.length;
+  key.set(t, 1);
+  key.set(ip, 1 + t.length);
+  return key;
+}
+
+export function sequenceKey(stream: string): string {
+  return `${META_KEYS.sequencePrefix}${stream}`;
+}
+
+export function readSequences(meta: Database<unknown, string>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const { key, value } of meta.getRange({ start: META_KEYS.sequencePrefix, end: `${META_KEYS.sequencePrefix}\uffff` })) {
+    out[key.slice(META_KEYS.sequencePrefix.length)] = value as number;
+  }
+  return out;
+}
+
+export function readCounter(meta: Database<unknown, string>, key: string): number {
+  const v = meta.get(key);
+  return typeof v === 'number' ? v : 0;
+}
