@@ -9,3 +9,21 @@ export {
   ipToBytes16, bytes16ToIp, SNAPSHOT_MANIFEST_VERSION, encodeManifest, decodeManifest,
 } from './events/index.js';
 export type { StatusEvent, EventBatch, SnapshotManifest } from './events/index.js';
+// Challenges (issue 6): challenge/answer/hello packets, verified tokens, KV records, service API.
+export {
+  CHALLENGE_VERSION, CHALLENGE_MAGIC, ANSWER_MAGIC, HELLO_MAGIC, TOKEN_MAGIC, CHALLENGE_SIZE, ANSWER_HEADER_SIZE,
+  HELLO_SIZE, MAC_INPUT_SIZE, TAG_SIZE, NONCE_SIZE, SOLUTION_SIZE, POW_INPUT_SIZE, Offset as ChallengeOffset,
+  MAX_DIFFICULTY_BITS, MAX_SUB_PUZZLES, isValidSubPuzzleCount, subPuzzleBits, answerSize,
+  VerifyReason, IssueRefusal, ChallengeDecodeCode, endpoint, endpointFromText, endpointToText, serviceKey,
+  packetMagic, isChallengePacket, isAnswerPacket, isHelloPacket, writeMacInput, writeChallengeHead, decodeChallenge,
+  decodeAnswer, encodeAnswer, encodeHello, TOKEN_SIZE, TOKEN_SIGNED_SIZE, encodeTokenClaims, assembleToken, decodeToken,
+  EPOCH_KEY_RECORD_SIZE, PUBLIC_KEY_RECORD_SIZE, encodeEpochKeyRecord, decodeEpochKeyRecord, encodePublicKeyRecord,
+  decodePublicKeyRecord, CHALLENGE_API_VERSION, CHALLENGE_SUBJECT_PREFIX, ChallengeSubject, CHALLENGE_QUEUE_GROUP,
+  CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, epochKvKey, publicKeyKvKey, toBase64,
+  fromBase64, decodeApiMessage, encodeApiMessage, isEndpointText,
+} from './challenge/index.js';
+export type {
+  Endpoint, EndpointText, ChallengeFields, AnswerFields, TokenClaims, DecodedToken, EpochKeyRecord, PublicKeyRecord,
+  IssueRequest, IssueReply, VerifyRequest, VerifyReply, TokenRequest, TokenReply, EpochInfo, KeysListReply,
+  KeysRotateReply, DifficultyRequest, DifficultyRecord, LoadReport,
+} from './challenge/index.js';
