@@ -1,0 +1,96 @@
+/*
+ * pfp_example.c — a program written exactly as a Programmable Flow Protection author writes
+ * it: PFP's include order, PFP's names (cf_ebpf_generic_ctx, parse_packet_data,
+ * get_src_ip_status(), set_challenge(), CF_EBPF_SRC_IP_STATUS_*), helpers called through the
+ * integer function pointers of cf_ebpf_helper.h, and a `static const char` string in .rodata.
+ * It compiles unchanged against PFP's headers and against flowshield's.
+ *
+ * Challenge by status, with a cookie the client must echo:
+ *   VERIFIED source                 -> pass
+ *   BLOCKLISTED source              -> drop
+ *   CHALLENGED source whose payload starts with the 8-byte cookie stored for it, followed by
+ *   the 4 bytes "PFP!"              -> VERIFIED for one hour, pass
+ *   CHALLENGED source, other payload of at least 12 bytes -> BLOCKLISTED for 10 minutes, drop
+ *   CHALLENGED source, shorter payload -> drop (ignored: could be a stray late packet)
+ *   unknown source                  -> new random cookie stored with set_src_ip_data, challenge
+ *                                      payload "PFP?" + cookie (12 bytes), CHALLENGED for 60 s,
+ *                                      drop
+ *   not a parsable UDP packet       -> drop
+ */
+#define CF_EBPF_HELPER_V0
+
+#include <cf_ebpf_defs.h>
+#include <cf_ebpf_helper.h>
+
+#define COOKIE_LIFETIME_SECS 60
+#define VERIFIED_SECS 3600
+#define BLOCKLIST_SECS 600
+
+static const char answer_magic[4] = {'P', 'F', 'P', '!'};
+static const char challenge_magic[4] = {'P', 'F', 'P', '?'};
+static const char debug_fmt[] = "pfp_example: status=%d ret=%d\n";
+
+struct answer {
+    uint64_t cookie;
+    char magic[4];
+} __attribute__((packed));
+
+struct challenge_payload {
+    char magic[4];
+    uint64_t cookie;
+} __attribute__((packed));
+
+uint64_t cf_ebpf_main(void *state)
+{
+    struct cf_ebpf_generic_ctx *ctx = state;
+    struct cf_ebpf_parsed_headers headers;
+    struct cf_ebpf_packet_data *p;
+
+    if (parse_packet_data(ctx, &p, &headers) != 0) {
+        return CF_EBPF_DROP;
+    }
+
+    uint8_t status = CF_EBPF_SRC_IP_STATUS_NONE;
+    uint64_t expiry = 0;
+    int ret = get_src_ip_status(&status, &expiry);
+    cf_ebpf_printf(debug_fmt, status, ret);
+
+    int64_t now = timestamp();
+    if (ret == 0 && expiry != 0 && (uint64_t)now > expiry) {
+        ret = -1; /* stale: behave as for a new source */
+    }
+
+    if (ret == 0 && status == CF_EBPF_SRC_IP_STATUS_VERIFIED) {
+        return CF_EBPF_PASS;
+    }
+    if (ret == 0 && status == CF_EBPF_SRC_IP_STATUS_BLOCKLISTED) {
+        return CF_EBPF_DROP;
+    }
+
+    if (ret == 0 && status == CF_EBPF_SRC_IP_STATUS_CHALLENGED) {
+        struct answer *a = (struct answer *)(headers.udp + 1);
+        if ((uint8_t *)(a + 1) > headers.data_end) {
+            return CF_EBPF_DROP;
+        }
+        uint64_t cookie = 0;
+        if (get_src_ip_data(&cookie) != 0) {
+            return CF_EBPF_DROP;
+        }
+        if (a->cookie == cookie && memcmp(a->magic, answer_magic, sizeof(answer_magic)) == 0) {
+            set_src_ip_status(CF_EBPF_SRC_IP_STATUS_VERIFIED, VERIFIED_SECS);
+            return CF_EBPF_PASS;
+        }
+        set_src_ip_status(CF_EBPF_SRC_IP_STATUS_BLOCKLISTED, BLOCKLIST_SECS);
+        return CF_EBPF_DROP;
+    }
+
+    uint64_t cookie = rand();
+    set_src_ip_data(cookie);
+
+    struct challenge_payload c;
+    __builtin_memcpy(c.magic, challenge_magic, sizeof(c.magic));
+    c.cookie = cookie;
+    set_challenge((uint8_t *)&c, sizeof(c));
+    set_src_ip_status(CF_EBPF_SRC_IP_STATUS_CHALLENGED, COOKIE_LIFETIME_SECS);
+    return CF_EBPF_DROP;
+}
