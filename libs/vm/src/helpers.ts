@@ -1,0 +1,61 @@
+/**
+ * The helper ABI: the host fills one table (number → implementation) and both engines call
+ * through it. A helper reads its arguments (r1–r5) and the run's memory through `HelperContext`
+ * and returns r0. Returning a negative number gives its 64-bit two's complement.
+ */
+export interface HelperContext {
+  /** Argument `n` (1–5) as an unsigned 64-bit BigInt. */
+  argU64(n: number): bigint;
+  /** Argument `n` as a number; a fault when it does not fit in 53 bits (pointers and lengths always do). */
+  argNumber(n: number): number;
+  /** Low 32 bits of argument `n`, unsigned. */
+  argU32(n: number): number;
+  /** A view of `length` bytes of program memory at `address`; a fault when they are not all mapped. */
+  read(address: number, length: number): Uint8Array;
+  /** A writable view of `length` bytes at `address`; a fault when not mapped or read-only. */
+  write(address: number, length: number): Uint8Array;
+  /** Ends the run after this helper returns, with r0 = its return value. */
+  stop(): void;
+  /** Refuses the call: the run ends with a helper fault carrying `reason`. */
+  fault(reason: string): never;
+}
+
+export type HelperFunction = (ctx: HelperContext) => number | bigint;
+
+/** What a helper's argument must be, for the verifier. */
+export type HelperArgKind = 'any' | 'scalar' | 'pointer' | 'pointer-or-null' | 'size' | 'context' | 'map' | 'map-key' | 'map-value';
+
+export interface HelperDefinition {
+  readonly id: number;
+  readonly name: string;
+  readonly fn: HelperFunction;
+  /** Argument kinds for r1.. (absent: unchecked). */
+  readonly args?: readonly HelperArgKind[];
+}
+
+export class HelperTable {
+  private readonly byId = new Map<number, HelperDefinition>();
+
+  constructor(definitions: Iterable<HelperDefinition> = []) {
+    for (const definition of definitions) this.add(definition);
+  }
+
+  add(definition: HelperDefinition): this {
+    if (!Number.isInteger(definition.id) || definition.id < -(2 ** 31) || definition.id >= 2 ** 31) throw new RangeError(`helper id ${definition.id} is not a 32-bit integer`);
+    if (this.byId.has(definition.id)) throw new Error(`helper ${definition.id} (${definition.name}) is defined twice`);
+    this.byId.set(definition.id, definition);
+    return this;
+  }
+
+  has(id: number): boolean {
+    return this.byId.has(id);
+  }
+
+  get(id: number): HelperDefinition | undefined {
+    return this.byId.get(id);
+  }
+
+  ids(): number[] {
+    return [...this.byId.keys()].sort((a, b) => a - b);
+  }
+}
