@@ -82,16 +82,21 @@
 #define FS_ERR_BAD_DEST (-2)
 
 /* fs_verify_challenge() results. Any negative value is an invalid answer: treat the source as
- * hostile. The specific negative codes say why, for counters and logs. */
-#define FS_ANSWER_VALID 1           /* a correct, fresh answer to a challenge for this source */
-#define FS_ANSWER_NONE 0            /* the packet is not a challenge answer at all */
-#define FS_ANSWER_MALFORMED (-1)    /* looks like an answer but does not parse */
-#define FS_ANSWER_BAD_MAC (-2)      /* the challenge inside was not issued by us */
-#define FS_ANSWER_WRONG_SOURCE (-3) /* the challenge was issued to another address */
-#define FS_ANSWER_EXPIRED (-4)      /* the challenge is older than its validity time */
-#define FS_ANSWER_REPLAYED (-5)     /* this answer was already accepted once */
-#define FS_ANSWER_BAD_WORK (-6)     /* the proof of work does not meet the difficulty */
-#define FS_ANSWER_UNKNOWN_KEY (-7)  /* the key id is not (or no longer) in the key ring */
+ * hostile. The negative codes name the failed check, in the order the puzzle engine checks
+ * (they follow libs/proto's VerifyReason list: code = -(1 + position)). */
+#define FS_ANSWER_VALID 1                    /* a correct, fresh answer for this source */
+#define FS_ANSWER_NONE 0                     /* the packet is not a challenge answer at all */
+#define FS_ANSWER_MALFORMED (-1)             /* answer framing present but does not parse */
+#define FS_ANSWER_UNKNOWN_KEY (-2)           /* key id not (or no longer) in the key ring */
+#define FS_ANSWER_EXPIRED (-3)               /* older than the challenge validity window */
+#define FS_ANSWER_FUTURE (-4)                /* issued later than now plus the clock skew */
+#define FS_ANSWER_WRONG_ADDRESS (-5)         /* challenge was issued to another address */
+#define FS_ANSWER_WRONG_PORT (-6)            /* challenge was issued to another port */
+#define FS_ANSWER_BAD_TAG (-7)               /* authentication tag does not match */
+#define FS_ANSWER_DIFFICULTY_BELOW_FLOOR (-8) /* less work than the current floor */
+#define FS_ANSWER_BAD_SOLUTION (-9)          /* the proof of work is wrong */
+#define FS_ANSWER_REPLAYED (-10)             /* this challenge was already answered */
+#define FS_ANSWER_REPLAY_FILTER_FULL (-11)   /* cannot rule out a replay right now */
 
 /* fs_rate_limit() results. */
 #define FS_RATE_ALLOWED 1
