@@ -14,7 +14,7 @@ export {
   CHALLENGE_VERSION, CHALLENGE_MAGIC, ANSWER_MAGIC, HELLO_MAGIC, TOKEN_MAGIC, CHALLENGE_SIZE, ANSWER_HEADER_SIZE,
   HELLO_SIZE, MAC_INPUT_SIZE, TAG_SIZE, NONCE_SIZE, SOLUTION_SIZE, POW_INPUT_SIZE, Offset as ChallengeOffset,
   MAX_DIFFICULTY_BITS, MAX_SUB_PUZZLES, isValidSubPuzzleCount, subPuzzleBits, answerSize,
-  VerifyReason, IssueRefusal, ChallengeDecodeCode, endpoint, endpointFromText, endpointToText, serviceKey,
+  VerifyReason, IssueRefusal, TokenReason, ChallengeDecodeCode, endpoint, endpointFromText, endpointToText, serviceKey,
   packetMagic, isChallengePacket, isAnswerPacket, isHelloPacket, writeMacInput, writeChallengeHead, decodeChallenge,
   decodeAnswer, encodeAnswer, encodeHello, TOKEN_SIZE, TOKEN_SIGNED_SIZE, encodeTokenClaims, assembleToken, decodeToken,
   EPOCH_KEY_RECORD_SIZE, PUBLIC_KEY_RECORD_SIZE, encodeEpochKeyRecord, decodeEpochKeyRecord, encodePublicKeyRecord,

@@ -3,7 +3,7 @@ export {
   HELLO_SIZE, MAC_INPUT_SIZE, TAG_SIZE, NONCE_SIZE, SOLUTION_SIZE, POW_INPUT_SIZE, Offset, MAX_DIFFICULTY_BITS,
   MAX_SUB_PUZZLES, isValidSubPuzzleCount, subPuzzleBits, answerSize,
 } from './layout.js';
-export { VerifyReason, IssueRefusal, ChallengeDecodeCode } from './reasons.js';
+export { VerifyReason, IssueRefusal, TokenReason, ChallengeDecodeCode } from './reasons.js';
 export { endpoint, endpointFromText, endpointToText, serviceKey } from './endpoint.js';
 export type { Endpoint, EndpointText } from './endpoint.js';
 export {

@@ -13,15 +13,16 @@
  *    13   1 difficulty     leading zero bits required per sub-puzzle
  *    14   1 subPuzzles     1, 2, 4, 8 or 16 independent sub-puzzles
  *    15   8 nonce          random per challenge
- *    23  16 clientAddress  the source address the edge saw (echo only, see below)
- *    39   2 clientPort     the source port the edge saw (echo only)
+ *    23  16 clientAddress  the source address the edge saw (see below)
+ *    39   2 clientPort     the source port the edge saw
  *    41  16 tag            first 128 bits of HMAC-SHA256(epochKey, macInput)
  *
  * MAC input, 55 bytes (so that SHA-256's inner hash is a single block):
  *   version ‖ keyId ‖ issuedAt ‖ difficulty ‖ subPuzzles ‖ nonce (bytes 4..23 of the packet, 19)
  *   ‖ client address (16) ‖ client port (2) ‖ protected address (16) ‖ protected port (2)
- * At verify time the client address and port come from the answer's UDP/IP headers, never from the
- * echo; the echo only lets the verifier name *why* a tag failed (address vs port vs tampering).
+ * At verify time the client address and port come from the answer's UDP/IP headers. The echo must
+ * equal them (so every header byte is covered), which also lets the verifier say *why* an answer
+ * failed: wrong address, wrong port, or a tampered field (bad tag).
  *
  * Answer (client → edge), 57 + 4·subPuzzles bytes, then optionally the game payload:
  *

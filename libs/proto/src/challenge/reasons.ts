@@ -12,9 +12,9 @@ export const VerifyReason = {
   EXPIRED: 'expired',
   /** Issued later than now plus the allowed clock skew. */
   FUTURE: 'future',
-  /** Tag mismatch and the echoed client address differs from the packet's source address. */
+  /** The client address in the answer is not the packet's source address. */
   WRONG_ADDRESS: 'wrong_address',
-  /** Tag mismatch and the echoed client port differs from the packet's source port. */
+  /** The client port in the answer is not the packet's source port. */
   WRONG_PORT: 'wrong_port',
   /** Tag mismatch otherwise: a field was altered, or it was issued for another protected service. */
   BAD_TAG: 'bad_tag',
@@ -50,3 +50,16 @@ export const ChallengeDecodeCode = {
   JSON: 'FS_ERR_PROTO_CHALLENGE_JSON',
 } as const;
 export type ChallengeDecodeCode = (typeof ChallengeDecodeCode)[keyof typeof ChallengeDecodeCode];
+
+/** Why a verified token was refused (libs/puzzle TokenVerifier). Cheap checks run before the signature. */
+export const TokenReason = {
+  MALFORMED: 'malformed',
+  UNKNOWN_SIGNER: 'unknown_signer',
+  EXPIRED: 'expired',
+  NOT_YET_VALID: 'not_yet_valid',
+  WRONG_ADDRESS: 'wrong_address',
+  WRONG_PORT: 'wrong_port',
+  WRONG_TARGET: 'wrong_target',
+  BAD_SIGNATURE: 'bad_signature',
+} as const;
+export type TokenReason = (typeof TokenReason)[keyof typeof TokenReason];
