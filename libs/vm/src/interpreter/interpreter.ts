@@ -62,6 +62,7 @@ interface Region {
 }
 
 const TWO32 = 4294967296;
+const NO_OPTIONS: RunOptions = {};
 
 /**
  * The reference interpreter: one flat switch on the opcode, registers as (lo, hi) halves.
@@ -116,17 +117,19 @@ export class Interpreter implements HelperContext {
     this.last = this.stackRegion;
   }
 
-  run(options: RunOptions = {}): RunResult {
+  run(options: RunOptions = NO_OPTIONS): RunResult {
     const L = this.L;
     const H = this.H;
-    L.fill(0);
-    H.fill(0);
-    this.stack.fill(0);
-    this.regions = [this.stackRegion, ...(options.regions ?? []).map(toRegion)];
+    for (let r = 0; r <= 10; r++) { L[r] = 0; H[r] = 0; }
+    // Zero only what the last run wrote: most programs touch a few bytes of a 4 KiB stack.
+    if (this.stackLow < STACK_BYTES) {
+      this.stack.fill(0, this.stackLow);
+      this.stackLow = STACK_BYTES;
+    }
+    if (options.regions !== this.mappedFrom || options.packet !== this.packetFrom) this.map(options.regions, options.packet);
     this.last = this.stackRegion;
-    const packet = options.packet ?? options.regions?.[0];
-    this.packet = packet ? this.regions.find((r) => r.bytes === packet.bytes) ?? null : null;
-    options.args?.forEach((arg, i) => this.setReg(i + 1, arg));
+    const args = options.args;
+    if (args) for (let a = 0; a < args.length; a++) this.setReg(a + 1, args[a]!);
     L[10] = STACK_TOP;
     this.stopRequested = false;
     const budget = options.budget ?? this.budget;
@@ -141,6 +144,19 @@ export class Interpreter implements HelperContext {
   }
 
   private remaining = 0;
+  /** Lowest stack offset written since the stack was last zeroed. */
+  private stackLow = 0;
+  private mappedFrom: readonly MemoryRegion[] | undefined;
+  private packetFrom: MemoryRegion | undefined;
+
+  /** Regions are converted once and reused while the caller passes the same array. */
+  private map(regions: readonly MemoryRegion[] | undefined, packet: MemoryRegion | undefined): void {
+    this.mappedFrom = regions;
+    this.packetFrom = packet;
+    this.regions = [this.stackRegion, ...(regions ?? []).map(toRegion)];
+    const packetRegion = packet ?? regions?.[0];
+    this.packet = packetRegion ? this.regions.find((r) => r.bytes === packetRegion.bytes) ?? null : null;
+  }
 
   private execute(budget: number, trace: TraceStep[] | undefined): number {
     const { L, H, op: OP, dst: DST, src: SRC, off: OFF, imm: IMM, target: TGT } = this;
@@ -386,7 +402,9 @@ export class Interpreter implements HelperContext {
     if (hi !== 0 || address < r.start || address + size > r.end || (write && !r.writable)) {
       r = this.find(i, address, hi, size, write);
     }
-    this.at = address - r.start;
+    const at = address - r.start;
+    if (write && r === this.stackRegion && at < this.stackLow) this.stackLow = at;
+    this.at = at;
     return r;
   }
 
