@@ -149,6 +149,9 @@ export function buildUdpPacket(spec: UdpPacketSpec): Uint8Array {
   const payload = typeof spec.payload === 'string' ? new TextEncoder().encode(spec.payload) : spec.payload;
   const udp = new Uint8Array(8 + payload.length);
   const view = new DataView(udp.buffer);
+  const src = address(spec.src);
+  const dst = address(spec.dst);
+  if (src.length !== dst.length) throw new CaptureError(CaptureErrorCode.BAD_ARGUMENT, 'source and destination are of different IP versions', -1);
   const udpLength = spec.udpLength ?? udp.length;
   checkRange('UDP length', udpLength, 0xffff);
   view.setUint16(0, spec.srcPort);
@@ -157,7 +160,7 @@ export function buildUdpPacket(spec: UdpPacketSpec): Uint8Array {
   udp.set(payload, 8);
   // The checksum covers the datagram as the header declares it; with an overridden length we
   // still checksum the bytes we actually carry, which is what a sender with that bug would do.
-  view.setUint16(6, spec.checksum ?? udpChecksum(address(spec.src), address(spec.dst), udp));
+  view.setUint16(6, spec.checksum ?? udpChecksum(src, dst, udp));
   return buildIpPacket({ ...spec, protocol: 17, payload: udp });
 }
 
