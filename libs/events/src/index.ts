@@ -1,2 +1,10 @@
-/** libs/events: see README.md and ../shared/DESIGN.md section 2. */
-export {};
+/** libs/events: the event publisher the edge embeds, and the hybrid logical clock. */
+export { EventPublisher } from './publisher.js';
+export type { EventPublisherOptions, PublisherStats, EventInput, PublisherLogger } from './publisher.js';
+export { HybridLogicalClock, compareHlc } from './hlc.js';
+export type { HlcTimestamp, HybridLogicalClockOptions } from './hlc.js';
+export { ensureEventStreams } from './streams.js';
+export type { EventStreamOptions } from './streams.js';
+export { PublisherError, PublisherErrorCode } from './errors.js';
+export { readEventHistory, eventStreamBounds } from './history.js';
+export type { HistoryEntry, HistoryOptions } from './history.js';
