@@ -3,7 +3,8 @@
  * it: PFP's include order, PFP's names (cf_ebpf_generic_ctx, parse_packet_data,
  * get_src_ip_status(), set_challenge(), CF_EBPF_SRC_IP_STATUS_*), helpers called through the
  * integer function pointers of cf_ebpf_helper.h, and a `static const char` string in .rodata.
- * It compiles unchanged against PFP's headers and against flowshield's.
+ * It uses only names and signatures that PFP's published headers declare, so the same source
+ * builds for PFP and, unchanged, for flowshield.
  *
  * Challenge by status, with a cookie the client must echo:
  *   VERIFIED source                 -> pass
