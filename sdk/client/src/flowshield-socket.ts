@@ -1,0 +1,238 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { ANSWER_HEADER_SIZE, SOLUTION_SIZE, decodeChallenge, encodeAnswer, encodeHello, isChallengePacket } from '@flowshield/proto';
+import { expectedTries, type SolveProgress } from '@flowshield/puzzle';
+import { ClientError, ClientErrorCode } from './errors.js';
+import { InlineSolver, WorkerSolver, type ChallengeSolver } from './worker-solver.js';
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  /** Local address/port to bind (default: any, ephemeral). */
+  localAddress?: string;
+  localPort?: number;
+  /**
+   * A verified token (e.g. from the matchmaker, which got it from the challenge service): sent as
+   * the first packet instead of the hello, so the edge can let the client in without a puzzle.
+   */
+  token?: Uint8Array;
+  /** Send the padded hello on connect (default true). */
+  hello?: boolean;
+  /** Game packets held while a challenge is solved (default 256). Beyond it send() throws QUEUE_FULL. */
+  maxQueuedPackets?: number;
+  /** Largest game payload carried inside the answer; larger ones follow it (default 1200 − answer). */
+  maxAnswerDatagram?: number;
+  /** 'worker' (default): solve in a worker thread. 'inline': on this thread in slices. */
+  solver?: 'worker' | 'inline';
+  /** Minimum time between 'progress' events (default 50 ms). */
+  progressIntervalMs?: number;
+  /**
+   * Hold game packets for up to this long after the hello, waiting for a possible challenge
+   * (default 0: send at once). Without it, packets sent before the challenge arrives are dropped by
+   * the edge (it challenges unknown sources); with it, an already verified client waits this long.
+   */
+  holdAfterHelloMs?: number;
+}
+
+export interface ChallengeEvent {
+  keyId: number;
+  difficulty: number;
+  subPuzzles: number;
+  /** Mean number of hashes to solve it. */
+  expectedTries: number;
+}
+
+export interface VerifiedEvent {
+  /** Milliseconds from receiving the challenge to sending the answer. */
+  solveMs: number;
+  tries: number;
+  /** Game packets that were held and have now been sent, in order. */
+  flushed: number;
+}
+
+export interface FlowshieldSocketEvents {
+  message: [data: Buffer, rinfo: RemoteInfo];
+  challenge: [ChallengeEvent];
+  progress: [SolveProgress];
+  verified: [VerifiedEvent];
+  error: [Error];
+  close: [];
+}
+
+type State = 'greeting' | 'open' | 'solving' | 'closed';
+
+/**
+ * A UDP socket for a game client behind flowshield. Use it like a connected dgram socket:
+ *
+ *   const s = await FlowshieldSocket.connect({ host, port });
+ *   s.on('message', (buf) => …);
+ *   s.send(buf);
+ *
+ * When the edge answers with a challenge, the socket solves it in a worker, holds the game packets
+ * sent meanwhile, sends the answer (carrying the first held packet) and then the rest in order.
+ * Events: 'challenge', 'progress', 'verified' ({ solveMs }), 'message', 'error', 'close'.
+ *
+ * 'verified' means the answer was sent: the edge does not acknowledge (that would be one more
+ * packet an attacker could make it send). If the answer is lost or refused, the edge challenges
+ * again and the socket solves again.
+ */
+export class FlowshieldSocket extends EventEmitter<FlowshieldSocketEvents> {
+  readonly remote: { host: string; port: number };
+  private readonly socket: Socket;
+  private readonly solver: ChallengeSolver;
+  private readonly queue: Uint8Array[] = [];
+  private readonly maxQueued: number;
+  private readonly maxAnswerDatagram: number;
+  private state: State = 'open';
+  private stats = { challenges: 0, ignoredChallenges: 0, solved: 0 };
+
+  private constructor(socket: Socket, remote: { host: string; port: number }, options: ConnectOptions) {
+    super();
+    this.socket = socket;
+    this.remote = remote;
+    this.maxQueued = options.maxQueuedPackets ?? 256;
+    this.maxAnswerDatagram = options.maxAnswerDatagram ?? 1200;
+    if (options.solver === 'inline') {
+      this.solver = new InlineSolver();
+    } else {
+      const worker = new WorkerSolver(options.progressIntervalMs ?? 50);
+      worker.warm();
+      this.solver = worker;
+    }
+    socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+    socket.on('error', (err) => this.emit('error', err));
+  }
+
+  /** Opens a UDP socket connected to the game server (through its edge) and says hello. */
+  static async connect(options: ConnectOptions): Promise<FlowshieldSocket> {
+    const address = isIP(options.host) ? options.host : (await lookup(options.host)).address;
+    const socket = createSocket(isIP(address) === 6 ? 'udp6' : 'udp4');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind({ port: options.localPort ?? 0, ...(options.localAddress ? { address: options.localAddress } : {}) }, () => {
+        socket.connect(options.port, address, () => { socket.off('error', reject); resolve(); });
+      });
+    });
+    const s = new FlowshieldSocket(socket, { host: address, port: options.port }, options);
+    // The first packet is never smaller than a challenge, so the edge may answer it with one
+    // without amplifying: a hello (64 bytes), or the token (117 bytes).
+    if (options.token) s.raw(options.token);
+    else if (options.hello !== false) s.raw(encodeHello());
+    if (options.holdAfterHelloMs && options.holdAfterHelloMs > 0) s.greet(options.holdAfterHelloMs);
+    return s;
+  }
+
+  private greetTimer: NodeJS.Timeout | null = null;
+
+  private greet(ms: number): void {
+    this.state = 'greeting';
+    this.greetTimer = setTimeout(() => {
+      this.greetTimer = null;
+      if (this.state !== 'greeting') return;
+      this.state = 'open';
+      this.flush();
+    }, ms);
+  }
+
+  /** True while a challenge is being solved (game packets are held). */
+  get solving(): boolean {
+    return this.state === 'solving';
+  }
+
+  /** Game packets currently held. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  get counters(): { challenges: number; ignoredChallenges: number; solved: number } {
+    return { ...this.stats };
+  }
+
+  address(): { address: string; port: number } {
+    const a = this.socket.address();
+    return { address: a.address, port: a.port };
+  }
+
+  /** Sends a game packet now, or holds it (in order) while a challenge is being solved. */
+  send(data: Uint8Array | string): void {
+    if (this.state === 'closed') throw new ClientError(ClientErrorCode.CLOSED, 'socket is closed');
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    if (this.state === 'solving' || this.state === 'greeting') {
+      if (this.queue.length >= this.maxQueued) throw new ClientError(ClientErrorCode.QUEUE_FULL, `already holding ${this.maxQueued} packets while solving`);
+      this.queue.push(Uint8Array.from(bytes)); // a copy: the game may reuse its buffer
+      return;
+    }
+    this.raw(bytes);
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.queue.length = 0;
+    if (this.greetTimer) clearTimeout(this.greetTimer);
+    await this.solver.close();
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+    this.emit('close');
+  }
+
+  private raw(bytes: Uint8Array): void {
+    this.socket.send(bytes, (err) => { if (err && this.state !== 'closed') this.emit('error', err); });
+  }
+
+  private onDatagram(msg: Buffer, rinfo: RemoteInfo): void {
+    if (isChallengePacket(msg)) {
+      const fields = decodeChallenge(msg);
+      if (typeof fields !== 'string') {
+        this.onChallenge(Uint8Array.from(msg), fields.keyId, fields.difficulty, fields.subPuzzles);
+        return;
+      }
+      // Starts like a challenge but is not one: game data, deliver it.
+    }
+    this.emit('message', msg, rinfo);
+  }
+
+  private onChallenge(challenge: Uint8Array, keyId: number, difficulty: number, subPuzzles: number): void {
+    if (this.greetTimer) { clearTimeout(this.greetTimer); this.greetTimer = null; }
+    if (this.state !== 'open' && this.state !== 'greeting') {
+      this.stats.ignoredChallenges++; // already solving (a duplicate), or closed
+      return;
+    }
+    this.stats.challenges++;
+    this.state = 'solving';
+    const started = performance.now();
+    this.emit('challenge', { keyId, difficulty, subPuzzles, expectedTries: expectedTries(difficulty, subPuzzles) });
+    this.solver.solve(challenge, (p) => { if (this.state === 'solving') this.emit('progress', p); }).then(
+      (result) => {
+        if (this.state !== 'solving') return;
+        this.stats.solved++;
+        this.state = 'open';
+        const flushed = this.answer(challenge, result.solutions);
+        this.emit('verified', { solveMs: performance.now() - started, tries: result.tries, flushed });
+      },
+      (err: Error) => {
+        if (this.state !== 'solving') return;
+        this.state = 'open';
+        this.emit('error', err);
+        this.flush(); // let the game's packets go; the edge will challenge again
+      },
+    );
+  }
+
+  /** Sends the answer with the first held packet inside (if it fits), then the others in order. */
+  private answer(challenge: Uint8Array, solutions: Uint32Array): number {
+    const answerSize = ANSWER_HEADER_SIZE + SOLUTION_SIZE * solutions.length;
+    const first = this.queue[0];
+    const carried = first !== undefined && answerSize + first.length <= this.maxAnswerDatagram;
+    this.raw(encodeAnswer(challenge, solutions, carried ? first : undefined));
+    if (carried) this.queue.shift();
+    return (carried ? 1 : 0) + this.flush();
+  }
+
+  private flush(): number {
+    const n = this.queue.length;
+    for (const p of this.queue.splice(0)) this.raw(p);
+    return n;
+  }
+}
