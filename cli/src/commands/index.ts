@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerKeys } from './keys.js';
 
 /**
  * Every verb of `flowshield`. Each command lives in its own file under `commands/` and exports
@@ -6,4 +7,5 @@ import type { Command } from 'commander';
  */
 export function registerCommands(program: Command): void {
   void program;
+  registerKeys(program);
 }

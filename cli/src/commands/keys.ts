@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { connect, RequestError, type NatsConnection } from '@nats-io/transport-node';
+import {
+  ChallengeSubject, DecodeError, decodeApiMessage, encodeApiMessage, type EpochInfo, type KeysListReply, type KeysRotateReply,
+} from '@flowshield/proto';
+import { CliError } from '../errors.js';
+
+interface KeysOptions {
+  server: string;
+  json?: boolean;
+  timeout: string;
+}
+
+const iso = (seconds: number): string => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+
+async function withNats<T>(opts: KeysOptions, fn: (nc: NatsConnection) => Promise<T>): Promise<T> {
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ servers: opts.server, timeout: Number(opts.timeout), maxReconnectAttempts: 0 });
+  } catch (err) {
+    throw new CliError('FS_ERR_CLI_NATS_UNREACHABLE', `cannot reach NATS at ${opts.server}`, { cause: err });
+  }
+  try {
+    return await fn(nc);
+  } finally {
+    await nc.close().catch(() => undefined);
+  }
+}
+
+async function ask<T extends { v: number }>(nc: NatsConnection, subject: string, timeoutMs: number): Promise<T> {
+  try {
+    const msg = await nc.request(subject, encodeApiMessage({ v: 1 }), { timeout: timeoutMs });
+    return decodeApiMessage<T>(msg.data);
+  } catch (err) {
+    if (err instanceof RequestError && err.isNoResponders()) {
+      throw new CliError('FS_ERR_CLI_CHALLENGE_UNAVAILABLE', `no challenge service answers on ${subject}`, { cause: err });
+    }
+    if (err instanceof DecodeError) throw new CliError('FS_ERR_CLI_BAD_REPLY', `the challenge service sent an unreadable reply (${err.code})`, { cause: err });
+    throw new CliError('FS_ERR_CLI_CHALLENGE_TIMEOUT', `the challenge service did not answer on ${subject} within ${timeoutMs} ms`, { cause: err });
+  }
+}
+
+function printEpochs(epochs: EpochInfo[]): void {
+  const rows = [...epochs].sort((a, b) => a.id - b.id).map((e) => [String(e.id), e.state, iso(e.notBefore), iso(e.notAfter), iso(e.acceptUntil)]);
+  const head = ['ID', 'STATE', 'ISSUES FROM', 'ISSUES UNTIL', 'ACCEPTED UNTIL'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  for (const r of [head, ...rows]) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+}
+
+/**
+ * `flowshield keys list` / `flowshield keys rotate`: the challenge key ring, through the challenge
+ * service's NATS API. Shows ids and epochs only; key bytes never leave the service.
+ */
+export function registerKeys(program: Command): void {
+  const keys = program.command('keys').description('challenge key ring: key ids and epochs (never key bytes)');
+  const common = (c: Command) => c
+    .option('--server <url>', 'NATS server URL (env NATS_URL)', process.env.NATS_URL || 'nats://127.0.0.1:4222')
+    .option('--timeout <ms>', 'how long to wait for the challenge service', '5000')
+    .option('--json', 'print JSON');
+
+  common(keys.command('list').description('list the epochs: previous (still accepted), current, next (published ahead)'))
+    .action(async (opts: KeysOptions) => {
+      const reply = await withNats(opts, (nc) => ask<KeysListReply>(nc, ChallengeSubject.keysList, Number(opts.timeout)));
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ epochs: reply.epochs, signingKeyIds: reply.signingKeyIds })}\n`);
+        return;
+      }
+      printEpochs(reply.epochs);
+      process.stdout.write(`token signing key ids: ${reply.signingKeyIds.join(', ')}\n`);
+    });
+
+  common(keys.command('rotate').description('end the current epoch now; the previous one stays accepted for one epoch'))
+    .action(async (opts: KeysOptions) => {
+      const reply = await withNats(opts, (nc) => ask<KeysRotateReply>(nc, ChallengeSubject.keysRotate, Number(opts.timeout)));
+      if (!reply.ok) throw new CliError('FS_ERR_CLI_ROTATE_REFUSED', `rotation refused: ${reply.reason}`);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ current: reply.current, previous: reply.previous })}\n`);
+        return;
+      }
+      process.stdout.write(`rotated: current epoch ${reply.current}${reply.previous === null ? '' : `, previous ${reply.previous} still accepted`}\n`);
+    });
+}
