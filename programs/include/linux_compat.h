@@ -2,8 +2,10 @@
  * linux_compat.h — what XDP and socket-filter programs need from Linux, for flowshield's VM.
  *
  * Freestanding replacement for <linux/bpf.h> + <bpf/bpf_helpers.h> + <bpf/bpf_endian.h>,
- * limited to what flowshield supports. Existing sources usually compile after replacing their
- * Linux includes with this one. Written for flowshield; names and numbers are Linux's.
+ * limited to what flowshield supports. Written for flowshield; names and numbers are Linux's.
+ * The stand-ins linux/{bpf,types,if_ether,ip,ipv6,udp,in}.h and bpf/bpf_{helpers,endian}.h in
+ * this folder include this file, so existing sources compile unmodified with
+ * `-I programs/include`.
  *
  * ---- Program types ---------------------------------------------------------------------------
  *   SEC("xdp")     int prog(struct xdp_md *ctx)      returns XDP_PASS / XDP_DROP / XDP_TX
@@ -147,6 +149,26 @@ static __u64 (*bpf_ktime_get_ns)(void) = (void *)5;
 static __u32 (*bpf_get_prandom_u32)(void) = (void *)7;
 static long (*bpf_skb_load_bytes)(const void *skb, __u32 offset, void *to, __u32 len) =
     (void *)26;
+
+/* ---- what libbpf's bpf_helpers.h / bpf_endian.h add ---------------------------------------- */
+#ifndef __noinline
+#define __noinline __attribute__((noinline))
+#endif
+#ifndef __weak
+#define __weak __attribute__((weak))
+#endif
+#define __constant_htons(x) __fs_be16(x)
+#define __constant_ntohs(x) __fs_be16(x)
+#define __constant_htonl(x) __fs_be32(x)
+#define __constant_ntohl(x) __fs_be32(x)
+#define bpf_htonll(x) __fs_be64(x)
+#define bpf_ntohll(x) __fs_be64(x)
+
+/* bpf_trace_printk (helper 6) is not available; bpf_printk() compiles to nothing so that debug
+ * prints left in a program do not stop it from loading. It evaluates to 0. */
+#ifndef bpf_printk
+#define bpf_printk(fmt, ...) (0)
+#endif
 
 /* Linux-style license marker; accepted and ignored (flowshield has no GPL-only helpers). */
 #ifndef FS_LICENSE

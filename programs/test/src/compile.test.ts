@@ -51,6 +51,13 @@ const examples: Record<string, Expectation> = {
 };
 
 const fixtures: Record<string, Expectation> = {
+  'linux_xdp_style.c': {
+    section: 'xdp',
+    entry: 'count_udp',
+    calls: [1, 2, 7],
+    sections: ['maps', '.maps', 'license'],
+    relocations: [['R_BPF_64_64', 'port_hits'], ['R_BPF_64_64', 'total']],
+  },
   'pfp_window_counter.c': {
     section: '.text',
     entry: 'cf_ebpf_main',
@@ -148,7 +155,7 @@ test('programs - examples compile for -mcpu=v1 and v3 with the expected sections
   check(examplesDir, examples);
 });
 
-test('programs - PFP-style sources compile against flowshield headers', () => {
+test('programs - PFP-style and Linux-style sources compile unmodified against flowshield headers', () => {
   check(fixturesDir, fixtures);
 });
 

@@ -1,0 +1,9 @@
+/*
+ * <linux/ipv6.h> for flowshield: a freestanding stand-in so that existing XDP and socket-filter sources
+ * compile unmodified with `-I programs/include`. Everything flowshield supports from Linux is
+ * declared once, in linux_compat.h; see that file for the supported helpers, maps and contexts.
+ */
+#ifndef FLOWSHIELD_SHIM_LINUX_IPV6_H
+#define FLOWSHIELD_SHIM_LINUX_IPV6_H
+#include "../linux_compat.h"
+#endif
