@@ -8,3 +8,8 @@ export type { EventStreamOptions } from './streams.js';
 export { PublisherError, PublisherErrorCode } from './errors.js';
 export { readEventHistory, eventStreamBounds } from './history.js';
 export type { HistoryEntry, HistoryOptions } from './history.js';
+export {
+  openSnapshotStore, snapshotId, uploadSnapshot, listSnapshots, downloadSnapshot, createSnapshot, restoreSnapshot,
+  isEmptyReplicaDir, SnapshotError, SnapshotErrorCode,
+} from './snapshots.js';
+export type { UploadSnapshotInput, SnapshotCopyFacts, SnapshotReplicaOps } from './snapshots.js';

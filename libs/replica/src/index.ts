@@ -8,3 +8,5 @@ export { computeDigest } from './digest.js';
 export type { StateDigest } from './digest.js';
 export { REPLICA_LAYOUT_VERSION, statusKey } from './layout.js';
 export { ReplicaError, ReplicaErrorCode } from './errors.js';
+export { copyReplica, readSnapshotFacts } from './snapshot.js';
+export type { SnapshotFacts } from './snapshot.js';

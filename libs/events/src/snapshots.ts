@@ -1,0 +1,158 @@
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { dirname, join, resolve } from 'node:path';
+import { decodeManifest, DecodeError, encodeManifest, SNAPSHOT_BUCKET, SNAPSHOT_MANIFEST_VERSION, type SnapshotManifest } from '@flowshield/proto';
+import { Objm, type ObjectStore } from '@nats-io/obj';
+import type { NatsConnection } from '@nats-io/transport-node';
+
+/**
+ * Snapshots in the NATS object store: `<id>.mdb` is a compacted LMDB data file, `<id>.manifest.json`
+ * says what it covers. The id starts with the zero-padded creation time, so names sort by age.
+ */
+const MANIFEST_SUFFIX = '.manifest.json';
+
+export async function openSnapshotStore(nc: NatsConnection, bucket = SNAPSHOT_BUCKET): Promise<ObjectStore> {
+  return new Objm(nc).create(bucket);
+}
+
+export function snapshotId(createdAt: number, replicaId: string): string {
+  return `${String(createdAt).padStart(15, '0')}-${replicaId}`;
+}
+
+export interface UploadSnapshotInput {
+  /** Folder holding the copy's `data.mdb`. */
+  dir: string;
+  replicaId: string;
+  createdAt?: number;
+  sequences: Record<string, number>;
+  entries: number;
+  digest: string;
+  appliedEvents: number;
+}
+
+/** Uploads the data first and the manifest last, so a listed manifest always has its data. */
+export async function uploadSnapshot(store: ObjectStore, input: UploadSnapshotInput): Promise<SnapshotManifest> {
+  const createdAt = input.createdAt ?? Date.now();
+  const id = snapshotId(createdAt, input.replicaId);
+  const dataObject = `${id}.mdb`;
+  await store.put({ name: dataObject, description: 'flowshield replica snapshot (LMDB data.mdb)' },
+    Readable.toWeb(createReadStream(join(input.dir, 'data.mdb'))) as ReadableStream<Uint8Array>);
+  const manifest: SnapshotManifest = {
+    version: SNAPSHOT_MANIFEST_VERSION, dataObject, replicaId: input.replicaId, createdAt,
+    sequences: input.sequences, entries: input.entries, digest: input.digest, appliedEvents: input.appliedEvents,
+  };
+  await store.putBlob({ name: `${id}${MANIFEST_SUFFIX}` }, encodeManifest(manifest));
+  return manifest;
+}
+
+/** Every readable manifest, newest first; manifests that do not decode are skipped and counted. */
+export async function listSnapshots(store: ObjectStore): Promise<{ manifests: SnapshotManifest[]; unreadable: number }> {
+  const infos = (await store.list()).filter((i) => !i.deleted && i.name.endsWith(MANIFEST_SUFFIX));
+  const manifests: SnapshotManifest[] = [];
+  let unreadable = 0;
+  for (const info of infos) {
+    const bytes = await store.getBlob(info.name);
+    try {
+      if (bytes) manifests.push(decodeManifest(bytes));
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      unreadable++;
+    }
+  }
+  manifests.sort((a, b) => b.createdAt - a.createdAt || (a.dataObject < b.dataObject ? 1 : -1));
+  return { manifests, unreadable };
+}
+
+/** Downloads a snapshot's data file into `targetDir/data.mdb` (the folder must not hold a replica). */
+export async function downloadSnapshot(store: ObjectStore, manifest: SnapshotManifest, targetDir: string): Promise<void> {
+  const result = await store.get(manifest.dataObject);
+  if (!result) throw new Error(`snapshot data ${manifest.dataObject} is missing from the object store`);
+  mkdirSync(targetDir, { recursive: true });
+  await pipeline(Readable.fromWeb(result.data as import('node:stream/web').ReadableStream<Uint8Array>), createWriteStream(join(targetDir, 'data.mdb'), { flags: 'wx' }));
+  const err = await result.error;
+  if (err) throw err;
+}
+
+/** What a snapshot copy holds; supplied by libs/replica (`copyReplica`, `readSnapshotFacts`), injected to keep this package free of LMDB. */
+export interface SnapshotCopyFacts {
+  sequences: Record<string, number>;
+  entries: number;
+  digest: string;
+  appliedEvents: number;
+}
+
+export interface SnapshotReplicaOps {
+  /** Writes a consistent copy of the replica into an empty folder and returns its facts. */
+  copy(targetDir: string): Promise<SnapshotCopyFacts>;
+  /** Reads the facts of a replica folder (to check a download against its manifest). */
+  facts(dir: string): Promise<SnapshotCopyFacts>;
+}
+
+/**
+ * Cuts a snapshot of a (possibly live) replica: a compacted copy in a temporary folder, its
+ * facts read back from the copy, then data and manifest uploaded to the object store.
+ */
+export async function createSnapshot(nc: NatsConnection, ops: Pick<SnapshotReplicaOps, 'copy'>, replicaId: string, bucket?: string): Promise<SnapshotManifest> {
+  const dir = mkdtempSync(join(tmpdir(), 'flowshield-snapshot-'));
+  try {
+    const facts = await ops.copy(join(dir, 'copy'));
+    const store = await openSnapshotStore(nc, bucket);
+    return await uploadSnapshot(store, { dir: join(dir, 'copy'), replicaId, ...facts });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A snapshot whose data does not match its manifest, or a restore into a folder that is not empty. */
+export class SnapshotError extends Error {
+  override readonly name = 'SnapshotError';
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export const SnapshotErrorCode = {
+  DIGEST: 'FS_ERR_EVENTS_SNAPSHOT_DIGEST',
+  TARGET: 'FS_ERR_EVENTS_SNAPSHOT_TARGET',
+  NOT_FOUND: 'FS_ERR_EVENTS_SNAPSHOT_NOT_FOUND',
+} as const;
+
+/** True when the folder holds no replica yet. */
+export function isEmptyReplicaDir(dir: string): boolean {
+  return !existsSync(join(dir, 'data.mdb'));
+}
+
+/**
+ * Restores a snapshot (the newest, or the one whose data object is named) into `dir`, which must
+ * not hold a replica: downloads beside it, checks digest and entry count against the manifest,
+ * and only then moves the file into place. Returns null when the bucket holds no snapshot.
+ */
+export async function restoreSnapshot(nc: NatsConnection, ops: Pick<SnapshotReplicaOps, 'facts'>, dir: string,
+  options: { bucket?: string; dataObject?: string } = {}): Promise<SnapshotManifest | null> {
+  if (!isEmptyReplicaDir(dir)) throw new SnapshotError(SnapshotErrorCode.TARGET, `${dir} already holds a replica`);
+  const store = await openSnapshotStore(nc, options.bucket);
+  const { manifests } = await listSnapshots(store);
+  const manifest = options.dataObject
+    ? manifests.find((m) => m.dataObject === options.dataObject || m.dataObject === `${options.dataObject}.mdb`)
+    : manifests[0];
+  if (!manifest) {
+    if (options.dataObject) throw new SnapshotError(SnapshotErrorCode.NOT_FOUND, `no snapshot named ${options.dataObject}`);
+    return null;
+  }
+  const staging = mkdtempSync(join(dirname(resolve(dir)), '.flowshield-restore-'));
+  try {
+    await downloadSnapshot(store, manifest, staging);
+    const facts = await ops.facts(staging);
+    if (facts.digest !== manifest.digest || facts.entries !== manifest.entries) {
+      throw new SnapshotError(SnapshotErrorCode.DIGEST,
+        `snapshot ${manifest.dataObject} has digest ${facts.digest} (${facts.entries} entries), its manifest says ${manifest.digest} (${manifest.entries})`);
+    }
+    mkdirSync(dir, { recursive: true });
+    renameSync(join(staging, 'data.mdb'), join(dir, 'data.mdb'));
+    return manifest;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}

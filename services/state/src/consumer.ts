@@ -1,0 +1,136 @@
+import { decodeBatch, DecodeError, EVENTS_STREAM, EVENTS_SUBJECTS, STATE_CONSUMER_PREFIX, type StatusEvent } from '@flowshield/proto';
+import type { ReplicaWriter } from '@flowshield/replica';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { deadLetter } from './deadletter.js';
+import type { StateMetrics } from './metrics.js';
+import { RateLimitedLog } from './rate-limited-log.js';
+
+export interface ConsumerOptions {
+  nc: NatsConnection;
+  writer: ReplicaWriter;
+  replicaId: string;
+  metrics: StateMetrics;
+  logger: Logger;
+  stream?: string;
+  fetchBatch: number;
+  maxEventsPerCommit: number;
+}
+
+/**
+ * Pulls batches from the event stream and merges them into the replica. The replica, not the
+ * server, knows what was merged: on start the durable consumer is re-created at the sequence
+ * LMDB recorded, each commit stores the new sequence in the same transaction as the data, and
+ * only then is the stream acknowledged. A crash anywhere re-delivers exactly what was not
+ * committed, and a message at or below the recorded sequence is never merged again.
+ */
+export class StateConsumer {
+  readonly stream: string;
+  readonly durable: string;
+  private readonly js: JetStreamClient;
+  private readonly log: RateLimitedLog;
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly o: ConsumerOptions) {
+    this.stream = o.stream ?? EVENTS_STREAM;
+    this.durable = `${STATE_CONSUMER_PREFIX}${o.replicaId}`;
+    this.js = jetstream(o.nc);
+    this.log = new RateLimitedLog(o.logger);
+  }
+
+  async start(): Promise<void> {
+    const consumer = await this.position();
+    this.loop = this.run(consumer);
+  }
+
+  /**
+   * (Re-)creates the durable consumer at the sequence after the last one LMDB recorded. Used at
+   * start and after any failed fetch, so a half-read fetch is never skipped over by a later ack.
+   */
+  private async position(): Promise<Consumer> {
+    const startSeq = this.o.writer.sequence(this.stream) + 1;
+    const jsm = await jetstreamManager(this.o.nc);
+    await jsm.consumers.delete(this.stream, this.durable).catch(() => undefined);
+    await jsm.consumers.add(this.stream, {
+      durable_name: this.durable,
+      ack_policy: AckPolicy.All,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: startSeq,
+      filter_subject: EVENTS_SUBJECTS,
+      max_ack_pending: Math.max(10_000, this.o.fetchBatch * 4),
+      ack_wait: nanos(60_000),
+    });
+    this.o.logger.info({ stream: this.stream, durable: this.durable, startSeq }, 'consumer positioned at the replica\'s recorded sequence');
+    return this.js.consumers.get(this.stream, this.durable);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+  }
+
+  private async run(initial: Consumer): Promise<void> {
+    let consumer: Consumer | null = initial;
+    while (!this.stopping) {
+      try {
+        consumer ??= await this.position();
+        await this.fetchOnce(consumer);
+      } catch (err) {
+        if (this.stopping) break;
+        consumer = null;
+        this.o.metrics.fetchErrors.inc();
+        this.log.warn('fetch', { err: (err as Error).message }, 'reading the event stream failed; re-positioning and retrying');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  private async fetchOnce(consumer: Consumer): Promise<void> {
+    const messages = await consumer.fetch({ max_messages: this.o.fetchBatch, expires: 1_000 });
+    let events: StatusEvent[] = [];
+    let last: JsMsg | null = null;
+    let count = 0;
+    const committed = this.o.writer.sequence(this.stream);
+    for await (const msg of messages) {
+      if (msg.seq <= committed) continue; // merged before a crash; the recorded sequence says so
+      try {
+        const batch = decodeBatch(msg.data);
+        for (const e of batch.events) events.push(e);
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        await this.reject(msg, err);
+      }
+      last = msg;
+      count++;
+      if (events.length >= this.o.maxEventsPerCommit) {
+        this.commit(events, last, count);
+        events = [];
+        count = 0;
+      }
+    }
+    if (last && count > 0) this.commit(events, last, count);
+  }
+
+  private commit(events: StatusEvent[], last: JsMsg, messages: number): void {
+    const end = this.o.metrics.commitSeconds.startTimer();
+    const result = this.o.writer.merge({ stream: this.stream, lastSequence: last.seq, messages, events });
+    end();
+    // Acknowledge only after the transaction is durable; AckAll covers every earlier message.
+    last.ack();
+    const m = this.o.metrics;
+    m.commits.inc();
+    m.eventsApplied.inc(events.length);
+    m.eventsChanged.inc(result.changed);
+    m.messagesApplied.inc(messages);
+    m.lastSequence.set({ stream: this.stream }, last.seq);
+  }
+
+  private async reject(msg: JsMsg, err: DecodeError): Promise<void> {
+    this.o.metrics.malformed.inc({ code: err.code });
+    this.log.warn(`malformed:${err.code}`, { code: err.code, reason: err.message, seq: msg.seq, subject: msg.subject }, 'malformed event message dead-lettered');
+    await deadLetter(this.js, this.stream, msg, err);
+    this.o.metrics.deadLettered.inc();
+  }
+}

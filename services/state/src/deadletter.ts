@@ -1,0 +1,17 @@
+import { DEADLETTER_HEADERS, DEADLETTER_SUBJECT, type DecodeError } from '@flowshield/proto';
+import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import { headers } from '@nats-io/transport-node';
+
+/**
+ * Copies a malformed message, unchanged, to the dead-letter subject with headers naming the
+ * reason and where it came from. The message id makes a re-copy after a crash a no-op.
+ */
+export async function deadLetter(js: JetStreamClient, stream: string, msg: JsMsg, error: DecodeError): Promise<void> {
+  const h = headers();
+  h.set(DEADLETTER_HEADERS.code, error.code);
+  h.set(DEADLETTER_HEADERS.reason, error.message.slice(0, 200));
+  h.set(DEADLETTER_HEADERS.stream, stream);
+  h.set(DEADLETTER_HEADERS.sequence, String(msg.seq));
+  h.set(DEADLETTER_HEADERS.subject, msg.subject);
+  await js.publish(DEADLETTER_SUBJECT, msg.data, { headers: h, msgID: `dl:${stream}:${msg.seq}` });
+}

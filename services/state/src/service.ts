@@ -1,0 +1,86 @@
+import { ensureEventStreams } from '@flowshield/events';
+import { ReplicaWriter } from '@flowshield/replica';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { pino, type Logger } from 'pino';
+import type { StateConfig } from './config.js';
+import { StateConsumer } from './consumer.js';
+import { StateMetrics } from './metrics.js';
+import { bootstrapReplica, snapshotReplica } from './snapshotter.js';
+import type { SnapshotManifest } from '@flowshield/proto';
+
+/**
+ * The state service: bootstrap (if the replica is new), the stream consumer, periodic snapshots
+ * and the metrics endpoint, started and stopped together.
+ */
+export class StateService {
+  readonly metrics = new StateMetrics();
+  readonly logger: Logger;
+  metricsPort: number | null = null;
+  private nc: NatsConnection | null = null;
+  private writer: ReplicaWriter | null = null;
+  private consumer: StateConsumer | null = null;
+  private snapshotTimer: NodeJS.Timeout | null = null;
+  private snapshotting: Promise<unknown> | null = null;
+
+  constructor(readonly config: StateConfig, logger?: Logger) {
+    this.logger = logger ?? pino({ level: config.logLevel, base: { service: 'state', replica: config.replicaId } });
+  }
+
+  async start(): Promise<void> {
+    const c = this.config;
+    this.nc = await connect({ servers: c.servers, noAsyncTraces: true, maxReconnectAttempts: -1, reconnectTimeWait: 250, name: `flowshield-state-${c.replicaId}` });
+    await ensureEventStreams(this.nc);
+    if (c.bootstrap) {
+      const manifest = await bootstrapReplica(this.nc, c.db).catch((err: Error & { code?: string }) => {
+        if (err.code === 'FS_ERR_EVENTS_SNAPSHOT_TARGET') return null; // already a replica: resume it
+        throw err;
+      });
+      if (manifest) this.logger.info({ snapshot: manifest.dataObject, sequences: manifest.sequences, entries: manifest.entries }, 'bootstrapped from snapshot');
+    }
+    this.writer = ReplicaWriter.open(c.db);
+    this.logger.info({ db: c.db, sequences: this.writer.sequences(), counters: this.writer.counters() }, 'replica opened');
+    if (c.metricsPort >= 0) {
+      this.metricsPort = await this.metrics.listen(c.metricsPort, c.metricsHost);
+      this.logger.info({ port: this.metricsPort, host: c.metricsHost }, 'metrics listening');
+    }
+    this.consumer = new StateConsumer({
+      nc: this.nc, writer: this.writer, replicaId: c.replicaId, metrics: this.metrics, logger: this.logger,
+      fetchBatch: c.fetchBatch, maxEventsPerCommit: c.maxEventsPerCommit,
+    });
+    await this.consumer.start();
+    if (c.snapshotIntervalMs > 0) {
+      this.snapshotTimer = setInterval(() => { void this.snapshot().catch(() => undefined); }, c.snapshotIntervalMs);
+    }
+    this.logger.info('state service started');
+  }
+
+  /** Cuts a snapshot now (one at a time). */
+  async snapshot(): Promise<SnapshotManifest> {
+    if (!this.nc) throw new Error('state service is not started');
+    while (this.snapshotting) await this.snapshotting.catch(() => undefined);
+    const run = snapshotReplica(this.nc, this.config.db, this.config.replicaId);
+    this.snapshotting = run;
+    try {
+      const manifest = await run;
+      this.metrics.snapshots.inc();
+      this.logger.info({ snapshot: manifest.dataObject, sequences: manifest.sequences, entries: manifest.entries, digest: manifest.digest }, 'snapshot written');
+      return manifest;
+    } catch (err) {
+      this.metrics.snapshotFailures.inc();
+      this.logger.error({ err: (err as Error).message }, 'snapshot failed');
+      throw err;
+    } finally {
+      this.snapshotting = null;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    await this.snapshotting?.catch(() => undefined);
+    await this.consumer?.stop();
+    await this.metrics.close();
+    await this.nc?.close().catch(() => undefined);
+    await this.writer?.close();
+    this.logger.info('state service stopped');
+  }
+}
