@@ -1,7 +1,5 @@
-import { sha256 } from '@noble/hashes/sha2.js';
-import { NONCE_SIZE, POW_INPUT_SIZE, TAG_SIZE } from '@flowshield/proto';
-
-type Sha256 = ReturnType<typeof sha256.create>;
+import { _SHA256 } from '@noble/hashes/sha2.js';
+import { MAX_DIFFICULTY_BITS, NONCE_SIZE, POW_INPUT_SIZE, TAG_SIZE } from '@flowshield/proto';
 
 /** Number of leading zero bits of `digest`. */
 export function leadingZeroBits(digest: Uint8Array): number {
@@ -21,37 +19,57 @@ export function hasLeadingZeroBits(digest: Uint8Array, bits: number): boolean {
   return bits === 0 || (digest[i]! >>> (8 - bits)) === 0;
 }
 
+if (MAX_DIFFICULTY_BITS > 32) throw new Error('PowHasher reads only the first digest word');
+
 /**
- * Checks and searches proof-of-work solutions for one challenge: SHA-256(tag ‖ nonce ‖ index ‖ solution)
- * (29 bytes, one block). One instance per caller; it reuses its buffers, so it is not re-entrant.
+ * noble's SHA-256 compression, driven directly: a proof-of-work input (29 bytes) always fits one
+ * padded block, and the difficulty (≤ 26 bits) is decided by the first digest word alone. Going
+ * through `update()/digestInto()` instead costs a clone, buffer copies and the padding logic per
+ * hash — about twice the compression itself. Only the padding is written here; the compression is
+ * noble's, and tests compare the result with `sha256()` on random inputs.
+ */
+class OneBlockSha256 extends _SHA256 {
+  private readonly iv = this.get();
+
+  /** SHA-256 of a message already padded into one 64-byte block; returns the first digest word. */
+  firstWord(block: DataView): number {
+    const iv = this.iv;
+    this.set(iv[0], iv[1], iv[2], iv[3], iv[4], iv[5], iv[6], iv[7]);
+    this.process(block, 0);
+    return this.A >>> 0;
+  }
+}
+
+/**
+ * Checks and searches proof-of-work solutions for one challenge: SHA-256(tag ‖ nonce ‖ index (u8) ‖
+ * solution (u32 BE)) must start with `difficulty` zero bits. One instance per caller; it reuses its
+ * buffers, so it is not re-entrant.
  */
 export class PowHasher {
-  private readonly input = new Uint8Array(POW_INPUT_SIZE);
-  private readonly digest = new Uint8Array(32);
-  private readonly empty: Sha256 = sha256.create();
-  private readonly scratch: Sha256 = sha256.create();
+  private readonly block = new Uint8Array(64);
+  private readonly view = new DataView(this.block.buffer);
+  private readonly sha = new OneBlockSha256();
+
+  constructor() {
+    // SHA-256 padding of a 29-byte message: 0x80, zeros, then the length in bits (232) big-endian.
+    this.block[POW_INPUT_SIZE] = 0x80;
+    this.view.setUint32(60, POW_INPUT_SIZE * 8);
+  }
 
   /** Loads tag and nonce (views into a packet are fine; they are copied). */
   load(tag: Uint8Array, nonce: Uint8Array): void {
-    this.input.set(tag.subarray(0, TAG_SIZE), 0);
-    this.input.set(nonce.subarray(0, NONCE_SIZE), TAG_SIZE);
+    this.block.set(tag.subarray(0, TAG_SIZE), 0);
+    this.block.set(nonce.subarray(0, NONCE_SIZE), TAG_SIZE);
   }
 
-  /** Hashes (index, solution) and returns the digest (a buffer reused by the next call). */
-  hash(index: number, solution: number): Uint8Array {
-    const input = this.input;
-    input[24] = index;
-    input[25] = solution >>> 24;
-    input[26] = (solution >>> 16) & 0xff;
-    input[27] = (solution >>> 8) & 0xff;
-    input[28] = solution & 0xff;
-    const h = this.empty._cloneInto(this.scratch);
-    h.update(input);
-    h.digestInto(this.digest);
-    return this.digest;
+  /** First 32 bits of the digest for (index, solution). */
+  firstWord(index: number, solution: number): number {
+    this.block[24] = index;
+    this.view.setUint32(25, solution >>> 0);
+    return this.sha.firstWord(this.view);
   }
 
   check(index: number, solution: number, difficulty: number): boolean {
-    return difficulty === 0 || hasLeadingZeroBits(this.hash(index, solution), difficulty);
+    return difficulty === 0 || Math.clz32(this.firstWord(index, solution)) >= difficulty;
   }
 }
