@@ -18,7 +18,7 @@ function* testFiles(dir) {
   }
 }
 
-const roots = ['libs', 'services', 'sdk', 'cli', 'test'].map((d) => join(root, d)).filter((d) => {
+const roots = ['libs', 'services', 'sdk', 'cli', 'programs', 'test'].map((d) => join(root, d)).filter((d) => {
   try { return statSync(d).isDirectory(); } catch { return false; }
 });
 const files = roots.flatMap((d) => [...testFiles(d)])

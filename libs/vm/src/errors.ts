@@ -15,12 +15,32 @@ export const VmErrorCode = {
   UNKNOWN_HELPER: 'FS_ERR_VM_UNKNOWN_HELPER',
   FALLS_OFF_END: 'FS_ERR_VM_FALLS_OFF_END',
   ASSEMBLY: 'FS_ERR_VM_ASSEMBLY',
+  // Object files
+  BAD_ELF: 'FS_ERR_VM_BAD_ELF',
+  UNSUPPORTED_RELOCATION: 'FS_ERR_VM_UNSUPPORTED_RELOCATION',
+  NO_PROGRAM: 'FS_ERR_VM_NO_PROGRAM',
+  BAD_MAP: 'FS_ERR_VM_BAD_MAP',
   // Run-time faults
   MEMORY_ACCESS: 'FS_ERR_VM_MEMORY_ACCESS',
   BUDGET_EXHAUSTED: 'FS_ERR_VM_BUDGET_EXHAUSTED',
   CALL_DEPTH: 'FS_ERR_VM_CALL_DEPTH',
   HELPER_FAULT: 'FS_ERR_VM_HELPER_FAULT',
   UNKNOWN_HELPER_AT_RUN: 'FS_ERR_VM_UNKNOWN_HELPER_AT_RUN',
+  // Verifier
+  UNINIT_REGISTER: 'FS_ERR_VM_UNINIT_REGISTER',
+  UNINIT_STACK: 'FS_ERR_VM_UNINIT_STACK',
+  FRAME_POINTER_WRITE: 'FS_ERR_VM_FRAME_POINTER_WRITE',
+  STACK_OUT_OF_BOUNDS: 'FS_ERR_VM_STACK_OUT_OF_BOUNDS',
+  OUT_OF_BOUNDS: 'FS_ERR_VM_OUT_OF_BOUNDS',
+  INVALID_DEREFERENCE: 'FS_ERR_VM_INVALID_DEREFERENCE',
+  READ_ONLY_WRITE: 'FS_ERR_VM_READ_ONLY_WRITE',
+  CONTEXT_ACCESS: 'FS_ERR_VM_CONTEXT_ACCESS',
+  HELPER_ARGUMENT: 'FS_ERR_VM_HELPER_ARGUMENT',
+  INVALID_CALLX: 'FS_ERR_VM_INVALID_CALLX',
+  CALL_DEPTH_EXCEEDED: 'FS_ERR_VM_CALL_DEPTH_EXCEEDED',
+  INFINITE_LOOP: 'FS_ERR_VM_INFINITE_LOOP',
+  INVALID_RETURN: 'FS_ERR_VM_INVALID_RETURN',
+  TOO_COMPLEX: 'FS_ERR_VM_TOO_COMPLEX',
 } as const;
 export type VmErrorCode = (typeof VmErrorCode)[keyof typeof VmErrorCode];
 
@@ -28,6 +48,8 @@ export interface SourceLocation {
   file: string;
   line: number;
   column?: number;
+  /** the source line's text, where the object records it */
+  text?: string;
 }
 
 /** A program that cannot be loaded. `index` is the instruction slot (lddw counts two). */
@@ -60,6 +82,22 @@ export class VmFault extends Error {
     this.index = index;
     this.address = options.address;
     this.size = options.size;
+  }
+}
+
+/**
+ * A program the verifier refuses: which instruction, why, and where in the source when the object
+ * carries line info. Prints `instruction N (file.c:LINE): reason`.
+ */
+export class VerifierError extends VmLoadError {
+  override readonly name: string = 'VerifierError';
+  /** The reason alone, without the instruction prefix. */
+  readonly reason: string;
+
+  constructor(code: VmErrorCode, index: number, reason: string, options: { source?: SourceLocation; cause?: unknown } = {}) {
+    super(code, reason, { index, ...options });
+    this.reason = reason;
+    if (options.source) this.message = `instruction ${index} (${options.source.file}:${options.source.line}): ${reason}`;
   }
 }
 

@@ -41,3 +41,15 @@ export function layoutRegions(specs: readonly RegionSpec[], start = FIRST_REGION
     return region;
   });
 }
+
+/*
+ * Fixed places for what a program type maps (its context and packet buffer), then the object's
+ * own data sections. Map handles are values lddw loads for a map reference: never mapped memory.
+ */
+export const CONTEXT_ADDRESS = FIRST_REGION_ADDRESS;
+export const PACKET_ADDRESS = CONTEXT_ADDRESS + 2 * REGION_ALIGN;
+/** Largest packet region: a UDP datagram's IP packet plus the PFP header, rounded to pages. */
+export const MAX_PACKET_REGION = 0x11000;
+export const DATA_ADDRESS = PACKET_ADDRESS + MAX_PACKET_REGION + REGION_ALIGN;
+export const MAP_HANDLE_BASE = 0x7f000000;
+export const MAP_HANDLE_STRIDE = 0x100;

@@ -1,0 +1,90 @@
+/*
+ * What a program run needs from its host (the edge, `flowshield test`, tests): per-source state,
+ * a clock, randomness, keys, challenge engine and limits. The VM does no I/O itself: the host
+ * implements these interfaces; `InMemoryState` is the bounded implementation the VM ships.
+ */
+
+export const Status = { NONE: 0, CHALLENGED: 1, VERIFIED: 2, BLOCKED: 3 } as const;
+export type Status = (typeof Status)[keyof typeof Status];
+
+export interface StatusEntry {
+  status: number;
+  /** UNIX seconds; 0 = never expires */
+  expiry: number;
+}
+
+/** The packet a run is about: addresses as 16 bytes (IPv4 mapped into IPv6). */
+export interface PacketMeta {
+  srcIp: Uint8Array;
+  dstIp: Uint8Array;
+  srcPort: number;
+  dstPort: number;
+  ipVersion: 4 | 6;
+  /** the UDP payload (what a challenge answer arrives in, and what a challenge may not exceed) */
+  payload: Uint8Array;
+}
+
+export interface StateStore {
+  /** The live entry for `ip` (expired entries read as absent). */
+  getStatus(ip: Uint8Array, now: number): StatusEntry | undefined;
+  /** Records a status change; the host publishes it as an event. */
+  setStatus(ip: Uint8Array, entry: StatusEntry, now: number): void;
+  getIpData(ip: Uint8Array): bigint | undefined;
+  setIpData(ip: Uint8Array, value: bigint): void;
+  getFlowData(flow: string): bigint | undefined;
+  setFlowData(flow: string, value: bigint): void;
+}
+
+/** The standard challenge (helpers 64 and 65), implemented by the host with libs/puzzle. */
+export interface ChallengeEngine {
+  /** A challenge payload for this packet's source, or null when none may be sent now. */
+  issue(meta: PacketMeta, now: number): Uint8Array | null;
+  /** 1 valid, 0 not an answer, a negative reason code otherwise (flowshield.h FS_ANSWER_*). */
+  verify(meta: PacketMeta, now: number): number;
+}
+
+export interface Clock {
+  /** UNIX time in seconds (fractional) */
+  now(): number;
+  /** monotonic nanoseconds, for bpf_ktime_get_ns */
+  monotonicNs(): bigint;
+}
+
+export interface HostEnvironment {
+  state: StateStore;
+  clock: Clock;
+  /** uniform random 32-bit unsigned integers */
+  random(): number;
+  /** per-tenant key of the hmac helpers */
+  hmacKey: Uint8Array;
+  challengesEnabled: boolean;
+  /** whether a challenge may be sent to this source now (per-source and global rate limits) */
+  allowChallenge(meta: PacketMeta, now: number): boolean;
+  challenge: ChallengeEngine | null;
+  /** helper 66 */
+  counter(id: number, delta: bigint): void;
+  /** printf output; absent = printf is a no-op (production) */
+  print?: (line: string) => void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now() / 1000,
+  monotonicNs: () => process.hrtime.bigint(),
+};
+
+/** What one run did besides its verdict. */
+export class RunEffects {
+  challenge: Uint8Array | null = null;
+  reply: Uint8Array | null = null;
+  tag: bigint | null = null;
+  statusChange: { from: number; to: number; expiry: number } | null = null;
+  printed: string[] = [];
+
+  reset(): void {
+    this.challenge = null;
+    this.reply = null;
+    this.tag = null;
+    this.statusChange = null;
+    if (this.printed.length) this.printed = [];
+  }
+}
