@@ -53,6 +53,15 @@ export class EpochKey {
     h.digestInto(out);
   }
 
+  /** Never serialise key state (pino, JSON.stringify, util.inspect): ids and times only. */
+  toJSON(): EpochKeyInfo {
+    return this.info();
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `EpochKey { keyId: ${this.keyId}, notBefore: ${this.notBefore}, notAfter: ${this.notAfter}, acceptUntil: ${this.acceptUntil} }`;
+  }
+
   info(): EpochKeyInfo {
     return { keyId: this.keyId, notBefore: this.notBefore, notAfter: this.notAfter, acceptUntil: this.acceptUntil, answered: this.replay.size };
   }

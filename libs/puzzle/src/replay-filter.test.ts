@@ -19,3 +19,13 @@ test('puzzle replay filter - remembers tags exactly and refuses when full', () =
   assert.equal(filter.add(new Uint8Array(16)), 'added');
   assert.equal(filter.add(new Uint8Array(16)), 'seen');
 });
+
+test('puzzle key ring - an epoch key never serialises its key state', async () => {
+  const { inspect } = await import('node:util');
+  const { KeyRing } = await import('./key-ring.js');
+  const ring = new KeyRing();
+  ring.upsert({ keyId: 9, notBefore: 1, notAfter: 2, acceptUntil: 3, key: new Uint8Array(32).fill(0xee) });
+  const key = ring.acceptingKey(9, 2)!;
+  assert.deepEqual(JSON.parse(JSON.stringify(key)), { keyId: 9, notBefore: 1, notAfter: 2, acceptUntil: 3, answered: 0 });
+  assert.doesNotMatch(inspect(key, { depth: 10 }), /238|ee/);
+});

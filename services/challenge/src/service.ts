@@ -113,6 +113,9 @@ export class ChallengeService {
     this.pubkeyKv = await kvm.create(CHALLENGE_PUBKEY_BUCKET, { history: 1 });
     this.difficultyKv = await kvm.create(CHALLENGE_DIFFICULTY_BUCKET, { history: 1 });
     this.schedule.load(await this.loadEpochs());
+    // Rewrite what we found with keys derived from *our* master, so edges and this process agree
+    // even if the bucket outlived a master-key change.
+    await this.apply(this.schedule.all(), [], 'restart');
     await this.pubkeyKv.put(publicKeyKvKey(this.tokens.signingKeyId), encodePublicKeyRecord(this.tokens.publicKeyRecord()));
     await this.tick();
     this.serve(ChallengeSubject.issue, 'issue', (b) => this.onIssue(b));
