@@ -110,14 +110,14 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
 
   // Relocations of the program sections: lddw of data and maps, and calls to functions.
   const callTarget = new Map<number, { section: number; slot: number }>();
-  for (const unit of units) {
-    for (const reloc of elf.relocations.get(unit.section.index) ?? []) {
+  for (const section of new Set(units.map((u) => u.section))) {
+    for (const reloc of elf.relocations.get(section.index) ?? []) {
       const slot = reloc.offset / 8;
-      const at = position.get(key(unit.section.index, slot));
+      const at = position.get(key(section.index, slot));
       if (at === undefined) continue; // outside the functions we link
       const inst = slots[at]!;
       const symbol = elf.symbols[reloc.symbol];
-      const where = `${unit.section.name}+0x${reloc.offset.toString(16)}`;
+      const where = `${section.name}+0x${reloc.offset.toString(16)}`;
       if (!symbol) throw new ElfError(`relocation at ${where} names missing symbol ${reloc.symbol}`);
       if (inst.opcode === Op.LDDW && reloc.type === R_BPF.R64_64) {
         resolveLddw(slots, at, symbol, dataBySection, mapBySymbol, elf, where);
