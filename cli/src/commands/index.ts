@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
 import { registerKeys } from './keys.js';
+import { registerStatus } from './status.js';
+import { registerEvents } from './events.js';
+import { registerReplay } from './replay.js';
+import { registerState } from './state.js';
+import { registerSnapshot } from './snapshot.js';
 
 /**
  * Every verb of `flowshield`. Each command lives in its own file under `commands/` and exports
@@ -8,4 +13,9 @@ import { registerKeys } from './keys.js';
 export function registerCommands(program: Command): void {
   void program;
   registerKeys(program);
+  registerStatus(program);
+  registerEvents(program);
+  registerReplay(program);
+  registerState(program);
+  registerSnapshot(program);
 }

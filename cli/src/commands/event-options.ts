@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { bytes16ToIp, ipToBytes16, REASON_NAMES, STATUS_NAMES, type StatusEvent } from '@flowshield/proto';
+import { CliError } from '../errors.js';
+
+/** Options shared by the event-path verbs (status, events, replay, state, snapshot). */
+export interface ServerOption { server: string }
+export interface DbOption { db: string }
+export interface JsonOption { json?: boolean }
+
+export const defaultServer = (): string => process.env.NATS_URL || 'nats://127.0.0.1:4222';
+export const defaultDb = (): string => process.env.STATE_DB || '.data/state';
+
+export function addServerOption(c: Command): Command {
+  return c.option('--server <url>', 'NATS server URL (env NATS_URL)', defaultServer());
+}
+
+export function addDbOption(c: Command, what = 'replica folder (LMDB) of the state service'): Command {
+  return c.option('--db <dir>', `${what} (env STATE_DB)`, defaultDb());
+}
+
+export async function withNats<T>(server: string, fn: (nc: NatsConnection) => Promise<T>): Promise<T> {
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ servers: server, timeout: 5_000, maxReconnectAttempts: 0, noAsyncTraces: true });
+  } catch (err) {
+    throw new CliError('FS_ERR_CLI_NATS_UNREACHABLE', `cannot reach NATS at ${server}`, { cause: err });
+  }
+  try {
+    return await fn(nc);
+  } finally {
+    await nc.close().catch(() => undefined);
+  }
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A point in time for --since/--until, in milliseconds since the epoch: an ISO date
+ * (`2026-11-22T10:00:00Z`), UNIX seconds or milliseconds, `now`, or an offset back from now (`-15m`, `-2h`).
+ */
+export function parseTime(text: string, flag: string, now = Date.now()): number {
+  const t = text.trim();
+  if (t === 'now') return now;
+  const rel = /^-(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(t);
+  if (rel) return Math.round(now - Number(rel[1]) * UNITS[rel[2]!]!);
+  if (/^\d+(\.\d+)?$/.test(t)) {
+    const n = Number(t);
+    return n < 1e11 ? Math.round(n * 1000) : Math.round(n); // seconds unless it is clearly milliseconds
+  }
+  const parsed = Date.parse(t);
+  if (Number.isNaN(parsed)) throw new CliError('FS_ERR_CLI_BAD_TIME', `${flag}: not a time: ${JSON.stringify(text)} (ISO date, UNIX seconds/ms, now, or -15m)`);
+  return parsed;
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+export const expiryText = (expiry: number): string => (expiry === 0 ? 'never' : iso(expiry * 1000));
+
+/** An event as operators and scripts see it: names instead of numbers, IP as text. */
+export function eventToJson(e: StatusEvent): Record<string, unknown> {
+  return {
+    time: iso(e.hlcWall), tenant: e.tenant, ip: bytes16ToIp(e.ip), from: STATUS_NAMES[e.prevStatus], to: STATUS_NAMES[e.status],
+    expiry: e.expiry, edge: e.edgeId, seq: e.seq, hlc: { wall: e.hlcWall, logical: e.hlcLogical },
+    reason: REASON_NAMES[e.reason] ?? String(e.reason), programVersion: e.programVersion,
+  };
+}
+
+export function eventToLine(e: StatusEvent): string {
+  return `${iso(e.hlcWall)}  ${e.tenant}  ${bytes16ToIp(e.ip)}  ${STATUS_NAMES[e.prevStatus]} -> ${STATUS_NAMES[e.status]}`
+    + `  expiry ${expiryText(e.expiry)}  edge ${e.edgeId} #${e.seq}  reason ${REASON_NAMES[e.reason] ?? e.reason}  program v${e.programVersion}`;
+}
+
+export function parseIpOption(text: string): Uint8Array {
+  try {
+    return ipToBytes16(text);
+  } catch {
+    throw new CliError('FS_ERR_CLI_BAD_IP', `not an IP address: ${JSON.stringify(text)}`);
+  }
+}
+

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { createSnapshot, listSnapshots, openSnapshotStore, restoreSnapshot, SnapshotError } from '@flowshield/events';
+import { isNameToken } from '@flowshield/proto';
+import { copyReplica, readSnapshotFacts } from '@flowshield/replica';
+import { CliError } from '../errors.js';
+import { addDbOption, addServerOption, iso, withNats, type DbOption, type JsonOption, type ServerOption } from './event-options.js';
+import { openReplicaForCli } from './status.js';
+
+interface CreateOptions extends ServerOption, DbOption, JsonOption { replicaId: string }
+interface RestoreOptions extends ServerOption, JsonOption { out: string; name?: string }
+
+/** `flowshield snapshot create/list/restore`: replica snapshots in the NATS object store. */
+export function registerSnapshot(program: Command): void {
+  const snapshot = program.command('snapshot').description('replica snapshots in the NATS object store');
+
+  addDbOption(addServerOption(snapshot.command('create')
+    .description('copy a replica (live or not) and upload it with its manifest')
+    .option('--replica-id <id>', 'replica id recorded in the manifest', process.env.STATE_REPLICA_ID || 'replica-1')
+    .option('--json', 'print the manifest as JSON')))
+    .action(async (opts: CreateOptions) => {
+      if (!isNameToken(opts.replicaId)) throw new CliError('FS_ERR_CLI_BAD_REPLICA_ID', `not a replica id: ${opts.replicaId}`);
+      await openReplicaForCli(opts.db).close();
+      const manifest = await withNats(opts.server, (nc) => createSnapshot(nc, { copy: (dir) => copyReplica(opts.db, dir) }, opts.replicaId));
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(manifest)}\n`);
+        return;
+      }
+      process.stdout.write(`snapshot ${manifest.dataObject}: ${manifest.entries} entries, digest ${manifest.digest}, sequences ${JSON.stringify(manifest.sequences)}\n`);
+    });
+
+  addServerOption(snapshot.command('list')
+    .description('snapshots, newest first')
+    .option('--json', 'print JSON'))
+    .action(async (opts: ServerOption & JsonOption) => {
+      const { manifests, unreadable } = await withNats(opts.server, async (nc) => listSnapshots(await openSnapshotStore(nc)));
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ snapshots: manifests, unreadable })}\n`);
+        return;
+      }
+      if (manifests.length === 0) process.stdout.write('no snapshots\n');
+      for (const m of manifests) {
+        process.stdout.write(`${m.dataObject}  ${iso(m.createdAt)}  replica ${m.replicaId}  ${m.entries} entries  sequences ${Object.entries(m.sequences).map(([s, n]) => `${s}:${n}`).join(' ')}  digest ${m.digest.slice(0, 16)}…\n`);
+      }
+      if (unreadable > 0) process.stderr.write(`flowshield: ${unreadable} manifests could not be read\n`);
+    });
+
+  addServerOption(snapshot.command('restore')
+    .description('download a snapshot (the newest unless --name) into a new replica folder, checked against its manifest')
+    .requiredOption('--out <dir>', 'replica folder to create (must not hold a replica)')
+    .option('--name <object>', 'snapshot data object name (from `snapshot list`)')
+    .option('--json', 'print the manifest as JSON'))
+    .action(async (opts: RestoreOptions) => {
+      const manifest = await withNats(opts.server, (nc) => restoreSnapshot(nc, { facts: readSnapshotFacts }, opts.out, opts.name ? { dataObject: opts.name } : {}))
+        .catch((err: unknown) => {
+          if (err instanceof SnapshotError) throw new CliError(err.code, err.message, { cause: err });
+          throw err;
+        });
+      if (!manifest) throw new CliError('FS_ERR_CLI_NO_SNAPSHOT', 'the object store holds no snapshot');
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ ...manifest, out: opts.out })}\n`);
+        return;
+      }
+      process.stdout.write(`restored ${manifest.dataObject} into ${opts.out}: ${manifest.entries} entries, digest ${manifest.digest} (checked)\n`);
+    });
+}
