@@ -139,6 +139,17 @@ test('puzzle engine - token buckets limit challenges per source and per source p
   assert.equal(issue('192.0.2.3'), 'ok', 'tokens refill with time');
 });
 
+test('puzzle engine - a token bucket caps challenges sent on behalf of one protected network', () => {
+  const limiter = new ChallengeLimiter({ perTarget: { perSecond: 1, burst: 3 }, seed: 2 });
+  const { engine } = makeEngine({ limiter });
+  const issue = (address: string, target = TARGET) => {
+    const r = engine.issue({ client: endpoint(address, 1000), target, triggerSize: 100, difficulty: EASY });
+    return r.ok ? 'ok' : r.reason;
+  };
+  assert.deepEqual(['10.0.0.1', '10.1.0.1', '10.2.0.1', '10.3.0.1'].map((a) => issue(a)), ['ok', 'ok', 'ok', IssueRefusal.RATE_LIMITED_TARGET]);
+  assert.equal(issue('10.4.0.1', endpoint('198.18.0.1', 207)), 'ok', 'another protected network has its own bucket');
+});
+
 test('puzzle engine - no current key means no challenge', () => {
   const { engine, clock } = makeEngine();
   clock.advanceSeconds(3600);

@@ -110,7 +110,7 @@ export class PuzzleEngine {
     const key = this.keyRing.issuingKey(now);
     if (key === null) return REFUSE[IssueRefusal.NO_CURRENT_KEY];
     if (this.limiter !== null) {
-      const refused = this.limiter.admit(req.client.address, nowMs);
+      const refused = this.limiter.admit(req.client.address, req.target.address, nowMs);
       if (refused !== null) return REFUSE[refused];
     }
     const { difficulty, subPuzzles } = splitDifficulty(req.difficulty);

@@ -36,6 +36,8 @@ export const IssueRefusal = {
   /** The per-source or per-source-prefix token bucket is empty. */
   RATE_LIMITED_SOURCE: 'rate_limited_source',
   RATE_LIMITED_PREFIX: 'rate_limited_prefix',
+  /** The bucket of the protected service's prefix is empty (a global cap per protected network). */
+  RATE_LIMITED_TARGET: 'rate_limited_target',
   /** No key in the ring is current at this time (keys not yet received). */
   NO_CURRENT_KEY: 'no_current_key',
 } as const;
