@@ -9,4 +9,5 @@ export {
   layoutRegions, STACK_ADDRESS, STACK_TOP, STACK_BYTES, STACK_FRAME_BYTES, MAX_CALL_DEPTH, FIRST_REGION_ADDRESS,
   type MemoryRegion, type RegionSpec,
 } from './memory.js';
-export { VmLoadError, VmFault, AssemblyError, VmErrorCode, type SourceLocation } from './errors.js';
+export { VmLoadError, VmFault, AssemblyError, VerifierError, VmErrorCode, type SourceLocation } from './errors.js';
+export { verify, MAX_VERIFIED_SLOTS, MAX_ANALYSED_INSTRUCTIONS, type VerifyOptions } from './verifier/verify.js';

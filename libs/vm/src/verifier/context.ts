@@ -1,0 +1,38 @@
+import { VerifierError, type VmErrorCode } from '../errors.js';
+import type { DecodedProgram } from '../isa/decode.js';
+import type { MapInfo, Platform, RegionInfo } from '../platform/types.js';
+
+/**
+ * What one verification run shares across its parts: the program, the platform looked up by
+ * name and handle, what has been learned for the result, and how to fail at an instruction.
+ */
+export class VerifierContext {
+  readonly regions: ReadonlyMap<string, RegionInfo>;
+  readonly mapsByHandle: ReadonlyMap<number, number>;
+  readonly runtimeChecks = new Set<number>();
+  readonly helpersUsed = new Set<number>();
+  maxStackDepth = 0;
+  maxCallDepth = 1;
+
+  constructor(
+    readonly program: DecodedProgram,
+    readonly platform: Platform,
+  ) {
+    this.regions = new Map(platform.regions.map((r) => [r.name, r]));
+    this.mapsByHandle = new Map(platform.maps.map((m, i) => [m.handle, i]));
+  }
+
+  map(index: number): MapInfo {
+    return this.platform.maps[index]!;
+  }
+
+  mapName = (index: number): string => this.platform.maps[index]?.name ?? `#${index}`;
+
+  fail(code: VmErrorCode, index: number, reason: string): never {
+    throw new VerifierError(code, index, reason, { source: this.platform.lineOf?.(index) });
+  }
+
+  noteStackUse(lowestOffset: number): void {
+    if (Number.isFinite(lowestOffset) && lowestOffset < 0) this.maxStackDepth = Math.max(this.maxStackDepth, Math.min(512, -lowestOffset));
+  }
+}
