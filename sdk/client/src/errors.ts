@@ -2,6 +2,7 @@ export const ClientErrorCode = {
   CLOSED: 'FS_ERR_CLIENT_CLOSED',
   SOLVE_FAILED: 'FS_ERR_CLIENT_SOLVE_FAILED',
   QUEUE_FULL: 'FS_ERR_CLIENT_QUEUE_FULL',
+  CHALLENGE_TOO_HARD: 'FS_ERR_CLIENT_CHALLENGE_TOO_HARD',
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 

@@ -100,3 +100,17 @@ test('sdk socket - holdAfterHello keeps packets sent right after connect until t
     await responder.close();
   }
 });
+
+test('sdk socket - a challenge asking more than maxWorkBits is refused, not solved', async () => {
+  const responder = await DevResponder.start({ difficulty: { bits: 20, subPuzzles: 8 } });
+  const s = await FlowshieldSocket.connect({ host: '127.0.0.1', port: responder.address().port, maxWorkBits: 16 });
+  try {
+    const [err] = await once(s, 'error');
+    assert.equal((err as { code?: string }).code, 'FS_ERR_CLIENT_CHALLENGE_TOO_HARD');
+    assert.equal(s.solving, false);
+    assert.deepEqual(s.counters, { challenges: 0, ignoredChallenges: 1, solved: 0 });
+  } finally {
+    await s.close();
+    await responder.close();
+  }
+});

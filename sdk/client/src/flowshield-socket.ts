@@ -26,6 +26,12 @@ export interface ConnectOptions {
   maxAnswerDatagram?: number;
   /** 'worker' (default): solve in a worker thread. 'inline': on this thread in slices. */
   solver?: 'worker' | 'inline';
+  /**
+   * Refuse challenges asking more work than this (bits, difficulty + log2 sub-puzzles; default 24).
+   * Anyone able to spoof the server's address can send a challenge; this bounds what they can cost
+   * the player's CPU. A refused challenge is reported as an 'error' and the socket carries on.
+   */
+  maxWorkBits?: number;
   /** Minimum time between 'progress' events (default 50 ms). */
   progressIntervalMs?: number;
   /**
@@ -85,6 +91,7 @@ export class FlowshieldSocket extends EventEmitter<FlowshieldSocketEvents> {
   private readonly queue: Uint8Array[] = [];
   private readonly maxQueued: number;
   private readonly maxAnswerDatagram: number;
+  private readonly maxWorkBits: number;
   private state: State = 'open';
   private stats = { challenges: 0, ignoredChallenges: 0, solved: 0 };
 
@@ -94,6 +101,7 @@ export class FlowshieldSocket extends EventEmitter<FlowshieldSocketEvents> {
     this.remote = remote;
     this.maxQueued = options.maxQueuedPackets ?? 256;
     this.maxAnswerDatagram = options.maxAnswerDatagram ?? 1200;
+    this.maxWorkBits = options.maxWorkBits ?? 24;
     if (options.solver === 'inline') {
       this.solver = new InlineSolver();
     } else {
@@ -197,6 +205,13 @@ export class FlowshieldSocket extends EventEmitter<FlowshieldSocketEvents> {
     if (this.greetTimer) { clearTimeout(this.greetTimer); this.greetTimer = null; }
     if (this.state !== 'open' && this.state !== 'greeting') {
       this.stats.ignoredChallenges++; // already solving (a duplicate), or closed
+      return;
+    }
+    const workBits = difficulty + Math.log2(subPuzzles);
+    if (workBits > this.maxWorkBits) {
+      this.stats.ignoredChallenges++;
+      this.emit('error', new ClientError(ClientErrorCode.CHALLENGE_TOO_HARD, `challenge asks ${workBits} bits of work, more than maxWorkBits ${this.maxWorkBits}`));
+      if (this.state === 'greeting') { this.state = 'open'; this.flush(); }
       return;
     }
     this.stats.challenges++;
