@@ -11,3 +11,20 @@ export {
 } from './memory.js';
 export { VmLoadError, VmFault, AssemblyError, VerifierError, VmErrorCode, type SourceLocation } from './errors.js';
 export { verify, MAX_VERIFIED_SLOTS, MAX_ANALYSED_INSTRUCTIONS, type VerifyOptions } from './verifier/verify.js';
+export { loadObject, type LoadedObject, type LoadObjectOptions, type MapDefinition, type DataSection } from './elf/load-object.js';
+export { ElfError } from './elf/elf-error.js';
+export { loadProgram, DEFAULT_PROGRAM_BUDGET, type LoadedProgram, type LoadProgramOptions } from './program/load-program.js';
+export { ProgramInstance, ipHeaderLength, type PacketResult } from './program/instance.js';
+export {
+  PROGRAM_TYPES, programTypeForSection, CF_EBPF_GENERIC, FLOWSHIELD, XDP, SOCKET, PFP_DATA_BYTES,
+  type ProgramType, type ProgramTypeName, type Verdict,
+} from './platform/program-types.js';
+export type { Platform, ContextLayout, ContextField, HelperPrototype, ArgKind, ReturnKind, RegionInfo, MapInfo } from './platform/types.js';
+export type { VerifiedProgram } from './verifier/types.js';
+export {
+  Status, RunEffects, systemClock,
+  type HostEnvironment, type StateStore, type StatusEntry, type PacketMeta, type ChallengeEngine, type Clock,
+} from './abi/host.js';
+export { InMemoryState, LruMap } from './abi/memory-state.js';
+export { StandardChallenge, ANSWER_CODES, type StandardChallengeOptions } from './abi/standard-challenge.js';
+export { entropyMillibits, formatPrintf } from './abi/pfp-helpers.js';

@@ -9,9 +9,6 @@ export const MapType = { HASH: 1, ARRAY: 2, LRU_HASH: 9 } as const;
 const UpdateFlag = { ANY: 0, NOEXIST: 1, EXIST: 2 } as const;
 const Errno = { ENOENT: -2, E2BIG: -7, EEXIST: -17, EINVAL: -22 } as const;
 
-/** Where map values live: after the data sections, far below the map handles. */
-export const MAP_VALUES_ADDRESS = 0x1000000;
-
 /**
  * One map's storage. Values live in program memory (a region of `maxEntries` slots), because
  * a lookup hands the program a pointer it reads and writes directly.
@@ -92,14 +89,15 @@ export class MapStore {
   private readonly byHandle = new Map<number, BpfMap>();
   readonly regions: MemoryRegion[];
 
-  constructor(definitions: readonly MapDefinition[]) {
+  /** `address`: where map values start (after the object's data sections, see LoadedObject.mapsAddress). */
+  constructor(definitions: readonly MapDefinition[], address: number) {
     for (const def of definitions) {
       if (!Object.values(MapType).includes(def.type as 1)) {
         throw new ElfError(`map '${def.name}' has type ${def.type}; supported: hash (1), array (2), LRU hash (9)`, undefined, VmErrorCode.BAD_MAP);
       }
       if (def.type === MapType.ARRAY && def.keySize !== 4) throw new ElfError(`array map '${def.name}' must have a 4-byte key`, undefined, VmErrorCode.BAD_MAP);
     }
-    this.regions = layoutRegions(definitions.map((d) => ({ name: `map ${d.name}`, bytes: new Uint8Array(d.maxEntries * d.valueSize), writable: true })), MAP_VALUES_ADDRESS);
+    this.regions = layoutRegions(definitions.map((d) => ({ name: `map ${d.name}`, bytes: new Uint8Array(d.maxEntries * d.valueSize), writable: true })), address);
     definitions.forEach((def, i) => this.byHandle.set(def.handle, new BpfMap(def, this.regions[i]!)));
   }
 

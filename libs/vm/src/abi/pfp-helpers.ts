@@ -110,7 +110,7 @@ export const PFP_HELPERS: readonly HelperSpec[] = [
   { id: 1, name: 'rand', args: [], returns: 'scalar', impl: (_ctx, run) => (BigInt(run.env.random()) << 32n) | BigInt(run.env.random()) },
   { id: 2, name: 'timestamp', args: [], returns: 'scalar', impl: (_ctx, run) => Math.floor(run.now) },
   {
-    id: 3, name: 'printf', args: ['mem', 'any', 'any', 'any'], returns: 'scalar',
+    id: 3, name: 'printf', args: ['any', 'any', 'any', 'any'], returns: 'scalar',
     impl: (ctx, run) => {
       if (!run.env.print) return 0;
       const line = formatPrintf(readCString(ctx, ctx.argNumber(1)), [ctx.argU64(2), ctx.argU64(3), ctx.argU64(4)]);

@@ -2,7 +2,7 @@ import { VmErrorCode, type SourceLocation } from '../errors.js';
 import type { RawInstruction } from '../isa/instruction.js';
 import { readSlot } from '../isa/instruction.js';
 import { CallKind, Op } from '../isa/opcodes.js';
-import { DATA_ADDRESS, MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, layoutRegions } from '../memory.js';
+import { DATA_ADDRESS, MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, REGION_ALIGN, layoutRegions } from '../memory.js';
 import { Btf, BtfKind, parseLineInfo, type LineInfo } from './btf.js';
 import { ElfError } from './elf-error.js';
 import { ElfFile, SHF, SHT, STT, type ElfSection, type ElfSymbol } from './elf-file.js';
@@ -38,6 +38,8 @@ export interface LoadedObject {
   functions: { name: string; start: number; length: number }[];
   dataSections: DataSection[];
   maps: MapDefinition[];
+  /** first address after the data sections: where an instance places its map values */
+  mapsAddress: number;
   /** names of all program sections in the object (for messages and `--section`) */
   programSections: string[];
   lineOf(index: number): SourceLocation | undefined;
@@ -157,6 +159,7 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
     functions,
     dataSections: dataSections.map(({ name, address, bytes: data, writable }) => ({ name, address, bytes: data, writable })),
     maps: maps.map(({ symbol: _symbol, ...map }) => map),
+    mapsAddress: dataSections.reduce((end, d) => Math.max(end, d.address + Math.ceil(Math.max(d.bytes.length, 1) / REGION_ALIGN) * REGION_ALIGN + REGION_ALIGN), DATA_ADDRESS),
     programSections: programSections.map((s) => s.name),
     lineOf,
   };

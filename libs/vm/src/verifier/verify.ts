@@ -6,7 +6,7 @@ import { buildCfg, nextSlot, type BasicBlock, type ControlFlowGraph } from './cf
 import { checkAssertion } from './check.js';
 import { VerifierContext } from './context.js';
 import { State } from './domains/state.js';
-import { exact } from './domains/value.js';
+import { UNKNOWN_SCALAR, exact } from './domains/value.js';
 import { enterCall, refineBranch, returnFromCall, transfer } from './transfer.js';
 import type { VerifiedProgram } from './types.js';
 
@@ -20,6 +20,11 @@ const WIDEN_AFTER = 3;
 export interface VerifyOptions {
   maxSlots?: number;
   maxAnalysedInstructions?: number;
+  /**
+   * Start with r1 pointing at this region instead of at the context, and r2–r5 holding unknown
+   * scalars: how bpf_conformance passes its memory (r1) and length (r2).
+   */
+  entryRegion?: string;
 }
 
 interface Point {
@@ -49,7 +54,7 @@ export function verify(program: DecodedProgram, platform: Platform, options: Ver
   const ctx = new VerifierContext(program, platform);
   const cfg = buildCfg(program);
   rejectLoopsWithoutBudget(ctx, cfg);
-  new Walk(ctx, cfg, options.maxAnalysedInstructions ?? MAX_ANALYSED_INSTRUCTIONS).run();
+  new Walk(ctx, cfg, options.maxAnalysedInstructions ?? MAX_ANALYSED_INSTRUCTIONS).run(entryState(ctx, options.entryRegion));
   return {
     instructionCount: program.slots.length,
     helpersUsed: [...ctx.helpersUsed].sort((a, b) => a - b),
@@ -57,6 +62,14 @@ export function verify(program: DecodedProgram, platform: Platform, options: Ver
     maxStackDepth: ctx.maxStackDepth,
     maxCallDepth: ctx.maxCallDepth,
   };
+}
+
+function entryState(ctx: VerifierContext, entryRegion: string | undefined): State {
+  if (entryRegion === undefined) return State.entry({ t: 'ctx', off: exact(0) });
+  if (!ctx.regions.has(entryRegion)) throw new Error(`verify: entry region ${entryRegion} is not a region of the platform`);
+  const state = State.entry({ t: 'region', region: entryRegion, off: exact(0) });
+  for (let r = 2; r <= 5; r++) state.regs[r] = UNKNOWN_SCALAR;
+  return state;
 }
 
 function rejectLoopsWithoutBudget(ctx: VerifierContext, cfg: ControlFlowGraph): void {
@@ -80,8 +93,8 @@ class Walk {
     this.assertions = new Array(ctx.program.slots.length);
   }
 
-  run(): void {
-    this.propagate({ chain: '', block: 0 }, State.entry({ t: 'ctx', off: exact(0) }));
+  run(entry: State): void {
+    this.propagate({ chain: '', block: 0 }, entry);
     while (this.head < this.queue.length) {
       const point = this.queue[this.head++]!;
       const stored = this.states.get(key(point))!;
