@@ -5,6 +5,11 @@ import { registerEvents } from './events.js';
 import { registerReplay } from './replay.js';
 import { registerState } from './state.js';
 import { registerSnapshot } from './snapshot.js';
+import { registerCompile } from './compile.js';
+import { registerVerify } from './verify.js';
+import { registerAsm } from './asm.js';
+import { registerDisasm } from './disasm.js';
+import { registerTest } from './test.js';
 
 /**
  * Every verb of `flowshield`. Each command lives in its own file under `commands/` and exports
@@ -18,4 +23,9 @@ export function registerCommands(program: Command): void {
   registerReplay(program);
   registerState(program);
   registerSnapshot(program);
+  registerCompile(program);
+  registerVerify(program);
+  registerAsm(program);
+  registerDisasm(program);
+  registerTest(program);
 }

@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { CaptureError, writeAnnotatedPcapng } from '../capture/index.js';
+import { CliError } from '../errors.js';
+import { annotation, packetJson, packetLine, summaryLine, traceLines } from '../program-test/report.js';
+import { runCapture, summarize, type FailVerdict, type PacketOutcome } from '../program-test/run-capture.js';
+import { TestHost } from '../program-test/test-host.js';
+import { benchCapture } from '../program-test/bench.js';
+import { loadProgramFile, readInput, PROGRAM_TYPE_NAMES, type ProgramOptions } from './load.js';
+
+interface TestOptions extends ProgramOptions {
+  json?: boolean;
+  trace?: boolean;
+  out?: string;
+  bench?: boolean;
+  engine: string;
+  failVerdict: string;
+  seed: string;
+  hmacKey?: string;
+}
+
+export const ENGINES = ['interp'] as const;
+
+export function registerTest(program: Command): void {
+  program
+    .command('test')
+    .description('run a program over a packet capture (pcap or pcapng): per-packet verdicts, status changes, challenges, and a summary')
+    .argument('<program>', 'eBPF object file')
+    .argument('<capture>', 'pcap or pcapng file (Ethernet, raw IP, Linux cooked)')
+    .option('--json', 'one JSON object per packet, then {"summary": …}')
+    .option('--trace', 'print every instruction executed, with its registers (interpreter)')
+    .option('--out <file>', 'write the capture back as pcapng with the verdict in each packet comment')
+    .option('--bench', 'print ns/packet for each engine over this capture')
+    .option('--engine <engine>', `execution engine: ${ENGINES.join(', ')}`, 'interp')
+    .option('--fail-verdict <verdict>', 'verdict when the program faults or returns an undefined value: pass or drop', 'drop')
+    .option('--type <type>', `program type (default: from the section name): ${PROGRAM_TYPE_NAMES.join(', ')}`)
+    .option('--section <name>', 'program section to load')
+    .option('--budget <n>', "per-run instruction budget, or 'none'")
+    .option('--seed <n>', 'seed of the rand helpers, for reproducible runs', '1')
+    .option('--hmac-key <hex>', 'key of the hmac helpers (default: 32 zero bytes)')
+    .action((programPath: string, capturePath: string, opts: TestOptions) => {
+      if (!(ENGINES as readonly string[]).includes(opts.engine)) throw new CliError('FS_ERR_CLI_BAD_OPTION', `--engine must be one of ${ENGINES.join(', ')}`);
+      if (opts.trace && opts.engine !== 'interp') throw new CliError('FS_ERR_CLI_BAD_OPTION', '--trace needs --engine interp');
+      if (opts.failVerdict !== 'pass' && opts.failVerdict !== 'drop') throw new CliError('FS_ERR_CLI_BAD_OPTION', '--fail-verdict must be pass or drop');
+      if (opts.hmacKey !== undefined && !/^([0-9a-f]{2})+$/i.test(opts.hmacKey)) throw new CliError('FS_ERR_CLI_BAD_OPTION', '--hmac-key must be hex bytes');
+      const loaded = loadProgramFile(programPath, opts);
+      const capture = readInput(capturePath);
+      const newHost = () => new TestHost({
+        seed: Number(opts.seed),
+        hmacKey: opts.hmacKey ? Buffer.from(opts.hmacKey, 'hex') : undefined,
+        print: opts.json ? undefined : (line) => process.stdout.write(`    printf: ${line}\n`),
+      });
+
+      if (opts.bench) {
+        for (const line of benchCapture(loaded, capture, newHost)) process.stdout.write(line + '\n');
+        return;
+      }
+      const outcomes: PacketOutcome[] = [];
+      try {
+        for (const outcome of runCapture(loaded, capture, { failVerdict: opts.failVerdict as FailVerdict, trace: opts.trace, host: newHost() })) {
+          outcomes.push(outcome);
+          if (opts.json) {
+            process.stdout.write(JSON.stringify(packetJson(outcome)) + '\n');
+          } else {
+            process.stdout.write(packetLine(outcome) + '\n');
+            for (const line of outcome.trace ? traceLines(outcome.trace) : []) process.stdout.write(line + '\n');
+          }
+        }
+      } catch (err) {
+        if (err instanceof CaptureError) throw new CliError(err.code, `${capturePath}: ${err.message}`, { cause: err });
+        throw err;
+      }
+      const summary = summarize(outcomes);
+      process.stdout.write(opts.json ? JSON.stringify({ summary }) + '\n' : summaryLine(summary) + '\n');
+      if (opts.out) writeFileSync(opts.out, writeAnnotatedPcapng(outcomes.map((o) => ({ record: o.record, comment: annotation(o) }))));
+    });
+}
