@@ -120,7 +120,8 @@ function checkMemory(
 ): void {
   const from = shift(pointer.off, exact(delta));
   const inside = (objectSize: number) => from.lo >= 0 && from.hi + size.max <= objectSize;
-  const outside = (objectSize: number) => from.hi + Math.min(size.min, 1) <= 0 || from.lo + size.min > objectSize;
+  // Before the start, or past the end even at the smallest size; an empty access touches nothing.
+  const outside = (objectSize: number) => size.min > 0 && (from.hi < 0 || from.lo + size.min > objectSize);
   switch (pointer.t) {
     case 'stack': {
       const frame = state.frames[pointer.frame]!;
@@ -160,7 +161,7 @@ function checkMemory(
         || (pointer.id > DATA_ID && pointer.fix + delta + size.max <= state.provenBytes(pointer.id))
         || (pointer.id === DATA_ID && pointer.fix + delta + size.max <= state.provenBytes(DATA_ID)));
       if (proven) return;
-      if (from.hi + Math.min(size.min, 1) <= 0 || (region && from.lo + size.min > region.size)) {
+      if (outside(region?.size ?? Infinity)) {
         ctx.fail(VmErrorCode.OUT_OF_BOUNDS, slot, `${what}: packet access of ${size.max} bytes at offset ${formatRange(from)} is outside the packet`);
       }
       ctx.runtimeChecks.add(slot);

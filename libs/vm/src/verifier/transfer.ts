@@ -1,4 +1,4 @@
-import { AluOp, AtomicOp, Class, JmpOp, Source, classOf, opOf, sourceOf } from '../isa/opcodes.js';
+import { AluOp, AtomicOp, CallKind, Class, JmpOp, Source, classOf, opOf, sourceOf } from '../isa/opcodes.js';
 import { STACK_FRAME_BYTES } from '../memory.js';
 import { callxTarget, contextField, memoryArguments } from './check.js';
 import type { VerifierContext } from './context.js';
@@ -63,7 +63,8 @@ export function transfer(ctx: VerifierContext, state: State, slot: number): void
       return;
     }
     case 'call':
-      callHelper(ctx, state, slot, inst.imm);
+      // A local call's effect (a new frame) is the walk's business: see enterCall/returnFromCall.
+      if (inst.src !== CallKind.LOCAL) callHelper(ctx, state, slot, inst.imm);
       return;
     case 'callx':
       callHelper(ctx, state, slot, callxTarget(regs[inst.dst]!)!);

@@ -1,5 +1,7 @@
 import { VmErrorCode, VmLoadError } from '../errors.js';
 import type { DecodedProgram } from '../isa/decode.js';
+import { Source, sourceOf } from '../isa/opcodes.js';
+import type { Thresholds } from './domains/scalar.js';
 import type { Platform } from '../platform/types.js';
 import { assertionsFor, type Assertion } from './assertions.js';
 import { buildCfg, nextSlot, type BasicBlock, type ControlFlowGraph } from './cfg.js';
@@ -84,6 +86,7 @@ class Walk {
   private head = 0;
   private readonly assertions: (Assertion[] | undefined)[];
   private analysed = 0;
+  private readonly thresholds: Thresholds;
 
   constructor(
     private readonly ctx: VerifierContext,
@@ -91,6 +94,7 @@ class Walk {
     private readonly limit: number,
   ) {
     this.assertions = new Array(ctx.program.slots.length);
+    this.thresholds = comparedConstants(ctx.program);
   }
 
   run(entry: State): void {
@@ -152,7 +156,7 @@ class Walk {
       return;
     }
     stored.visits++;
-    const widening = this.cfg.loopHeads.has(point.block) && stored.visits > WIDEN_AFTER;
+    const widening = this.cfg.loopHeads.has(point.block) && stored.visits > WIDEN_AFTER ? this.thresholds : null;
     const merged = stored.state.join(state, widening);
     if (merged.equals(stored.state)) return;
     stored.state = merged;
@@ -161,6 +165,22 @@ class Walk {
       this.queue.push(point);
     }
   }
+}
+
+/** Every immediate a conditional jump compares with, its neighbours and 0: the widening thresholds. */
+function comparedConstants(program: DecodedProgram): Thresholds {
+  const values = new Set<bigint>([0n]);
+  program.infos.forEach((info, i) => {
+    const inst = program.slots[i]!;
+    if (info?.kind !== 'jcond' || sourceOf(inst.opcode) !== Source.K) return;
+    const imm = BigInt(inst.imm);
+    for (const v of info.is64 ? [imm] : [imm, BigInt(inst.imm >>> 0)]) for (const d of [-1n, 0n, 1n]) values.add(v + d);
+  });
+  const sorted = (list: bigint[]) => [...new Set(list)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return {
+    unsigned: sorted([...values].map((v) => BigInt.asUintN(64, v))),
+    signed: sorted([...values].map((v) => BigInt.asIntN(64, v))),
+  };
 }
 
 const key = (point: Point): string => `${point.chain}|${point.block}`;

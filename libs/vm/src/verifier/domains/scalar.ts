@@ -92,14 +92,29 @@ export function join(a: Scalar, b: Scalar): Scalar {
   };
 }
 
-/** Bounds that grew since `old` jump to the extreme, so loops reach a fixpoint. */
-export function widen(old: Scalar, next: Scalar): Scalar {
+/**
+ * Constants the program compares with (and their neighbours), ascending: widening stops at the
+ * next one instead of jumping to the extreme, so `i < 100` loops keep their bound.
+ */
+export interface Thresholds {
+  readonly unsigned: readonly bigint[];
+  readonly signed: readonly bigint[];
+}
+
+const above = (list: readonly bigint[], v: bigint, extreme: bigint): bigint => list.find((t) => t >= v) ?? extreme;
+const below = (list: readonly bigint[], v: bigint, extreme: bigint): bigint => {
+  for (let i = list.length - 1; i >= 0; i--) if (list[i]! <= v) return list[i]!;
+  return extreme;
+};
+
+/** Bounds that grew since `old` jump to the next threshold (or the extreme), so loops reach a fixpoint. */
+export function widen(old: Scalar, next: Scalar, thresholds: Thresholds): Scalar {
   const j = join(old, next);
   return tighten({
-    umin: j.umin < old.umin ? 0n : j.umin,
-    umax: j.umax > old.umax ? U64_MAX : j.umax,
-    smin: j.smin < old.smin ? S64_MIN : j.smin,
-    smax: j.smax > old.smax ? S64_MAX : j.smax,
+    umin: j.umin < old.umin ? below(thresholds.unsigned, j.umin, 0n) : j.umin,
+    umax: j.umax > old.umax ? above(thresholds.unsigned, j.umax, U64_MAX) : j.umax,
+    smin: j.smin < old.smin ? below(thresholds.signed, j.smin, S64_MIN) : j.smin,
+    smax: j.smax > old.smax ? above(thresholds.signed, j.smax, S64_MAX) : j.smax,
   }) ?? TOP;
 }
 

@@ -1,4 +1,5 @@
 import { STACK_FRAME_BYTES } from '../../memory.js';
+import type { Thresholds } from './scalar.js';
 import { joinValues, valueEquals, type Value } from './value.js';
 
 /*
@@ -68,7 +69,7 @@ export class StackFrame {
     return first < 0 ? 0 : STACK_FRAME_BYTES - first;
   }
 
-  join(other: StackFrame, widening: boolean): StackFrame {
+  join(other: StackFrame, widening: Thresholds | null): StackFrame {
     const init = new Uint8Array(STACK_FRAME_BYTES);
     for (let i = 0; i < STACK_FRAME_BYTES; i++) init[i] = this.init[i]! & other.init[i]!;
     const spills = this.spills.map((v, s) => {

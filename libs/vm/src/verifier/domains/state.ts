@@ -1,3 +1,4 @@
+import type { Thresholds } from './scalar.js';
 import { StackFrame } from './stack.js';
 import { UNINIT, joinValues, valueEquals, type Value } from './value.js';
 
@@ -47,7 +48,7 @@ export class State {
   }
 
   /** Both states are at the same point of the same call chain, so their frames line up. */
-  join(other: State, widening: boolean): State {
+  join(other: State, widening: Thresholds | null): State {
     const regs = this.regs.map((v, r) => joinValues(v, other.regs[r]!, widening));
     const frames = this.frames.map((f, i) => f.join(other.frames[i]!, widening));
     const proven = new Map<number, number>();

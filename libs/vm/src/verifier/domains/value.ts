@@ -1,5 +1,5 @@
 import * as S from './scalar.js';
-import type { Scalar } from './scalar.js';
+import type { Scalar, Thresholds } from './scalar.js';
 
 /*
  * What a register or a spilled stack slot holds: a scalar range or a pointer of a known kind with
@@ -89,8 +89,8 @@ export function valueEquals(a: Value, b: Value): boolean {
   }
 }
 
-/** Least upper bound; with `widening`, growing bounds jump to infinity. */
-export function joinValues(a: Value, b: Value, widening = false): Value {
+/** Least upper bound; when widening, growing bounds jump to a threshold or infinity. */
+export function joinValues(a: Value, b: Value, widening: Thresholds | null = null): Value {
   if (valueEquals(a, b)) return a;
   if (a.t === 'uninit' || b.t === 'uninit') return UNINIT;
   if (a.t !== b.t) return MIXED;
@@ -98,7 +98,7 @@ export function joinValues(a: Value, b: Value, widening = false): Value {
   switch (a.t) {
     case 'scalar': {
       const o = b as typeof a;
-      return scalar(widening ? S.widen(a.v, o.v) : S.join(a.v, o.v));
+      return scalar(widening ? S.widen(a.v, o.v, widening) : S.join(a.v, o.v));
     }
     case 'ctx': return { t: 'ctx', off: range(a.off, (b as typeof a).off) };
     case 'packet': {
