@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildIpPacket, buildUdpPacket, frameEthernet, frameLinuxSll, LinkType, readCapturePackets, writePcap, PcapngWriter } from '../capture/index.js';
 import { jsonLines, runCli } from '../testing/run-cli.js';
+import { encodeAnswer } from '@flowshield/proto';
+import { solveChallenge } from '@flowshield/puzzle';
 
 const EXAMPLES = fileURLToPath(new URL('../../../programs/examples/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'flowshield-cli-'));
@@ -141,4 +143,28 @@ test('cli program verbs - test --bench prints ns/packet; bad captures and option
   writeFileSync(join(dir, 'raw.pcapng'), pcapng.toBytes());
   const ng = await runCli(['test', object, join(dir, 'raw.pcapng'), '--json']);
   assert.equal(jsonLines(ng.stdout)[0]!.verdict, 'pass');
+});
+
+test('cli program verbs - test runs the standard challenge: challenged, answered, verified; a wrong answer is blocked', async () => {
+  const object = await compile('challenge.c');
+  const from = (src: string, payload: Uint8Array | string) => frameEthernet(buildUdpPacket({ src, dst: '198.51.100.7', srcPort: 6000, dstPort: 207, payload }));
+  const hello = new Uint8Array(80).fill(0x61);
+  const first = jsonLines((await runCli(['test', object, pcap([from('192.0.2.50', hello)]), '--json'])).stdout);
+  assert.equal(first[0]!.verdict, 'drop');
+  assert.deepEqual(first[0]!.status, { from: 0, to: 1, expiry: 1_800_000_000 + 60 });
+  const challenge = Buffer.from(String(first[0]!.challenge), 'hex');
+  assert.equal(challenge.length, 57);
+  const answer = encodeAnswer(challenge, solveChallenge(challenge));
+  const forged = answer.slice();
+  forged[forged.length - 1]! ^= 0xff;
+  // Same seed and clock: the replayed capture issues the same challenge, so the answer matches it.
+  const result = await runCli(['test', object, pcap([from('192.0.2.50', hello), from('192.0.2.50', answer), from('192.0.2.50', 'game data'), from('192.0.2.51', hello), from('192.0.2.51', forged), from('192.0.2.51', 'game data')]), '--json']);
+  const lines = jsonLines(result.stdout);
+  assert.deepEqual(lines[1]!.status, { from: 1, to: 2, expiry: 1_800_000_000 + 3600 });
+  assert.equal(lines[2]!.verdict, 'pass');
+  assert.deepEqual(lines[4]!.status, { from: 1, to: 3, expiry: 1_800_000_000 + 600 });
+  assert.equal(lines[5]!.verdict, 'drop');
+  // A trigger too small to carry a challenge gets none (never amplify).
+  const small = jsonLines((await runCli(['test', object, pcap([from('192.0.2.52', 'hi')]), '--json'])).stdout);
+  assert.equal(small[0]!.challenge, null);
 });

@@ -17,6 +17,8 @@ interface TestOptions extends ProgramOptions {
   failVerdict: string;
   seed: string;
   hmacKey?: string;
+  challengeKey?: string;
+  difficulty: string;
 }
 
 export const ENGINES = ['interp'] as const;
@@ -38,16 +40,22 @@ export function registerTest(program: Command): void {
     .option('--budget <n>', "per-run instruction budget, or 'none'")
     .option('--seed <n>', 'seed of the rand helpers, for reproducible runs', '1')
     .option('--hmac-key <hex>', 'key of the hmac helpers (default: 32 zero bytes)')
+    .option('--challenge-key <hex>', 'key of the standard challenge, 32 bytes (default: a fixed test key)')
+    .option('--difficulty <bits>', 'work of standard challenges issued, in bits', '8')
     .action((programPath: string, capturePath: string, opts: TestOptions) => {
       if (!(ENGINES as readonly string[]).includes(opts.engine)) throw new CliError('FS_ERR_CLI_BAD_OPTION', `--engine must be one of ${ENGINES.join(', ')}`);
       if (opts.trace && opts.engine !== 'interp') throw new CliError('FS_ERR_CLI_BAD_OPTION', '--trace needs --engine interp');
       if (opts.failVerdict !== 'pass' && opts.failVerdict !== 'drop') throw new CliError('FS_ERR_CLI_BAD_OPTION', '--fail-verdict must be pass or drop');
       if (opts.hmacKey !== undefined && !/^([0-9a-f]{2})+$/i.test(opts.hmacKey)) throw new CliError('FS_ERR_CLI_BAD_OPTION', '--hmac-key must be hex bytes');
+      if (opts.challengeKey !== undefined && !/^[0-9a-f]{64}$/i.test(opts.challengeKey)) throw new CliError('FS_ERR_CLI_BAD_OPTION', '--challenge-key must be 32 bytes of hex');
+      const difficultyBits = Number(opts.difficulty);
+      if (!Number.isInteger(difficultyBits) || difficultyBits < 0 || difficultyBits > 32) throw new CliError('FS_ERR_CLI_BAD_OPTION', '--difficulty must be 0..32 bits');
       const loaded = loadProgramFile(programPath, opts);
       const capture = readInput(capturePath);
       const newHost = () => new TestHost({
         seed: Number(opts.seed),
         hmacKey: opts.hmacKey ? Buffer.from(opts.hmacKey, 'hex') : undefined,
+        challenge: { difficultyBits, ...(opts.challengeKey ? { key: Buffer.from(opts.challengeKey, 'hex') } : {}) },
         print: opts.json ? undefined : (line) => process.stdout.write(`    printf: ${line}\n`),
       });
 

@@ -10,7 +10,7 @@ export const FLOWSHIELD_HELPERS: readonly HelperSpec[] = [
       if (!engine || !run.env.challengesEnabled) return HelperResult.DISABLED;
       if (!run.env.allowChallenge(run.meta, run.now)) return HelperResult.RATE_LIMITED;
       const challenge = engine.issue(run.meta, run.now);
-      if (!challenge) return HelperResult.RATE_LIMITED;
+      if (typeof challenge === 'number') return challenge;
       if (challenge.length > run.meta.payload.length) return HelperResult.TOO_BIG;
       run.effects.challenge = challenge;
       return HelperResult.OK;

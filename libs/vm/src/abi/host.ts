@@ -37,8 +37,11 @@ export interface StateStore {
 
 /** The standard challenge (helpers 64 and 65), implemented by the host with libs/puzzle. */
 export interface ChallengeEngine {
-  /** A challenge payload for this packet's source, or null when none may be sent now. */
-  issue(meta: PacketMeta, now: number): Uint8Array | null;
+  /**
+   * A challenge payload for this packet's source, or why none is sent, as fs_issue_challenge's
+   * code: -4 the trigger is too small to carry it, -5 challenges unavailable, -6 rate limited.
+   */
+  issue(meta: PacketMeta, now: number): Uint8Array | -4 | -5 | -6;
   /** 1 valid, 0 not an answer, a negative reason code otherwise (flowshield.h FS_ANSWER_*). */
   verify(meta: PacketMeta, now: number): number;
 }

@@ -1,4 +1,4 @@
-import { isAnswerPacket, VerifyReason } from '@flowshield/proto';
+import { IssueRefusal, isAnswerPacket, VerifyReason } from '@flowshield/proto';
 import type { Difficulty, PuzzleEngine } from '@flowshield/puzzle';
 import type { ChallengeEngine, PacketMeta } from './host.js';
 
@@ -20,14 +20,19 @@ export interface StandardChallengeOptions {
 export class StandardChallenge implements ChallengeEngine {
   constructor(private readonly options: StandardChallengeOptions) {}
 
-  issue(meta: PacketMeta): Uint8Array | null {
+  issue(meta: PacketMeta): Uint8Array | -4 | -5 | -6 {
     const outcome = this.options.engine.issue({
       client: { address: meta.srcIp, port: meta.srcPort },
       target: { address: meta.dstIp, port: meta.dstPort },
       triggerSize: meta.payload.length,
       difficulty: this.options.difficulty(meta),
     });
-    return outcome.ok ? outcome.packet : null;
+    if (outcome.ok) return outcome.packet;
+    switch (outcome.reason) {
+      case IssueRefusal.TRIGGER_TOO_SMALL: return -4;
+      case IssueRefusal.NO_CURRENT_KEY: return -5;
+      default: return -6;
+    }
   }
 
   verify(meta: PacketMeta): number {
