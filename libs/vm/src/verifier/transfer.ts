@@ -7,7 +7,7 @@ import * as S from './domains/scalar.js';
 import { StackFrame } from './domains/stack.js';
 import { State } from './domains/state.js';
 import {
-  DATA_ID, MIXED, NO_ID, UNINIT, UNKNOWN_SCALAR, exact, isPointer, offsetRange, scalar, shift, type Range, type Value,
+  DATA_ID, MIXED, NO_ID, UNINIT, UNKNOWN_SCALAR, exact, isPointer, offsetRange, regionPointer, scalar, shift, type Range, type Value,
 } from './domains/value.js';
 
 /*
@@ -108,11 +108,12 @@ function sameObject(a: Value, b: Value): boolean {
 function movePointer(state: State, slot: number, p: Extract<Value, { off: Range }>, d: Range): Value {
   const off = shift(p.off, d);
   switch (p.t) {
-    case 'packet': {
+    case 'packet':
+    case 'region': {
       if (d.lo === d.hi) return { ...p, off, fix: p.id === NO_ID ? 0 : p.fix + d.lo };
       const id = slot + 1;
       retireId(state, id);
-      return { t: 'packet', region: p.region, off, id, fix: 0 };
+      return { ...p, off, id, fix: 0 };
     }
     case 'map-value-or-null':
       return MIXED;
@@ -125,7 +126,7 @@ function movePointer(state: State, slot: number, p: Extract<Value, { off: Range 
 function retireId(state: State, id: number): void {
   state.proven.delete(id);
   state.mapValues((v) => {
-    if (v.t === 'packet' && v.id === id) return { ...v, id: NO_ID, fix: 0 };
+    if ((v.t === 'packet' || v.t === 'region') && v.id === id) return { ...v, id: NO_ID, fix: 0 };
     if (v.t === 'map-value-or-null' && v.id === id) return { ...v, id: NO_ID };
     return v;
   });
@@ -138,7 +139,7 @@ function lddwValue(ctx: VerifierContext, lo: number, hi: number): Value {
     const map = ctx.mapsByHandle.get(n);
     if (map !== undefined) return { t: 'map', map };
     for (const region of ctx.platform.regions) {
-      if (n >= region.address && n <= region.address + region.size) return { t: 'region', region: region.name, off: exact(n - region.address) };
+      if (n >= region.address && n <= region.address + region.size) return regionPointer(region.name, n - region.address);
     }
   }
   return scalar(S.constant(value));
@@ -152,7 +153,7 @@ function loadValue(ctx: VerifierContext, state: State, ptr: Value, offset: numbe
     switch (field.kind) {
       case 'packet': return { t: 'packet', region, off: exact(0), id: DATA_ID, fix: 0 };
       case 'packet-end': return { t: 'packet-end', region };
-      case 'region': return { t: 'region', region, off: exact(0) };
+      case 'region': return regionPointer(region, 0);
       case 'scalar': return scalar(loadedScalar(width, signExtend));
     }
   }
@@ -257,6 +258,9 @@ export function refineBranch(ctx: VerifierContext, state: State, slot: number, t
   if (info.is64) {
     const pointerResult = refinePointers(state, op, a, b ?? scalar(S.constant(BigInt(inst.imm))));
     if (pointerResult !== undefined) return pointerResult;
+    if (b && (a.t === 'packet' || a.t === 'region') && b.t === a.t && a.region === b.region) {
+      return refineOffsets(state, op, inst.dst, inst.src);
+    }
   }
   if (a.t !== 'scalar' || (b && b.t !== 'scalar')) return state;
 
@@ -290,6 +294,55 @@ function refinePointers(state: State, op: number, a: Value, b: Value): State | n
   if (a.t === 'map-value-or-null' && isZero(b)) return resolveNull(state, a, op);
   if (b.t === 'map-value-or-null' && isZero(a)) return resolveNull(state, b, op);
   return undefined;
+}
+
+type Tracked = Extract<Value, { t: 'packet' | 'region' }>;
+
+/**
+ * Two pointers into one object compared: each offset range narrows to where `a OP b` holds
+ * (a < end bounds a by end's largest offset), and so do the copies sharing each one's base.
+ */
+function refineOffsets(state: State, op: number, dst: number, src: number): State | null {
+  const a = state.regs[dst] as Tracked;
+  const b = state.regs[src] as Tracked;
+  let aRange = a.off;
+  let bRange = b.off;
+  const below = (x: Range, y: Range, strict: number): [Range, Range] => [
+    { lo: x.lo, hi: Math.min(x.hi, y.hi - strict) },
+    { lo: Math.max(y.lo, x.lo + strict), hi: y.hi },
+  ];
+  switch (op) {
+    case JmpOp.JLT: case JmpOp.JSLT: [aRange, bRange] = below(aRange, bRange, 1); break;
+    case JmpOp.JLE: case JmpOp.JSLE: [aRange, bRange] = below(aRange, bRange, 0); break;
+    case JmpOp.JGT: case JmpOp.JSGT: [bRange, aRange] = below(bRange, aRange, 1); break;
+    case JmpOp.JGE: case JmpOp.JSGE: [bRange, aRange] = below(bRange, aRange, 0); break;
+    case JmpOp.JEQ: {
+      const both = { lo: Math.max(aRange.lo, bRange.lo), hi: Math.min(aRange.hi, bRange.hi) };
+      aRange = both;
+      bRange = both;
+      break;
+    }
+    default:
+      return state;
+  }
+  if (aRange.lo > aRange.hi || bRange.lo > bRange.hi) return null;
+  narrow(state, dst, a, aRange);
+  narrow(state, src, state.regs[src] as Tracked, bRange);
+  return state;
+}
+
+/** Sets register `reg`'s offset range, and narrows every value with the same base to match. */
+function narrow(state: State, reg: number, v: Tracked, off: Range): void {
+  if (v.id === NO_ID) {
+    state.regs[reg] = { ...v, off };
+    return;
+  }
+  const base = { lo: off.lo - v.fix, hi: off.hi - v.fix };
+  state.mapValues((x) => {
+    if (x.t !== v.t || x.id !== v.id || x.region !== v.region) return x;
+    const own = x.off;
+    return { ...x, off: { lo: Math.max(own.lo, base.lo + x.fix), hi: Math.min(own.hi, base.hi + x.fix) } };
+  });
 }
 
 /** On the branch where `p OP packet_end` holds. */

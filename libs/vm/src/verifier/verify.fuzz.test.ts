@@ -41,6 +41,9 @@ const item: fc.Arbitrary<Item> = fc.oneof(
     [v.startsWith('%') ? `stx${w} [${b}${o >= 0 ? '+' : ''}${o}], ${v}` : `st${w} [${b}${o >= 0 ? '+' : ''}${o}], ${v}`]),
   fc.tuple(jmpOp, suffix, reg, fc.oneof(reg, small.map(String)), ahead).map(([op, s, d, src, n]) => [`${op}${s} ${d}, ${src}, @${n}`]),
   fc.tuple(fc.constantFrom('jgt', 'jge', 'jlt', 'jle'), fc.constantFrom('%r2', '%r3'), ahead).map(([op, p, n]) => [`${op} ${p}, %r8, @${n}`]),
+  fc.tuple(fc.constantFrom('jgt', 'jge', 'jlt', 'jle', 'jeq', 'jsgt', 'jsle'), fc.constantFrom('%r1', '%r2', '%r3'), fc.constantFrom('%r1', '%r2', '%r3', '%r7'), ahead)
+    .map(([op, a, b, n]) => [`${op} ${a}, ${b}, @${n}`]),
+  fc.tuple(fc.constantFrom('%r1', '%r2', '%r3'), width, fc.integer({ min: 0, max: 1600 })).map(([p, w, o]) => [`ldx${w} %r4, [%r7+16]`, `add ${p}, %r4`, `add ${p}, ${o}`]),
   fc.tuple(jmpOp, reg, small, fc.integer({ min: 1, max: 4 })).map(([op, d, k, n]) => [`${op} ${d}, ${k}, @-${n}`]),
   fc.constant(['call 1']),
   fc.tuple(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 0, max: 64 })).map(([src, dst]) =>

@@ -8,7 +8,7 @@ import { buildCfg, nextSlot, type BasicBlock, type ControlFlowGraph } from './cf
 import { checkAssertion } from './check.js';
 import { VerifierContext } from './context.js';
 import { State } from './domains/state.js';
-import { UNKNOWN_SCALAR, exact } from './domains/value.js';
+import { UNKNOWN_SCALAR, exact, regionPointer } from './domains/value.js';
 import { enterCall, refineBranch, returnFromCall, transfer } from './transfer.js';
 import type { VerifiedProgram } from './types.js';
 
@@ -69,7 +69,7 @@ export function verify(program: DecodedProgram, platform: Platform, options: Ver
 function entryState(ctx: VerifierContext, entryRegion: string | undefined): State {
   if (entryRegion === undefined) return State.entry({ t: 'ctx', off: exact(0) });
   if (!ctx.regions.has(entryRegion)) throw new Error(`verify: entry region ${entryRegion} is not a region of the platform`);
-  const state = State.entry({ t: 'region', region: entryRegion, off: exact(0) });
+  const state = State.entry(regionPointer(entryRegion, 0));
   for (let r = 2; r <= 5; r++) state.regs[r] = UNKNOWN_SCALAR;
   return state;
 }

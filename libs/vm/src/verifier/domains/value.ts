@@ -28,7 +28,8 @@ export type Value =
   | { readonly t: 'packet'; readonly region: string; readonly off: Range; readonly id: number; readonly fix: number }
   | { readonly t: 'packet-end'; readonly region: string }
   | { readonly t: 'stack'; readonly frame: number; readonly off: Range }
-  | { readonly t: 'region'; readonly region: string; readonly off: Range }
+  /** `id`/`fix` as for packets (NO_ID when the offset is exact or untracked). */
+  | { readonly t: 'region'; readonly region: string; readonly off: Range; readonly id: number; readonly fix: number }
   | { readonly t: 'map'; readonly map: number }
   | { readonly t: 'map-value'; readonly map: number; readonly off: Range }
   /** `id` (1 + the call's slot) ties copies together, so one null check refines them all. */
@@ -43,6 +44,7 @@ export const UNKNOWN_SCALAR: Value = { t: 'scalar', v: S.TOP };
 
 export const scalar = (v: Scalar): Value => ({ t: 'scalar', v });
 export const exact = (n: number): Range => ({ lo: n, hi: n });
+export const regionPointer = (region: string, offset: number): Value => ({ t: 'region', region, off: exact(offset), id: NO_ID, fix: 0 });
 export const isExact = (r: Range): boolean => r.lo === r.hi;
 
 export function isPointer(v: Value): v is PointerValue {
@@ -78,7 +80,10 @@ export function valueEquals(a: Value, b: Value): boolean {
     }
     case 'packet-end': return a.region === (b as typeof a).region;
     case 'stack': return a.frame === (b as typeof a).frame && sameRange(a.off, (b as typeof a).off);
-    case 'region': return a.region === (b as typeof a).region && sameRange(a.off, (b as typeof a).off);
+    case 'region': {
+      const o = b as typeof a;
+      return a.region === o.region && a.id === o.id && a.fix === o.fix && sameRange(a.off, o.off);
+    }
     case 'map': return a.map === (b as typeof a).map;
     case 'map-value': return a.map === (b as typeof a).map && sameRange(a.off, (b as typeof a).off);
     case 'map-value-or-null': {
@@ -113,7 +118,9 @@ export function joinValues(a: Value, b: Value, widening: Thresholds | null = nul
     }
     case 'region': {
       const o = b as typeof a;
-      return a.region === o.region ? { t: 'region', region: a.region, off: range(a.off, o.off) } : MIXED;
+      if (a.region !== o.region) return MIXED;
+      const same = a.id === o.id && a.fix === o.fix;
+      return { t: 'region', region: a.region, off: range(a.off, o.off), id: same ? a.id : NO_ID, fix: same ? a.fix : 0 };
     }
     case 'map-value': {
       const o = b as typeof a;
