@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
-import { VerifierError } from '../errors.js';
+import { VerifierError, VmErrorCode, VmLoadError } from '../errors.js';
 import { assemble } from '../isa/assemble.js';
 import { decodeProgram } from '../isa/decode.js';
 import { TEST_PLATFORMS } from './test-platforms.js';
-import { verify } from './verify.js';
+import { MAX_VERIFIED_SLOTS, verify } from './verify.js';
 
 /*
  * The data-driven suite (PREVAIL's test-data): each file in src/verifier/cases holds small
@@ -17,6 +17,8 @@ import { verify } from './verify.js';
 interface Case {
   name: string;
   platform: string;
+  /** 'decode': the decoder (structural checks) must reject the program before the verifier runs */
+  stage?: 'decode';
   asm: string[];
   expect: 'ok' | { code: string; index: number; message?: string };
   runtimeChecks?: number[];
@@ -34,7 +36,19 @@ for (const file of files) {
     test(`verifier - ${file.replace('.json', '')}: ${c.name}`, () => {
       const platform = TEST_PLATFORMS[c.platform];
       assert.ok(platform, `unknown platform ${c.platform}`);
-      const program = decodeProgram(assemble(c.asm.join('\n')));
+      const bytes = assemble(c.asm.join('\n'));
+      if (c.stage === 'decode') {
+        const expected = c.expect as Exclude<Case['expect'], 'ok'>;
+        assert.throws(() => decodeProgram(bytes), (err: unknown) => {
+          assert.ok(err instanceof VmLoadError, `expected a VmLoadError, got ${String(err)}`);
+          assert.equal(err.code, expected.code, err.message);
+          assert.equal(err.index, expected.index, err.message);
+          if (expected.message) assert.match(err.message, new RegExp(expected.message));
+          return true;
+        });
+        return;
+      }
+      const program = decodeProgram(bytes);
       if (c.expect === 'ok') {
         const result = verify(program, platform);
         if (c.runtimeChecks) assert.deepEqual([...result.runtimeChecks].sort((a, b) => a - b), c.runtimeChecks, 'runtime checks');
@@ -65,4 +79,34 @@ test('verifier - every rejection code has a case', () => {
     'READ_ONLY_WRITE', 'CONTEXT_ACCESS', 'HELPER_ARGUMENT', 'INVALID_CALLX', 'CALL_DEPTH_EXCEEDED', 'INFINITE_LOOP', 'INVALID_RETURN', 'UNKNOWN_HELPER']) {
     assert.ok(codes.has(`FS_ERR_VM_${code}`), `no case for FS_ERR_VM_${code}`);
   }
+});
+
+test('verifier - programs over the size limit', () => {
+  const program = decodeProgram(assemble(['mov %r0, 0', 'mov %r0, 1', 'mov %r0, 2', 'exit'].join('\n')));
+  assert.throws(() => verify(program, TEST_PLATFORMS['pfp']!, { maxSlots: 3 }), (err: unknown) =>
+    err instanceof VmLoadError && err.code === VmErrorCode.PROGRAM_TOO_LARGE && /4 instructions, the verifier's limit is 3/.test(err.message));
+  const big = decodeProgram(assemble([...Array.from({ length: MAX_VERIFIED_SLOTS }, () => 'mov %r0, 0'), 'exit'].join('\n')));
+  assert.throws(() => verify(big, TEST_PLATFORMS['pfp']!), (err: unknown) => err instanceof VmLoadError && err.code === VmErrorCode.PROGRAM_TOO_LARGE);
+});
+
+test('verifier - a walk beyond its instruction limit is "program too complex"', () => {
+  // Sixteen independent branches: 2^16 paths would be explored without joins; with joins the
+  // walk is linear, so the limit only trips when it is set below the program's size.
+  const lines = ['ldxdw %r2, [%r1+16]', 'mov %r0, 0'];
+  for (let i = 0; i < 16; i++) lines.push(`jset %r2, ${1 << i}, +1`, `add %r0, ${i}`);
+  lines.push('exit');
+  const program = decodeProgram(assemble(lines.join('\n')));
+  assert.ok(verify(program, TEST_PLATFORMS['pfp']!).instructionCount > 0);
+  assert.throws(() => verify(program, TEST_PLATFORMS['pfp']!, { maxAnalysedInstructions: 20 }), (err: unknown) =>
+    err instanceof VerifierError && err.code === VmErrorCode.TOO_COMPLEX && /program too complex/.test(err.message));
+});
+
+test('verifier - a VerifierError prints the source line when the platform knows it', () => {
+  const program = decodeProgram(assemble('mov %r0, %r5\nexit'));
+  const err = (() => { try { verify(program, TEST_PLATFORMS['pfp-lines']!); } catch (e) { return e; } return null; })();
+  assert.ok(err instanceof VerifierError);
+  assert.equal(err.message, 'instruction 0 (prog.c:100): r5 is read before it is initialised');
+  assert.equal(err.reason, 'r5 is read before it is initialised');
+  assert.deepEqual(err.source, { file: 'prog.c', line: 100 });
+  assert.equal(err.name, 'VerifierError');
 });
