@@ -53,7 +53,11 @@ const item: fc.Arbitrary<Item> = fc.oneof(
     `stw [%r10-4], ${k}`, 'lddw %r1, 1', 'mov %r2, %r10', 'add %r2, -4', 'call 5', ...(check ? ['jeq %r0, 0, @2', 'ldxdw %r0, [%r0+8]'] : ['ldxdw %r4, [%r0+8]']),
   ]),
   fc.constantFrom(['lddw %r3, 0x21000'], ['lddw %r3, 0x20000'], ['lddw %r2, 0x20010']),
+  fc.tuple(fc.constantFrom('%r10', '%r7', '%r3'), fc.integer({ min: -600, max: 8 })).map(([base, n]) => [`mov %r1, ${base}`, `add %r1, ${n}`, 'call local F']),
 );
+
+/** A local function every program carries: its own frame, a store through r1, r0 from its stack. */
+const FUNCTION = ['F:', 'stdw [%r10-8], 1', 'stb [%r1+0], 7', 'ldxdw %r0, [%r10-8]', 'exit'];
 
 const REFILL = ['mov %r1, %r7', 'mov %r2, %r10', 'add %r2, -16', 'mov %r3, 8', 'mov %r4, 0', 'mov %r5, 1'];
 
@@ -76,8 +80,9 @@ function render(items: Item[], xdp: boolean): string {
     }
     // Most programs set their argument registers again after a call; some must not (r1–r5 are clobbered).
     if (it[it.length - 1]!.startsWith('call') && i % 3 !== 0) lines.push(...REFILL);
+    if (it[it.length - 1] === 'call local F' && i % 3 !== 0) lines.push('mov %r0, 0');
   });
-  lines.push(`I${items.length}:`, 'mov %r0, 0', 'exit');
+  lines.push(`I${items.length}:`, 'mov %r0, 0', 'exit', ...FUNCTION);
   return lines.join('\n');
 }
 
@@ -109,7 +114,8 @@ function memory(platform: Platform, packetBytes: number, fill: number): MemoryRe
   }
   return [
     { name: 'context', address: CONTEXT_ADDRESS, bytes: context, writable: false },
-    { name: 'packet', address: PACKET_ADDRESS, bytes: packet, writable: false },
+    // An XDP packet is not a listed region, so the verifier takes it as writable, as Linux does.
+    { name: 'packet', address: PACKET_ADDRESS, bytes: packet, writable: xdp },
     { name: '.rodata', address: RODATA_ADDRESS, bytes: new Uint8Array(32).fill(3), writable: false },
     { name: '.data', address: DATA_ADDRESS, bytes: new Uint8Array(16), writable: true },
     { name: 'map values', address: MAP_VALUES_ADDRESS, bytes: new Uint8Array(64), writable: true },
