@@ -139,8 +139,9 @@ function checkMemory(
       }
       ctx.noteStackUse(lo);
       if (from.lo !== from.hi) {
-        // A variable offset: the engines check the frame; initialisation cannot be tracked per byte.
-        if (!forHelper) ctx.runtimeChecks.add(slot);
+        // Inside the frame at a variable offset: initialisation cannot be tracked per byte, so a
+        // plain load may read bytes never written (the engines zero the stack for every run); a
+        // helper, which may read all of its buffer, needs every byte the range can reach.
         if (forHelper && needInit && !frame.isInitialised(lo, hi)) {
           ctx.fail(VmErrorCode.UNINIT_STACK, slot, `${what}: stack bytes ${lo}..${hi - 1} may be uninitialised`);
         }
