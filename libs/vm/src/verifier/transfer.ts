@@ -25,6 +25,10 @@ export function transfer(ctx: VerifierContext, state: State, slot: number): void
   switch (info.kind) {
     case 'alu': {
       const src = sourceOf(inst.opcode) === Source.X ? regs[inst.src]! : scalar(S.constant(BigInt(inst.imm)));
+      if (isScalarCopy(opOf(inst.opcode), src, info.is64, inst.offset)) {
+        regs[inst.dst] = regs[inst.src] = copyId(state, slot, src as Extract<Value, { t: 'scalar' }>);
+        return;
+      }
       regs[inst.dst] = aluValue(state, slot, opOf(inst.opcode), regs[inst.dst]!, src, info.is64, inst.offset);
       return;
     }
@@ -75,6 +79,18 @@ export function transfer(ctx: VerifierContext, state: State, slot: number): void
     case 'exit':
       return;
   }
+}
+
+/** `mov` of a scalar that keeps its value (64-bit, or 32-bit of a value that fits): a copy. */
+function isScalarCopy(op: number, src: Value, is64: boolean, offset: number): boolean {
+  return op === AluOp.MOV && offset === 0 && src.t === 'scalar' && !S.isConstant(src.v) && (is64 || src.v.umax <= S.U32_MAX);
+}
+
+/** The copied value, with an id shared by source and copy (a new one unless it already has one). */
+function copyId(state: State, slot: number, v: Extract<Value, { t: 'scalar' }>): Value {
+  if (v.id !== undefined) return v;
+  retireId(state, slot + 1);
+  return { t: 'scalar', v: v.v, id: slot + 1 };
 }
 
 function aluValue(state: State, slot: number, op: number, dst: Value, src: Value, is64: boolean, offset: number): Value {
@@ -128,6 +144,7 @@ function retireId(state: State, id: number): void {
   state.mapValues((v) => {
     if ((v.t === 'packet' || v.t === 'region') && v.id === id) return { ...v, id: NO_ID, fix: 0 };
     if (v.t === 'map-value-or-null' && v.id === id) return { ...v, id: NO_ID };
+    if (v.t === 'scalar' && v.id === id) return scalar(v.v);
     return v;
   });
 }
@@ -281,9 +298,20 @@ export function refineBranch(ctx: VerifierContext, state: State, slot: number, t
     : { value: S.constant(info.is64 || signed ? BigInt(inst.imm) : BigInt(inst.imm >>> 0)), faithful: false };
   const refined = refineScalars(op, av.value, bv.value);
   if (!refined) return null;
-  if (av.faithful) state.regs[inst.dst] = scalar(refined[0]);
-  if (isReg && bv.faithful) state.regs[inst.src] = scalar(refined[1]);
+  if (av.faithful) setScalar(state, inst.dst, refined[0]);
+  if (isReg && bv.faithful) setScalar(state, inst.src, refined[1]);
   return state;
+}
+
+/** A register's refined range, applied to every copy of it (same id) as well. */
+function setScalar(state: State, reg: number, v: S.Scalar): void {
+  const old = state.regs[reg] as Extract<Value, { t: 'scalar' }>;
+  if (old.id === undefined) {
+    state.regs[reg] = scalar(v);
+    return;
+  }
+  const id = old.id;
+  state.mapValues((x) => (x.t === 'scalar' && x.id === id ? { t: 'scalar', v: S.intersect(x.v, v) ?? x.v, id } : x));
 }
 
 /** undefined: not a pointer comparison the verifier learns from. */

@@ -19,7 +19,8 @@ export const DATA_ID = 0;
 
 export type Value =
   | { readonly t: 'uninit' }
-  | { readonly t: 'scalar'; readonly v: Scalar }
+  /** `id` (1 + the slot of a register copy) ties copies together, so a comparison refines them all. */
+  | { readonly t: 'scalar'; readonly v: Scalar; readonly id?: number }
   | { readonly t: 'ctx'; readonly off: Range }
   /**
    * `id` names the pointer's base (DATA_ID, NO_ID, or 1 + the slot that added a variable offset);
@@ -72,7 +73,7 @@ export function valueEquals(a: Value, b: Value): boolean {
   if (a === b) return true;
   if (a.t !== b.t) return false;
   switch (a.t) {
-    case 'scalar': return S.equals(a.v, (b as typeof a).v);
+    case 'scalar': return a.id === (b as typeof a).id && S.equals(a.v, (b as typeof a).v);
     case 'ctx': return sameRange(a.off, (b as typeof a).off);
     case 'packet': {
       const o = b as typeof a;
@@ -103,7 +104,8 @@ export function joinValues(a: Value, b: Value, widening: Thresholds | null = nul
   switch (a.t) {
     case 'scalar': {
       const o = b as typeof a;
-      return scalar(widening ? S.widen(a.v, o.v, widening) : S.join(a.v, o.v));
+      const v = widening ? S.widen(a.v, o.v, widening) : S.join(a.v, o.v);
+      return a.id !== undefined && a.id === o.id ? { t: 'scalar', v, id: a.id } : scalar(v);
     }
     case 'ctx': return { t: 'ctx', off: range(a.off, (b as typeof a).off) };
     case 'packet': {
