@@ -5,7 +5,7 @@ import type { Assertion } from './assertions.js';
 import type { VerifierContext } from './context.js';
 import { isConstant } from './domains/scalar.js';
 import type { State } from './domains/state.js';
-import { DATA_ID, describeValue, exact, shift, type PointerValue, type Range, type Value } from './domains/value.js';
+import { DATA_ID, describeValue, exact, formatRange, shift, type PointerValue, type Range, type Value } from './domains/value.js';
 
 /*
  * Whether an instruction's requirements hold in a state (PREVAIL's checker). A requirement that
@@ -191,11 +191,6 @@ function checkMemory(
 function firstUninit(init: Uint8Array, lo: number, hi: number): number {
   for (let o = lo; o < hi; o++) if (!init[o + STACK_FRAME_BYTES]) return o;
   return lo;
-}
-
-export function formatRange(r: Range): string {
-  if (r.lo === r.hi) return String(r.lo);
-  return `[${r.lo === -Infinity ? '-inf' : r.lo}, ${r.hi === Infinity ? 'inf' : r.hi}]`;
 }
 
 /** A helper's memory argument with its length: the pointer and the proven range of the length. */

@@ -20,6 +20,12 @@ export class VerifierContext {
   ) {
     this.regions = new Map(platform.regions.map((r) => [r.name, r]));
     this.mapsByHandle = new Map(platform.maps.map((m, i) => [m.handle, i]));
+    for (const field of platform.context.fields) {
+      // A platform bug, not bad input: the program type must list the regions its context names.
+      if (field.kind === 'region' && !this.regions.has(field.region ?? '')) {
+        throw new Error(`platform ${platform.name}: context field ${field.name} points at region '${field.region}', which is not in platform.regions`);
+      }
+    }
   }
 
   map(index: number): MapInfo {

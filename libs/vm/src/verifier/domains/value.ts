@@ -138,7 +138,7 @@ export function joinValues(a: Value, b: Value, widening: Thresholds | null = nul
   }
 }
 
-function formatRange(r: Range): string {
+export function formatRange(r: Range): string {
   if (r.lo === r.hi) return String(r.lo);
   return `[${r.lo === -Infinity ? '-inf' : r.lo}, ${r.hi === Infinity ? 'inf' : r.hi}]`;
 }
