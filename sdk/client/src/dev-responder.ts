@@ -1,7 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { endpoint, isAnswerPacket, isHelloPacket, type Endpoint } from '@flowshield/proto';
-import { ChallengeLimiter, KeyRing, PuzzleEngine, type ChallengeLimiterOptions, type Difficulty } from '@flowshield/puzzle';
+import { TOKEN_MAGIC, endpoint, isAnswerPacket, isHelloPacket, packetMagic, type Endpoint, type PublicKeyRecord } from '@flowshield/proto';
+import { ChallengeLimiter, KeyRing, PuzzleEngine, TokenVerifier, type ChallengeLimiterOptions, type Difficulty } from '@flowshield/puzzle';
 
 export interface DevResponderOptions {
   host?: string;
@@ -11,11 +11,15 @@ export interface DevResponderOptions {
   /** Called with each game payload from a verified client; default: echo it back prefixed "echo:". */
   onPacket?: (payload: Buffer, from: RemoteInfo, reply: (data: Uint8Array | string) => void) => void;
   limiter?: ChallengeLimiterOptions;
+  /** Token public keys: a valid verified token as first packet lets the client in without a puzzle. */
+  publicKeys?: PublicKeyRecord[];
 }
 
 export interface ResponderStats {
   challenges: number;
   verified: number;
+  /** Clients admitted by a verified token. */
+  tokens: number;
   rejected: Record<string, number>;
   refused: Record<string, number>;
   /** (trigger size, challenge size) of every challenge sent. */
@@ -28,12 +32,13 @@ export interface ResponderStats {
  * `onPacket`. Not a protection: one process, one random key, no state sharing, no origin relay.
  */
 export class DevResponder {
-  readonly stats: ResponderStats = { challenges: 0, verified: 0, rejected: {}, refused: {}, sizes: [] };
+  readonly stats: ResponderStats = { challenges: 0, verified: 0, tokens: 0, rejected: {}, refused: {}, sizes: [] };
   /** Game payloads received from verified clients, in arrival order. */
   readonly received: Buffer[] = [];
   private readonly verified = new Set<string>();
   private readonly engine: PuzzleEngine;
   private readonly local: Endpoint;
+  private readonly tokens: TokenVerifier;
 
   private constructor(private readonly socket: Socket, private readonly options: DevResponderOptions) {
     const ring = new KeyRing();
@@ -42,6 +47,8 @@ export class DevResponder {
     this.engine = new PuzzleEngine({ keyRing: ring, clock: Date.now, limiter: new ChallengeLimiter(options.limiter) });
     const a = socket.address();
     this.local = endpoint(a.address, a.port);
+    this.tokens = new TokenVerifier({ clock: Date.now });
+    for (const k of options.publicKeys ?? []) this.tokens.addPublicKey(k);
     socket.on('message', (msg, rinfo) => this.onPacket(msg, rinfo));
   }
 
@@ -73,7 +80,16 @@ export class DevResponder {
       this.deliver(msg, rinfo);
       return;
     }
-    if (isAnswerPacket(msg)) {
+    if (packetMagic(msg) === TOKEN_MAGIC) {
+      const t = this.tokens.verify(msg, client, this.local);
+      if (t.ok) {
+        this.stats.tokens++;
+        this.verified.add(source);
+        return;
+      }
+      this.stats.rejected[`token_${t.reason}`] = (this.stats.rejected[`token_${t.reason}`] ?? 0) + 1;
+      // An invalid token is just an unknown source: fall through to a challenge.
+    } else if (isAnswerPacket(msg)) {
       const floorBits = this.options.difficulty?.bits ?? 10;
       const r = this.engine.verify(msg, { client, target: this.local, floorBits });
       if (!r.ok) {

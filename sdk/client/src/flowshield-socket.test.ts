@@ -12,7 +12,7 @@ async function until(check: () => boolean, what: string, tries = 500): Promise<v
   assert.ok(check(), `timed out waiting for ${what}`);
 }
 
-test('sdk socket - handshake over real UDP: challenge solved in a worker, queued packets delivered in order', async () => {
+test('sdk socket - handshake over real UDP: challenge solved in a worker, queued packets delivered in order', { timeout: 30_000 }, async () => {
   const responder = await DevResponder.start({ difficulty: { bits: 15, subPuzzles: 8 } });
   const { port } = responder.address();
   const s = await FlowshieldSocket.connect({ host: '127.0.0.1', port, progressIntervalMs: 1 });
@@ -52,7 +52,7 @@ test('sdk socket - handshake over real UDP: challenge solved in a worker, queued
   }
 });
 
-test('sdk socket - a challenge is never larger than its trigger: small packets get none', async () => {
+test('sdk socket - a challenge is never larger than its trigger: small packets get none', { timeout: 30_000 }, async () => {
   const responder = await DevResponder.start({ difficulty: { bits: 4, subPuzzles: 1 } });
   const { port } = responder.address();
   const raw = createSocket('udp4');
@@ -67,7 +67,7 @@ test('sdk socket - a challenge is never larger than its trigger: small packets g
   }
 });
 
-test('sdk socket - without a hello, the first game packet triggers the challenge and is delivered after it', async () => {
+test('sdk socket - without a hello, the first game packet triggers the challenge and is delivered after it', { timeout: 30_000 }, async () => {
   const responder = await DevResponder.start({ difficulty: { bits: 6, subPuzzles: 2 } });
   const s = await FlowshieldSocket.connect({ host: '127.0.0.1', port: responder.address().port, hello: false, solver: 'inline' });
   try {
@@ -84,7 +84,7 @@ test('sdk socket - without a hello, the first game packet triggers the challenge
   }
 });
 
-test('sdk socket - holdAfterHello keeps packets sent right after connect until the challenge is solved', async () => {
+test('sdk socket - holdAfterHello keeps packets sent right after connect until the challenge is solved', { timeout: 30_000 }, async () => {
   const responder = await DevResponder.start({ difficulty: { bits: 6, subPuzzles: 2 } });
   const s = await FlowshieldSocket.connect({ host: '127.0.0.1', port: responder.address().port, holdAfterHelloMs: 5000 });
   try {
@@ -101,7 +101,7 @@ test('sdk socket - holdAfterHello keeps packets sent right after connect until t
   }
 });
 
-test('sdk socket - a challenge asking more than maxWorkBits is refused, not solved', async () => {
+test('sdk socket - a challenge asking more than maxWorkBits is refused, not solved', { timeout: 30_000 }, async () => {
   const responder = await DevResponder.start({ difficulty: { bits: 20, subPuzzles: 8 } });
   const s = await FlowshieldSocket.connect({ host: '127.0.0.1', port: responder.address().port, maxWorkBits: 16 });
   try {
@@ -111,6 +111,38 @@ test('sdk socket - a challenge asking more than maxWorkBits is refused, not solv
     assert.deepEqual(s.counters, { challenges: 0, ignoredChallenges: 1, solved: 0 });
   } finally {
     await s.close();
+    await responder.close();
+  }
+});
+
+test('sdk socket - a verified token as first packet lets the client in without a puzzle', { timeout: 30_000 }, async () => {
+  const { ed25519 } = await import('@noble/curves/ed25519.js');
+  const { assembleToken, encodeTokenClaims, endpoint } = await import('@flowshield/proto');
+  const seed = new Uint8Array(32).fill(5);
+  const responder = await DevResponder.start({ difficulty: { bits: 6, subPuzzles: 2 }, publicKeys: [{ signingKeyId: 7, notAfter: 0, publicKey: ed25519.getPublicKey(seed) }] });
+  const now = Math.floor(Date.now() / 1000);
+  const sign = (address: string) => {
+    const claims = encodeTokenClaims({ signingKeyId: 7, issuedAt: now, expiresAt: now + 60, client: endpoint(address, 0), target: endpoint('::', 0) });
+    return assembleToken(claims, ed25519.sign(claims, seed));
+  };
+  const good = await FlowshieldSocket.connect({ host: '127.0.0.1', port: responder.address().port, token: sign('127.0.0.1') });
+  const echoes: string[] = [];
+  good.on('message', (b) => echoes.push(b.toString()));
+  let challenged = false;
+  good.on('challenge', () => { challenged = true; });
+  const wrong = await FlowshieldSocket.connect({ host: '127.0.0.1', port: responder.address().port, token: sign('127.0.0.2') });
+  const wrongChallenged = once(wrong, 'challenge');
+  try {
+    await until(() => responder.stats.tokens === 1, 'the token');
+    good.send('hi');
+    await until(() => echoes.length === 1, 'the echo');
+    assert.equal(echoes[0], 'echo:hi');
+    assert.equal(challenged, false);
+    await wrongChallenged; // a token for another address does not count: challenged instead
+    assert.equal(responder.stats.rejected.token_wrong_address, 1);
+  } finally {
+    await good.close();
+    await wrong.close();
     await responder.close();
   }
 });

@@ -16,7 +16,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
   });
 }
 
-test('challenge cli - keys list and keys rotate show ids and epochs, never key bytes', async () => {
+test('challenge cli - keys list and keys rotate show ids and epochs, never key bytes', { timeout: 45_000 }, async () => {
   const nats = await NatsTestServer.start();
   const master = new Uint8Array(32).fill(0x3c);
   try {

@@ -35,7 +35,7 @@ async function issueAndAnswer(nc: Parameters<typeof ask>[0], over: { client?: ty
   return { challenge, answer: encodeAnswer(challenge, solveChallenge(challenge)) };
 }
 
-test('challenge service - issue and verify over NATS, keys distributed to edges, rotation overlap, no secrets in logs', async () => {
+test('challenge service - issue and verify over NATS, keys distributed to edges, rotation overlap, no secrets in logs', { timeout: 45_000 }, async () => {
   const nats = await NatsTestServer.start();
   const log = capturedLogger();
   const service = await ChallengeService.start({ servers: nats.url, masterKey: MASTER, logger: log.logger, difficulty: { baseBits: 6, subPuzzles: 4 } });
@@ -101,7 +101,7 @@ test('challenge service - issue and verify over NATS, keys distributed to edges,
   }
 });
 
-test('challenge service - load reports raise the difficulty, published for edges', async () => {
+test('challenge service - load reports raise the difficulty, published for edges', { timeout: 45_000 }, async () => {
   const nats = await NatsTestServer.start();
   const service = await ChallengeService.start({ servers: nats.url, masterKey: MASTER, logger: pino({ level: 'silent' }), difficulty: { baseBits: 8, capacityPps: 100 } });
   const nc = await connect({ servers: nats.url });
@@ -132,7 +132,7 @@ test('challenge service - load reports raise the difficulty, published for edges
   }
 });
 
-test('challenge service - a token is verified by a separate process holding only public keys', async () => {
+test('challenge service - a token is verified by a separate process holding only public keys', { timeout: 45_000 }, async () => {
   const nats = await NatsTestServer.start();
   const service = await ChallengeService.start({ servers: nats.url, masterKey: MASTER, logger: pino({ level: 'silent' }), difficulty: { baseBits: 4 } });
   const nc = await connect({ servers: nats.url });
