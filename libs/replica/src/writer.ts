@@ -84,7 +84,7 @@ export class ReplicaWriter {
       for (const { key, event } of winners.values()) {
         const stored = status.get(key);
         if (stored === undefined || supersedes(event, decodeEvent(stored))) {
-          status.put(key, Buffer.from(encodeEvent(event)));
+          status.put(key, encodeEvent(event) as Buffer);
           changed++;
         }
       }
