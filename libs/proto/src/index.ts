@@ -27,3 +27,9 @@ export type {
   IssueRequest, IssueReply, VerifyRequest, VerifyReply, TokenRequest, TokenReply, EpochInfo, KeysListReply,
   KeysRotateReply, DifficultyRequest, DifficultyRecord, LoadReport,
 } from './challenge/index.js';
+// Deployments (issue 7): the per-tenant program record edges watch.
+export {
+  PROGRAMS_BUCKET, DEPLOYMENT_VERSION, DEPLOYMENT_HISTORY, DeployDecodeCode, isTenantName, deploymentKey, tenantOfKey,
+  encodeDeployment, decodeDeployment,
+} from './deploy/index.js';
+export type { TenantDeployment, FailVerdict } from './deploy/index.js';
