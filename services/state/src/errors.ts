@@ -1,4 +1,4 @@
-/** A state-service failure an operator can act on (bad configuration, a snapshot that does not check out). */
+/** A state-service failure an operator can act on (bad configuration). */
 export class StateError extends Error {
   override readonly name = 'StateError';
   readonly code: string;
@@ -11,6 +11,4 @@ export class StateError extends Error {
 
 export const StateErrorCode = {
   CONFIG: 'FS_ERR_STATE_CONFIG',
-  SNAPSHOT_DIGEST: 'FS_ERR_STATE_SNAPSHOT_DIGEST',
-  BOOTSTRAP_TARGET: 'FS_ERR_STATE_BOOTSTRAP_TARGET',
 } as const;

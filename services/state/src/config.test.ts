@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { parseStateConfig } from './config.js';
+import { StateError } from './errors.js';
+import { STATE_BIN } from './testing.js';
+
+test('state config - flags win over environment, which wins over defaults', () => {
+  const env = { NATS_URL: 'nats://env:4222', STATE_DB: '/env/db', STATE_FETCH_BATCH: '64' };
+  const c = parseStateConfig(['--db', '/flag/db', '--metrics-port=-1', '--no-bootstrap'], env);
+  assert.ok(c !== 'help');
+  assert.equal(c.servers, 'nats://env:4222');
+  assert.equal(c.db, '/flag/db');
+  assert.equal(c.fetchBatch, 64);
+  assert.equal(c.metricsPort, -1);
+  assert.equal(c.bootstrap, false);
+  assert.equal(c.replicaId, 'replica-1');
+  assert.equal(parseStateConfig(['--help'], {}), 'help');
+});
+
+test('state config - bad values are refused with a reason', () => {
+  assert.throws(() => parseStateConfig(['--fetch-batch', '0'], {}), (e: unknown) => e instanceof StateError && /fetch-batch/.test(e.message));
+  assert.throws(() => parseStateConfig(['--replica-id', 'a.b'], {}), StateError);
+  assert.throws(() => parseStateConfig(['--bogus'], {}), StateError);
+});
+
+test('state bin - --help prints the flags and a bad flag exits non-zero with one line first', () => {
+  const help = spawnSync(process.execPath, [STATE_BIN, '--help'], { encoding: 'utf8' });
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--snapshot-interval-ms/);
+  const bad = spawnSync(process.execPath, [STATE_BIN, '--fetch-batch', 'x'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr.split('\n')[0]!, /^flowshield-state: --fetch-batch must be/);
+});
