@@ -12,7 +12,7 @@ import {
   toBase64, type DifficultyRecord, type IssueReply, type LoadReport, type KeysListReply, type KeysRotateReply, type TokenReply, type VerifyReply,
 } from '@flowshield/proto';
 import { KeyRing, PuzzleEngine, solveChallenge } from '@flowshield/puzzle';
-import { EpochKeyFollower } from './epoch-key-follower.js';
+import { EpochKeyFollower } from '@flowshield/challenge-keys';
 import { ask } from './fixtures/nats-client.js';
 import { deriveEpochKey } from './key-derivation.js';
 import { ChallengeService } from './service.js';
