@@ -5,6 +5,7 @@ import { EVENTS_STREAM, ipToBytes16, Status } from '@flowshield/proto';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { readEventHistory } from './history.js';
+import { PublisherError, PublisherErrorCode } from './errors.js';
 import { EventPublisher, type EventInput } from './publisher.js';
 import { ensureEventStreams } from './streams.js';
 
@@ -116,5 +117,17 @@ test('events publisher - a full buffer refuses and counts, never drops silently'
     await pub.flush(30_000);
     assert.equal(pub.stats.published, 101);
     await pub.close();
+  });
+});
+
+test('events publisher - an event with a field out of range is refused at publish(), not in its batch', async () => {
+  await withServer(async (nats) => {
+    const pub = new EventPublisher({ servers: nats.url, edgeId: 'edge-v', initialSeq: 1 });
+    assert.throws(() => pub.publish({ ...input(1), ip: new Uint8Array(4) }), (e: unknown) => e instanceof PublisherError && e.code === PublisherErrorCode.INVALID_EVENT);
+    assert.throws(() => pub.publish({ ...input(1), status: 9 as 0 }), PublisherError);
+    assert.equal(pub.publish(input(2))!.seq, 1, 'refused events take no sequence number');
+    await pub.close();
+    assert.equal(pub.stats.invalid, 2);
+    assert.equal(pub.stats.published, 1);
   });
 });

@@ -1,4 +1,4 @@
-import { batchMessageId, encodeBatch, eventSubject, isNameToken, type StatusEvent } from '@flowshield/proto';
+import { batchMessageId, DecodeError, encodeBatch, eventSubject, isNameToken, validateEvent, type StatusEvent } from '@flowshield/proto';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { PublisherError, PublisherErrorCode } from './errors.js';
@@ -56,6 +56,8 @@ export interface PublisherStats {
   bufferHighWater: number;
   /** Events refused because the buffer was full (reported, never silently dropped). */
   overflow: number;
+  /** Events refused because a field was out of range (publish() threw). */
+  invalid: number;
   inFlightBatches: number;
   publishFailures: number;
   /** Last sequence handed out (0 before the first event). */
@@ -112,7 +114,7 @@ export class EventPublisher {
   private overflowSinceLog = 0;
   private readonly s: PublisherStats = {
     accepted: 0, published: 0, publishedBatches: 0, duplicateBatches: 0, buffered: 0, bufferHighWater: 0,
-    overflow: 0, inFlightBatches: 0, publishFailures: 0, lastSeq: 0, healthy: true, lastError: null,
+    overflow: 0, invalid: 0, inFlightBatches: 0, publishFailures: 0, lastSeq: 0, healthy: true, lastError: null,
   };
 
   constructor(options: EventPublisherOptions) {
@@ -158,6 +160,7 @@ export class EventPublisher {
   /**
    * Takes one status transition for publishing and returns it as it will be sent (with edge id,
    * sequence and HLC), or null when the buffer is full (counted in `overflow`). Never waits.
+   * Throws PublisherError (FS_ERR_EVENTS_INVALID_EVENT) for an event with a field out of range.
    */
   publish(input: EventInput): StatusEvent | null {
     if (this.closed) throw new PublisherError(PublisherErrorCode.CLOSED, 'publisher is closed');
@@ -171,10 +174,19 @@ export class EventPublisher {
       hlcWall = t.wall;
       hlcLogical = t.logical;
     }
-    const event: StatusEvent = {
-      tenant: input.tenant, ip: input.ip, prevStatus: input.prevStatus, status: input.status, expiry: input.expiry,
-      hlcWall, hlcLogical, edgeId: this.edgeId, seq: this.nextSeq++, reason: input.reason, programVersion: input.programVersion,
-    };
+    let event: StatusEvent;
+    try {
+      // Checked here, not at the consumer: one bad event would otherwise poison its whole batch.
+      event = validateEvent({
+        tenant: input.tenant, ip: input.ip, prevStatus: input.prevStatus, status: input.status, expiry: input.expiry,
+        hlcWall, hlcLogical, edgeId: this.edgeId, seq: this.nextSeq, reason: input.reason, programVersion: input.programVersion,
+      });
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.s.invalid++;
+      throw new PublisherError(PublisherErrorCode.INVALID_EVENT, err.message, { cause: err });
+    }
+    this.nextSeq++;
     this.s.lastSeq = event.seq;
     this.s.accepted++;
     this.s.buffered++;
@@ -253,7 +265,7 @@ export class EventPublisher {
 
   /** Sends queued batches in order, up to the window: full when healthy, one while recovering. */
   private pump(): void {
-    if (!this.js || this.needsRewind || this.retryTimer || this.closed && this.nc === null) return;
+    if (!this.js || this.needsRewind || this.retryTimer) return;
     const window = this.s.healthy ? this.maxInFlight : 1;
     while (this.s.inFlightBatches < window && this.nextIndex < this.queue.length) {
       const batch = this.queue[this.nextIndex++]!;

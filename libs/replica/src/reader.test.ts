@@ -22,9 +22,14 @@ test('replica - the reader sees a register written by another process, expired r
       const ev = JSON.parse(process.argv[2]); ev.ip = Uint8Array.from(ev.ip);
       w.merge({ stream: 'FS_EVENTS', lastSequence: 4, messages: 1, events: [ev] });
       await w.close();`;
+    // The reader is open before the other process writes, as an edge's would be.
+    await ReplicaWriter.open(dir).close();
+    const reader = ReplicaReader.open(dir);
+    assert.equal(reader.lookup('acme', ip, 1_000), null);
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, dir, JSON.stringify({ ...event, ip: [...ip] })], { encoding: 'utf8' });
     assert.equal(child.status, 0, child.stderr);
-    const reader = ReplicaReader.open(dir);
+    // lmdb renews the reader's snapshot between event-loop turns.
+    await new Promise((r) => setTimeout(r, 5));
     try {
       assert.deepEqual(reader.lookup('acme', ip, 1_000), { status: Status.BLOCKED, expiry: 2_000, hlc: { wall: 50, logical: 0 }, edgeId: 'edge-a' });
       assert.equal(reader.lookup('acme', ip, 2_000), null, 'expired at its expiry second');
