@@ -78,3 +78,15 @@ export function parseIpOption(text: string): Uint8Array {
   }
 }
 
+
+/** Turns "stream not found" from JetStream into a one-line operator message. */
+export function explainStreamError(err: unknown, server: string): never {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/stream not found/i.test(message)) {
+    throw new CliError('FS_ERR_CLI_NO_EVENT_STREAM', `no event stream on ${server} (is the state service running there?)`, { cause: err });
+  }
+  if (/jetstream (is )?not enabled/i.test(message)) {
+    throw new CliError('FS_ERR_CLI_NO_JETSTREAM', `JetStream is not enabled on ${server}`, { cause: err });
+  }
+  throw err;
+}

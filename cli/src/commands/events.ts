@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readEventHistory } from '@flowshield/events';
 import { eventSubject, isNameToken } from '@flowshield/proto';
 import { CliError } from '../errors.js';
-import { addServerOption, eventToJson, eventToLine, parseIpOption, parseTime, withNats, type JsonOption, type ServerOption } from './event-options.js';
+import { addServerOption, eventToJson, eventToLine, explainStreamError, parseIpOption, parseTime, withNats, type JsonOption, type ServerOption } from './event-options.js';
 
 interface EventsOptions extends ServerOption, JsonOption {
   ip?: string;
@@ -58,7 +58,7 @@ export function registerEvents(program: Command): void {
             if (++shown >= limit) return;
           }
         }
-      });
+      }).catch((err: unknown) => explainStreamError(err, opts.server));
       if (malformed > 0) process.stderr.write(`flowshield: skipped ${malformed} malformed messages (see the dead-letter stream)\n`);
       if (!opts.json && shown === 0) process.stderr.write('no matching events\n');
     });

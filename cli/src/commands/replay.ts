@@ -5,7 +5,7 @@ import { EVENTS_STREAM, type StatusEvent } from '@flowshield/proto';
 import { ReplicaWriter } from '@flowshield/replica';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { CliError } from '../errors.js';
-import { addServerOption, iso, parseTime, withNats, type JsonOption, type ServerOption } from './event-options.js';
+import { addServerOption, explainStreamError, iso, parseTime, withNats, type JsonOption, type ServerOption } from './event-options.js';
 import { Progress } from './progress.js';
 
 interface ReplayOptions extends ServerOption, JsonOption {
@@ -96,7 +96,7 @@ export function registerReplay(program: Command): void {
         });
         (progress as Progress | null)?.finish(r.messagesRead, `messages, ${r.eventsMerged} events`);
         return r;
-      });
+      }).catch((err: unknown) => explainStreamError(err, opts.server));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ ...result, until: iso(result.until), out: opts.out })}\n`);
         return;
