@@ -10,6 +10,9 @@ import { registerVerify } from './verify.js';
 import { registerAsm } from './asm.js';
 import { registerDisasm } from './disasm.js';
 import { registerTest } from './test.js';
+import { registerDeploy } from './deploy.js';
+import { registerRollback } from './rollback.js';
+import { registerPrograms } from './programs.js';
 
 /**
  * Every verb of `flowshield`. Each command lives in its own file under `commands/` and exports
@@ -28,4 +31,7 @@ export function registerCommands(program: Command): void {
   registerAsm(program);
   registerDisasm(program);
   registerTest(program);
+  registerDeploy(program);
+  registerRollback(program);
+  registerPrograms(program);
 }

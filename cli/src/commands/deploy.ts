@@ -1,0 +1,92 @@
+import type { Command } from 'commander';
+import { createHash } from 'node:crypto';
+import { DEFAULT_PROGRAM_BUDGET, programTypeForSection } from '@flowshield/vm';
+import { PROGRAMS_BUCKET, deploymentKey, type FailVerdict } from '@flowshield/proto';
+import { CliError } from '../errors.js';
+import { addServerOption, withNats } from './event-options.js';
+import { PROGRAM_TYPE_NAMES, loadProgramFile, readInput } from './load.js';
+import { checkTenant, defaultDeployer, highestVersion, openProgramsBucket, publishDeployment } from './programs-bucket.js';
+
+interface DeployOptions {
+  tenant?: string;
+  section?: string;
+  type?: string;
+  failVerdict: string;
+  monitoring?: boolean;
+  budget: string;
+  deployedBy: string;
+  server: string;
+  json?: boolean;
+}
+
+const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+function parseDeployBudget(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n <= 0) throw new CliError('FS_ERR_CLI_BAD_OPTION', `--budget must be a positive integer, not '${text}'`);
+  return n;
+}
+
+/**
+ * `flowshield deploy PROG.o --tenant T`: verifies the program here, with the loader and verifier
+ * every edge runs, so a bad program never reaches an edge; then writes the next version of the
+ * tenant's record into the programs bucket, which every edge watches.
+ */
+export function registerDeploy(program: Command): void {
+  addServerOption(
+    program
+      .command('deploy')
+      .description(`verify a program and make it the tenant's live version on every edge (NATS KV bucket ${PROGRAMS_BUCKET})`)
+      .argument('<program>', 'eBPF object file (clang -target bpf -O2 -g -c)')
+      .option('--tenant <name>', 'tenant to deploy for (required)')
+      .option('--section <name>', 'program section to load (default: the only one)')
+      .option('--type <type>', `program type, checked against the one the section name selects: ${PROGRAM_TYPE_NAMES.join(', ')}`)
+      .option('--fail-verdict <verdict>', 'verdict when the program faults or returns an undefined value: pass or drop', 'drop')
+      .option('--monitoring', 'run and count the program, but pass every packet')
+      .option('--budget <n>', 'per-run instruction budget', String(DEFAULT_PROGRAM_BUDGET))
+      .option('--deployed-by <who>', 'recorded as the deployer (env FLOWSHIELD_DEPLOYED_BY, default user@host)', defaultDeployer())
+      .option('--json', 'print {"tenant","version","sha256","instructions"}'),
+  ).action(async (path: string, opts: DeployOptions) => {
+    const tenant = checkTenant(opts.tenant);
+    if (opts.failVerdict !== 'pass' && opts.failVerdict !== 'drop') throw new CliError('FS_ERR_CLI_BAD_OPTION', '--fail-verdict must be pass or drop');
+    const budget = parseDeployBudget(opts.budget);
+
+    const object = readInput(path);
+    const loaded = loadProgramFile(path, { type: opts.type, section: opts.section, budget: String(budget) });
+    const sha = sha256Hex(object);
+    // The check above read the file again: make sure it verified the bytes being deployed.
+    if (sha256Hex(readInput(path)) !== sha) throw new CliError('FS_ERR_CLI_READ', `${path} changed while it was being verified; deploy again`);
+    // The record carries no type: edges take it from the section name, so --type may only confirm it.
+    const sectionType = programTypeForSection(loaded.object.section).name;
+    if (opts.type !== undefined && opts.type !== sectionType) {
+      throw new CliError('FS_ERR_CLI_BAD_OPTION', `--type ${opts.type} differs from ${sectionType}, which section '${loaded.object.section}' selects on the edges; rename the section`);
+    }
+
+    const { deployment } = await withNats(opts.server, async (nc) => {
+      const kv = await openProgramsBucket(nc, opts.server);
+      return publishDeployment(kv, tenant, (history) => ({
+        tenant,
+        version: highestVersion(history) + 1,
+        object,
+        sha256: sha,
+        section: opts.section ?? '',
+        failVerdict: opts.failVerdict as FailVerdict,
+        monitoring: opts.monitoring === true,
+        budget,
+        deployedAt: Date.now(),
+        deployedBy: opts.deployedBy,
+        rolledBackFrom: null,
+      }));
+    });
+
+    const instructions = loaded.verified.instructionCount;
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify({ tenant, version: deployment.version, sha256: sha, instructions })}\n`);
+      return;
+    }
+    process.stdout.write(
+      `deployed ${path} to ${deploymentKey(tenant)}: version ${deployment.version}, sha256 ${sha}\n`
+      + `${instructions} instructions, type ${sectionType}, fail verdict ${deployment.failVerdict}${deployment.monitoring ? ', monitoring (every packet passes)' : ''}\n`,
+    );
+  });
+}

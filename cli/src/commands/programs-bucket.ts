@@ -1,0 +1,177 @@
+import { hostname, userInfo } from 'node:os';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import {
+  DEPLOYMENT_HISTORY, PROGRAMS_BUCKET, decodeDeployment, deploymentKey, encodeDeployment, isTenantName, tenantOfKey,
+  type TenantDeployment,
+} from '@flowshield/proto';
+import { CliError } from '../errors.js';
+
+/*
+ * The fs-programs bucket as `deploy`, `rollback` and `programs` see it: one key per tenant whose
+ * revisions are the deployment history. Every edge watches the same bucket, so a record that
+ * cannot be decoded (someone wrote garbage) is reported and skipped here, never trusted.
+ */
+
+/** A decodable deployment record and where it sits in the key's history. */
+export interface DeploymentRevision {
+  revision: number;
+  deployment: TenantDeployment;
+}
+
+/** A record that is not a valid deployment: reported to the operator, then ignored. */
+export interface SkippedRecord {
+  key: string;
+  revision: number | null;
+  reason: string;
+}
+
+export interface TenantHistory {
+  tenant: string;
+  /** valid records, oldest first */
+  revisions: DeploymentRevision[];
+  skipped: SkippedRecord[];
+  /** the key's newest revision (0 when the key was never written): the base for an optimistic update */
+  lastRevision: number;
+  /** the newest revision if it is a valid record; null when the key is empty, deleted, or its newest record is malformed */
+  live: DeploymentRevision | null;
+  /** why the newest revision is not live, when there is one */
+  liveProblem: string | null;
+}
+
+/** Opens the programs bucket, creating it (history DEPLOYMENT_HISTORY) when it does not exist yet. */
+export async function openProgramsBucket(nc: NatsConnection, server: string): Promise<KV> {
+  try {
+    return await new Kvm(nc).create(PROGRAMS_BUCKET, { history: DEPLOYMENT_HISTORY });
+  } catch (err) {
+    throw new CliError('FS_ERR_CLI_NO_JETSTREAM', `cannot open the ${PROGRAMS_BUCKET} bucket on NATS at ${server}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export function checkTenant(tenant: string | undefined): string {
+  if (tenant === undefined) throw new CliError('FS_ERR_CLI_BAD_OPTION', '--tenant is required');
+  if (!isTenantName(tenant)) throw new CliError('FS_ERR_CLI_BAD_TENANT', `not a tenant name: ${JSON.stringify(tenant)} (1-64 of A-Z a-z 0-9 _ -)`);
+  return tenant;
+}
+
+/** Decodes one stored entry; a malformed one becomes the reason it is skipped. */
+export function decodeEntry(entry: KvEntry, tenant: string): TenantDeployment | string {
+  try {
+    const d = decodeDeployment(entry.value);
+    if (d.tenant !== tenant) return `record names tenant ${JSON.stringify(d.tenant)} under key ${entry.key}`;
+    return d;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** Every revision of one tenant's key, decoded; malformed ones land in `skipped`. */
+export async function readTenantHistory(kv: KV, tenant: string): Promise<TenantHistory> {
+  const key = deploymentKey(tenant);
+  const history: TenantHistory = { tenant, revisions: [], skipped: [], lastRevision: 0, live: null, liveProblem: null };
+  for await (const entry of await kv.history({ key })) {
+    history.lastRevision = Math.max(history.lastRevision, entry.revision);
+    if (entry.operation !== 'PUT') {
+      history.live = null;
+      history.liveProblem = `deleted at revision ${entry.revision}`;
+      continue;
+    }
+    const decoded = decodeEntry(entry, tenant);
+    if (typeof decoded === 'string') {
+      history.skipped.push({ key, revision: entry.revision, reason: decoded });
+      history.live = null;
+      history.liveProblem = `revision ${entry.revision} is malformed: ${decoded}`;
+      continue;
+    }
+    const revision = { revision: entry.revision, deployment: decoded };
+    history.revisions.push(revision);
+    history.live = revision;
+    history.liveProblem = null;
+  }
+  return history;
+}
+
+/**
+ * The highest version this key has carried, counting the versions rollbacks replaced: a new
+ * deploy takes the next one, so a version number never names two different programs (as long as
+ * the highest one is still within the kept history).
+ */
+export function highestVersion(history: TenantHistory): number {
+  return history.revisions.reduce((max, r) => Math.max(max, r.deployment.version, r.deployment.rolledBackFrom ?? 0), 0);
+}
+
+const isWrongLastSequence = (err: unknown): boolean =>
+  err instanceof JetStreamApiError
+  && (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
+
+const MAX_ATTEMPTS = 25;
+
+/**
+ * Writes the record `next(history)` builds, on top of exactly the history it was built from:
+ * the write is conditional on the key's last revision, and when another writer got there first
+ * the history is read again and `next` runs again. So two concurrent deploys never share a version.
+ */
+export async function publishDeployment(
+  kv: KV,
+  tenant: string,
+  next: (history: TenantHistory) => TenantDeployment,
+): Promise<{ revision: number; deployment: TenantDeployment; history: TenantHistory }> {
+  const key = deploymentKey(tenant);
+  for (let attempt = 1; ; attempt++) {
+    const history = await readTenantHistory(kv, tenant);
+    const deployment = next(history);
+    const value = encodeDeployment(deployment);
+    try {
+      const revision = history.lastRevision === 0 ? await kv.create(key, value) : await kv.update(key, value, history.lastRevision);
+      return { revision, deployment, history };
+    } catch (err) {
+      if (!isWrongLastSequence(err)) throw err;
+      if (attempt === MAX_ATTEMPTS) {
+        throw new CliError('FS_ERR_CLI_DEPLOY_CONFLICT', `${key} kept changing under ${MAX_ATTEMPTS} attempts to write it; try again`, { cause: err });
+      }
+      // Someone else wrote first: back off a little, at random, so the writers do not collide again.
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 20 * attempt)));
+    }
+  }
+}
+
+/** Every tenant's live record; keys and records that are not valid deployments land in `skipped`. */
+export async function readLiveDeployments(kv: KV): Promise<{ live: DeploymentRevision[]; skipped: SkippedRecord[] }> {
+  const keys: string[] = [];
+  for await (const key of await kv.keys()) keys.push(key);
+  const live: DeploymentRevision[] = [];
+  const skipped: SkippedRecord[] = [];
+  for (const key of keys.sort()) {
+    const tenant = tenantOfKey(key);
+    if (tenant === null) {
+      skipped.push({ key, revision: null, reason: 'not a tenant key (tenant.<name>)' });
+      continue;
+    }
+    const entry = await kv.get(key);
+    if (entry === null || entry.operation !== 'PUT') continue;
+    const decoded = decodeEntry(entry, tenant);
+    if (typeof decoded === 'string') skipped.push({ key, revision: entry.revision, reason: decoded });
+    else live.push({ revision: entry.revision, deployment: decoded });
+  }
+  return { live, skipped };
+}
+
+/** Warns on stderr about each skipped record, one line each, so stdout stays readable by scripts. */
+export function reportSkipped(skipped: SkippedRecord[]): void {
+  for (const s of skipped) {
+    process.stderr.write(`flowshield: warning: skipped ${s.key}${s.revision === null ? '' : ` revision ${s.revision}`}: ${s.reason}\n`);
+  }
+}
+
+/** Who is deploying: FLOWSHIELD_DEPLOYED_BY (a CI job, say), else user@host. */
+export function defaultDeployer(): string {
+  if (process.env.FLOWSHIELD_DEPLOYED_BY) return process.env.FLOWSHIELD_DEPLOYED_BY;
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    user = process.env.USER ?? user;
+  }
+  return `${user}@${hostname()}`;
+}

@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { PROGRAMS_BUCKET, type TenantDeployment } from '@flowshield/proto';
+import { CliError } from '../errors.js';
+import { addServerOption, withNats } from './event-options.js';
+import { checkTenant, defaultDeployer, openProgramsBucket, publishDeployment, reportSkipped, type TenantHistory } from './programs-bucket.js';
+
+interface RollbackOptions {
+  tenant?: string;
+  to?: string;
+  deployedBy: string;
+  server: string;
+  json?: boolean;
+}
+
+function parseVersion(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n <= 0) throw new CliError('FS_ERR_CLI_BAD_OPTION', `--to must be a version number, not '${text}'`);
+  return n;
+}
+
+/**
+ * The record to make live again: version `to`, or else the highest version below the live one.
+ * Going down, never back up, means repeated rollbacks walk back through the versions instead of
+ * toggling between the last two (a second rollback must not bring back the program the first
+ * one removed); `--to` goes anywhere in the kept history.
+ */
+export function rollbackTarget(history: TenantHistory, to: number | undefined): TenantDeployment {
+  const { tenant, live } = history;
+  if (history.lastRevision === 0) throw new CliError('FS_ERR_CLI_NOT_DEPLOYED', `tenant ${tenant} has no program deployed`);
+  const versions = [...new Set(history.revisions.map((r) => r.deployment.version))].sort((a, b) => a - b);
+  if (to !== undefined) {
+    if (live !== null && live.deployment.version === to) throw new CliError('FS_ERR_CLI_NOTHING_TO_ROLL_BACK', `version ${to} is already live for tenant ${tenant}`);
+    // All records of one version carry the same program; take the newest.
+    const found = history.revisions.findLast((r) => r.deployment.version === to);
+    if (!found) throw new CliError('FS_ERR_CLI_VERSION_NOT_FOUND', `version ${to} of tenant ${tenant} is not in the kept history (have: ${versions.join(', ') || 'none'})`);
+    return found.deployment;
+  }
+  if (live === null) throw new CliError('FS_ERR_CLI_NOTHING_TO_ROLL_BACK', `tenant ${tenant} has no readable live version (${history.liveProblem}); choose one with --to`);
+  const previous = versions.filter((v) => v < live.deployment.version).at(-1);
+  if (previous === undefined) {
+    throw new CliError('FS_ERR_CLI_NOTHING_TO_ROLL_BACK', `nothing to roll back to: version ${live.deployment.version} is the oldest version of tenant ${tenant} in the kept history`);
+  }
+  return history.revisions.findLast((r) => r.deployment.version === previous)!.deployment;
+}
+
+/**
+ * `flowshield rollback --tenant T [--to V]`: republishes an earlier version of the tenant's
+ * program as the newest revision. It keeps its version number, so `programs` shows which program
+ * is live, and records the version it replaced in `rolledBackFrom`.
+ */
+export function registerRollback(program: Command): void {
+  addServerOption(
+    program
+      .command('rollback')
+      .description(`make an earlier program version live again on every edge (from the history of NATS KV bucket ${PROGRAMS_BUCKET})`)
+      .option('--tenant <name>', 'tenant to roll back (required)')
+      .option('--to <version>', 'version to make live (default: the highest version below the live one)')
+      .option('--deployed-by <who>', 'recorded as the deployer (env FLOWSHIELD_DEPLOYED_BY, default user@host)', defaultDeployer())
+      .option('--json', 'print {"tenant","version","sha256","rolledBackFrom"}'),
+  ).action(async (opts: RollbackOptions) => {
+    const tenant = checkTenant(opts.tenant);
+    const to = opts.to === undefined ? undefined : parseVersion(opts.to);
+    const { deployment, history } = await withNats(opts.server, async (nc) => {
+      const kv = await openProgramsBucket(nc, opts.server);
+      return publishDeployment(kv, tenant, (h) => ({
+        ...rollbackTarget(h, to),
+        deployedAt: Date.now(),
+        deployedBy: opts.deployedBy,
+        rolledBackFrom: h.live?.deployment.version ?? null,
+      }));
+    });
+    reportSkipped(history.skipped);
+    const { version, sha256, rolledBackFrom } = deployment;
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify({ tenant, version, sha256, rolledBackFrom })}\n`);
+      return;
+    }
+    process.stdout.write(`rolled back tenant ${tenant}${rolledBackFrom === null ? '' : ` from version ${rolledBackFrom}`} to version ${version}, sha256 ${sha256}\n`);
+  });
+}
