@@ -51,8 +51,13 @@ export function registerDeploy(program: Command): void {
     if (opts.failVerdict !== 'pass' && opts.failVerdict !== 'drop') throw new CliError('FS_ERR_CLI_BAD_OPTION', '--fail-verdict must be pass or drop');
     const budget = parseDeployBudget(opts.budget);
 
+    if (opts.type !== undefined && !(PROGRAM_TYPE_NAMES as readonly string[]).includes(opts.type)) {
+      throw new CliError('FS_ERR_CLI_BAD_OPTION', `--type must be one of ${PROGRAM_TYPE_NAMES.join(', ')}`);
+    }
+
     const object = readInput(path);
-    const loaded = loadProgramFile(path, { type: opts.type, section: opts.section, budget: String(budget) });
+    // Verified as the edges will load it: the type comes from the section name.
+    const loaded = loadProgramFile(path, { section: opts.section, budget: String(budget) });
     const sha = sha256Hex(object);
     // The check above read the file again: make sure it verified the bytes being deployed.
     if (sha256Hex(readInput(path)) !== sha) throw new CliError('FS_ERR_CLI_READ', `${path} changed while it was being verified; deploy again`);
