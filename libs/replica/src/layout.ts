@@ -4,7 +4,7 @@ import { ReplicaError, ReplicaErrorCode } from './errors.js';
 /**
  * One LMDB environment (a folder with data.mdb) holds a replica:
  *  - `status`: key = [tenant length u8][tenant UTF-8][IP 16 bytes], value = the winning event
- *    record (libs/proto encodeEvent), so "which event set this status" is one read;
+ *    as a register (libs/proto encodeRegister), so "which event set this status" is one read;
  *  - `meta`: layout version, last merged sequence per source stream (`seq:<stream>`), counters.
  * Written by services/state only; edges open it read-only.
  */
@@ -46,15 +46,32 @@ export function openReplicaDatabases(path: string, readOnly: boolean): ReplicaDa
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+/** Tenants are few and repeat in every event: encode each once. */
+const tenantBytes = new Map<string, Uint8Array>();
+
+function encodeTenant(tenant: string): Uint8Array {
+  let t = tenantBytes.get(tenant);
+  if (!t) {
+    t = encoder.encode(tenant);
+    if (tenantBytes.size < 10_000) tenantBytes.set(tenant, t);
+  }
+  return t;
+}
 
 /** The LMDB key of one (tenant, IP) register; sorts by tenant, then IP. */
 export function statusKey(tenant: string, ip: Uint8Array): Buffer {
-  const t = encoder.encode(tenant);
+  const t = encodeTenant(tenant);
   const key = Buffer.allocUnsafe(1 + t.length + 16);
   key[0] = t.length;
   key.set(t, 1);
   key.set(ip, 1 + t.length);
   return key;
+}
+
+export function parseStatusKey(key: Uint8Array): { tenant: string; ip: Uint8Array } {
+  const n = key[0]!;
+  return { tenant: decoder.decode(key.subarray(1, 1 + n)), ip: key.slice(1 + n, 1 + n + 16) };
 }
 
 export function sequenceKey(stream: string): string {

@@ -1,4 +1,4 @@
-import { decodeEvent, type Status, type StatusEvent } from '@flowshield/proto';
+import { decodeRegister, type Status, type StatusEvent } from '@flowshield/proto';
 import { computeDigest, type StateDigest } from './digest.js';
 import { META_KEYS, openReplicaDatabases, readCounter, readSequences, statusKey, type ReplicaDatabases } from './layout.js';
 import { isExpired } from './merge.js';
@@ -40,7 +40,7 @@ export class ReplicaReader {
   /** The event that set the register, expired or not (for operators: "which event set it"). */
   lookupEvent(tenant: string, ip: Uint8Array): StatusEvent | null {
     const v = this.dbs.status.get(statusKey(tenant, ip));
-    return v === undefined ? null : decodeEvent(v);
+    return v === undefined ? null : decodeRegister(v, tenant, ip);
   }
 
   digest(): StateDigest {

@@ -1,4 +1,4 @@
-import { decodeEvent, encodeEvent, type StatusEvent } from '@flowshield/proto';
+import { decodeRegister, encodeRegister, type StatusEvent } from '@flowshield/proto';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { computeDigest, type StateDigest } from './digest.js';
 import { ReplicaError, ReplicaErrorCode } from './errors.js';
@@ -83,8 +83,8 @@ export class ReplicaWriter {
     root.transactionSync(() => {
       for (const { key, event } of winners.values()) {
         const stored = status.get(key);
-        if (stored === undefined || supersedes(event, decodeEvent(stored))) {
-          status.put(key, encodeEvent(event) as Buffer);
+        if (stored === undefined || supersedes(event, decodeRegister(stored, event.tenant, event.ip))) {
+          status.put(key, encodeRegister(event) as Buffer);
           changed++;
         }
       }
@@ -100,7 +100,7 @@ export class ReplicaWriter {
   /** The winning event of a register, expired or not. */
   get(tenant: string, ip: Uint8Array): StatusEvent | undefined {
     const v = this.dbs.status.get(statusKey(tenant, ip));
-    return v === undefined ? undefined : decodeEvent(v);
+    return v === undefined ? undefined : decodeRegister(v, tenant, ip);
   }
 
   digest(): StateDigest {

@@ -7,6 +7,7 @@ import { EventDecodeCode } from './decode-codes.js';
 import type { StatusEvent } from './event.js';
 import { bytes16ToIp, ipToBytes16 } from './ip.js';
 import { decodeManifest, encodeManifest } from './manifest.js';
+import { decodeRegister, encodeRegister, REGISTER_VERSION } from './register.js';
 
 function sample(seq: number, over: Partial<StatusEvent> = {}): StatusEvent {
   return {
@@ -73,4 +74,13 @@ test('proto events - snapshot manifest round-trips and rejects other versions', 
   assert.deepEqual(decodeManifest(encodeManifest(m)), m);
   assert.equal(codeOf(() => decodeManifest(new TextEncoder().encode(JSON.stringify({ ...m, version: 2 })))), EventDecodeCode.VERSION);
   assert.equal(codeOf(() => decodeManifest(new TextEncoder().encode('{'))), EventDecodeCode.MANIFEST);
+});
+
+test('proto events - a replica register round-trips and rejects other versions and lengths', () => {
+  const e = sample(12, { edgeId: 'edge-long_name-9', expiry: 0, hlcLogical: 65_535, programVersion: 2 ** 40 });
+  const bytes = encodeRegister(e);
+  assert.equal(bytes[0], REGISTER_VERSION);
+  assert.deepEqual(decodeRegister(bytes, e.tenant, e.ip), e);
+  assert.equal(codeOf(() => decodeRegister(Uint8Array.of(2, ...bytes.subarray(1)), 't', e.ip)), EventDecodeCode.VERSION);
+  assert.equal(codeOf(() => decodeRegister(bytes.subarray(0, bytes.length - 1), 't', e.ip)), EventDecodeCode.SHAPE);
 });

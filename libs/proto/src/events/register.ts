@@ -1,0 +1,52 @@
+import { DecodeError } from '../errors.js';
+import { EventDecodeCode } from './decode-codes.js';
+import type { StatusEvent } from './event.js';
+import { isStatus } from './status.js';
+
+/**
+ * The stored value of one replica register (the winning event of a (tenant, IP) key; tenant
+ * and IP live in the key). A fixed big-endian layout, not msgpack: the state service reads and
+ * writes one per merged key, and this is several times cheaper and byte-canonical, so the
+ * replica digest can hash the stored bytes as they are.
+ *
+ *   0 version u8 | 1 prevStatus u8 | 2 status u8 | 3 edgeId length u8 | 4 expiry f64 |
+ *  12 hlcWall f64 | 20 hlcLogical u16 | 22 reason u16 | 24 seq f64 | 32 programVersion f64 |
+ *  40 edgeId (ASCII, 1–64 bytes)
+ */
+export const REGISTER_VERSION = 1;
+const HEADER = 40;
+
+export function encodeRegister(e: StatusEvent): Uint8Array {
+  const edge = e.edgeId;
+  const out = new Uint8Array(HEADER + edge.length);
+  const v = new DataView(out.buffer);
+  out[0] = REGISTER_VERSION;
+  out[1] = e.prevStatus;
+  out[2] = e.status;
+  out[3] = edge.length;
+  v.setFloat64(4, e.expiry);
+  v.setFloat64(12, e.hlcWall);
+  v.setUint16(20, e.hlcLogical);
+  v.setUint16(22, e.reason);
+  v.setFloat64(24, e.seq);
+  v.setFloat64(32, e.programVersion);
+  for (let i = 0; i < edge.length; i++) out[HEADER + i] = edge.charCodeAt(i);
+  return out;
+}
+
+/** Rebuilds the event of a register; `tenant` and `ip` come from its key. */
+export function decodeRegister(bytes: Uint8Array, tenant: string, ip: Uint8Array): StatusEvent {
+  if (bytes.length < HEADER + 1) throw new DecodeError(EventDecodeCode.SHAPE, `register of ${bytes.length} bytes is too short`);
+  if (bytes[0] !== REGISTER_VERSION) throw new DecodeError(EventDecodeCode.VERSION, `register version ${bytes[0]} is not ${REGISTER_VERSION}`);
+  const edgeLength = bytes[3]!;
+  if (bytes.length !== HEADER + edgeLength) throw new DecodeError(EventDecodeCode.SHAPE, 'register length does not match its edge id');
+  const prevStatus = bytes[1], status = bytes[2];
+  if (!isStatus(prevStatus) || !isStatus(status)) throw new DecodeError(EventDecodeCode.FIELD, 'register status out of range');
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let edgeId = '';
+  for (let i = 0; i < edgeLength; i++) edgeId += String.fromCharCode(bytes[HEADER + i]!);
+  return {
+    tenant, ip, prevStatus, status, expiry: v.getFloat64(4), hlcWall: v.getFloat64(12), hlcLogical: v.getUint16(20),
+    edgeId, seq: v.getFloat64(24), reason: v.getUint16(22), programVersion: v.getFloat64(32),
+  };
+}
