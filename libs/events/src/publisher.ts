@@ -281,7 +281,9 @@ export class EventPublisher {
       this.s.published += batch.count;
       this.s.publishedBatches++;
       if (ack.duplicate) this.s.duplicateBatches++;
-      if (!this.s.healthy) {
+      // An ack for a batch sent before the failure proves nothing about the ones after it: stay
+      // in one-at-a-time mode until a batch sent after the rewind is acknowledged.
+      if (!this.s.healthy && !this.needsRewind) {
         this.s.healthy = true;
         this.retryDelay = this.retryDelayMs;
       }
