@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NatsTestServer, freePort } from '@flowshield/test-support';
 import { runCli } from '../testing/run-cli.js';
@@ -119,6 +118,23 @@ test('cli deploy - NATS unreachable, bad options and --help: one line, right exi
       assert.match(help.stdout, /--server <url>/);
     }
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cli deploy - a record over the server\'s maximum message size is refused with one line', { timeout: 60_000 }, async () => {
+  const dir = tempDir('flowshield-cli-deploy-big-');
+  const config = join(dir, 'small.conf');
+  writeFileSync(config, 'max_payload: 4096\n');
+  const nats = await NatsTestServer.start({ args: ['-c', config] });
+  try {
+    const magic = await compileExample(dir, 'magic_token.c');
+    assert.ok(readFileSync(magic).length > 4096);
+    assertOneLineFailure(await runCli(['deploy', magic, '--tenant', 'acme', '--server', nats.url]),
+      /the tenant\.acme record would be \d+ bytes, over the server's maximum message size of 4096$/m);
+    assert.deepEqual(await cliJson(['programs', '--server', nats.url]), { programs: [], skipped: [] });
+  } finally {
+    await nats.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
 });

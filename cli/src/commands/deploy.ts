@@ -81,7 +81,7 @@ export function registerDeploy(program: Command): void {
         deployedAt: Date.now(),
         deployedBy: opts.deployedBy,
         rolledBackFrom: null,
-      }));
+      }), nc.info?.max_payload);
     });
 
     const instructions = loaded.verified.instructionCount;

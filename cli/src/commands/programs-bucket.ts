@@ -116,17 +116,21 @@ export async function publishDeployment(
   kv: KV,
   tenant: string,
   next: (history: TenantHistory) => TenantDeployment,
+  maxPayload = Infinity,
 ): Promise<{ revision: number; deployment: TenantDeployment; history: TenantHistory }> {
   const key = deploymentKey(tenant);
   for (let attempt = 1; ; attempt++) {
     const history = await readTenantHistory(kv, tenant);
     const deployment = next(history);
     const value = encodeDeployment(deployment);
+    if (value.length > maxPayload) {
+      throw new CliError('FS_ERR_CLI_TOO_LARGE', `the ${key} record would be ${value.length} bytes, over the server's maximum message size of ${maxPayload}`);
+    }
     try {
       const revision = history.lastRevision === 0 ? await kv.create(key, value) : await kv.update(key, value, history.lastRevision);
       return { revision, deployment, history };
     } catch (err) {
-      if (!isWrongLastSequence(err)) throw err;
+      if (!isWrongLastSequence(err)) throw new CliError('FS_ERR_CLI_WRITE_FAILED', `cannot write ${key}: ${(err as Error).message}`, { cause: err });
       if (attempt === MAX_ATTEMPTS) {
         throw new CliError('FS_ERR_CLI_DEPLOY_CONFLICT', `${key} kept changing under ${MAX_ATTEMPTS} attempts to write it; try again`, { cause: err });
       }
