@@ -7,9 +7,9 @@ export {
   EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, EVENTS_SUBJECTS, DEADLETTER_SUBJECT, DEADLETTER_STREAM, DEADLETTER_HEADERS,
   SNAPSHOT_BUCKET, STATE_CONSUMER_PREFIX, isNameToken, eventSubject, batchMessageId,
   ipToBytes16, bytes16ToIp, SNAPSHOT_MANIFEST_VERSION, encodeManifest, decodeManifest,
-  REGISTER_VERSION, encodeRegister, decodeRegister,
+  REGISTER_VERSION, encodeRegister, decodeRegister, readRegisterView,
 } from './events/index.js';
-export type { StatusEvent, EventBatch, SnapshotManifest } from './events/index.js';
+export type { StatusEvent, EventBatch, SnapshotManifest, RegisterView } from './events/index.js';
 // Challenges (issue 6): challenge/answer/hello packets, verified tokens, KV records, service API.
 export {
   CHALLENGE_VERSION, CHALLENGE_MAGIC, ANSWER_MAGIC, HELLO_MAGIC, TOKEN_MAGIC, CHALLENGE_SIZE, ANSWER_HEADER_SIZE,

@@ -59,6 +59,21 @@ function encodeTenant(tenant: string): Uint8Array {
   return t;
 }
 
+/**
+ * Writes the key of (tenant, IP) into `scratch` and returns the used part: lookups on the packet
+ * path allocate nothing (lmdb copies the key before the call returns).
+ */
+export function statusKeyInto(scratch: Buffer, tenant: string, ip: Uint8Array): Buffer {
+  const t = encodeTenant(tenant);
+  scratch[0] = t.length;
+  scratch.set(t, 1);
+  scratch.set(ip, 1 + t.length);
+  return scratch.subarray(0, 1 + t.length + 16);
+}
+
+/** Room for the longest key: 255 tenant bytes and an IP. */
+export const MAX_STATUS_KEY = 1 + 255 + 16;
+
 /** The LMDB key of one (tenant, IP) register; sorts by tenant, then IP. */
 export function statusKey(tenant: string, ip: Uint8Array): Buffer {
   const t = encodeTenant(tenant);

@@ -1,7 +1,7 @@
-import { decodeRegister, type Status, type StatusEvent } from '@flowshield/proto';
+import { decodeRegister, readRegisterView, type Status, type StatusEvent } from '@flowshield/proto';
 import { computeDigest, type StateDigest } from './digest.js';
-import { META_KEYS, openReplicaDatabases, readCounter, readSequences, statusKey, type ReplicaDatabases } from './layout.js';
 import { isExpired } from './merge.js';
+import { MAX_STATUS_KEY, META_KEYS, openReplicaDatabases, readCounter, readSequences, statusKey, statusKeyInto, type ReplicaDatabases } from './layout.js';
 
 /** What the edge needs for one (tenant, IP). */
 export interface ReplicaEntry {
@@ -20,6 +20,7 @@ export interface ReplicaEntry {
 export class ReplicaReader {
   readonly path: string;
   private readonly dbs: ReplicaDatabases;
+  private readonly keyScratch = Buffer.alloc(MAX_STATUS_KEY);
 
   private constructor(path: string, dbs: ReplicaDatabases) {
     this.path = path;
@@ -32,9 +33,12 @@ export class ReplicaReader {
 
   /** The current status, or null when there is none or it has expired (expired reads as NONE). */
   lookup(tenant: string, ip: Uint8Array, nowSeconds = Math.floor(Date.now() / 1000)): ReplicaEntry | null {
-    const event = this.lookupEvent(tenant, ip);
-    if (!event || isExpired(event, nowSeconds) || event.status === 0) return null;
-    return { status: event.status, expiry: event.expiry, hlc: { wall: event.hlcWall, logical: event.hlcLogical }, edgeId: event.edgeId };
+    // getBinaryFast returns lmdb's reused buffer: read what we need before the next call.
+    const bytes = this.dbs.status.getBinaryFast(statusKeyInto(this.keyScratch, tenant, ip));
+    if (bytes === undefined) return null;
+    const view = readRegisterView(bytes);
+    if (view === null || view.status === 0 || isExpired(view, nowSeconds)) return null;
+    return { status: view.status as Status, expiry: view.expiry, hlc: { wall: view.hlcWall, logical: view.hlcLogical }, edgeId: view.edgeId };
   }
 
   /** The event that set the register, expired or not (for operators: "which event set it"). */

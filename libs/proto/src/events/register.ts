@@ -50,3 +50,21 @@ export function decodeRegister(bytes: Uint8Array, tenant: string, ip: Uint8Array
     edgeId, seq: v.getFloat64(24), reason: v.getUint16(22), programVersion: v.getFloat64(32),
   };
 }
+
+/** The fields an edge needs on the packet path, read straight from a register without building an event. */
+export interface RegisterView {
+  status: number;
+  expiry: number;
+  hlcWall: number;
+  hlcLogical: number;
+  edgeId: string;
+}
+
+/** Reads a register's status, expiry, HLC and edge id; null when the bytes are not a register of this version. */
+export function readRegisterView(bytes: Uint8Array): RegisterView | null {
+  if (bytes.length < HEADER + 1 || bytes[0] !== REGISTER_VERSION || bytes.length !== HEADER + bytes[3]!) return null;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let edgeId = '';
+  for (let i = HEADER; i < bytes.length; i++) edgeId += String.fromCharCode(bytes[i]!);
+  return { status: bytes[2]!, expiry: v.getFloat64(4), hlcWall: v.getFloat64(12), hlcLogical: v.getUint16(20), edgeId };
+}
