@@ -51,12 +51,13 @@ export function assertOneLineFailure(result: CliResult, pattern: RegExp): void {
   assert.match(result.stderr, pattern);
 }
 
-/** Writes raw bytes into the programs bucket, as a careless script might. */
-export async function putRaw(url: string, key: string, value: Uint8Array): Promise<void> {
+/** Writes raw bytes into the programs bucket (or deletes the key), as a careless script might. */
+export async function putRaw(url: string, key: string, value: Uint8Array | 'delete'): Promise<void> {
   const nc = await connect({ servers: url });
   try {
     const kv = await new Kvm(nc).create(PROGRAMS_BUCKET, { history: DEPLOYMENT_HISTORY });
-    await kv.put(key, value);
+    if (value === 'delete') await kv.delete(key);
+    else await kv.put(key, value);
   } finally {
     await nc.close();
   }

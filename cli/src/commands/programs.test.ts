@@ -53,6 +53,7 @@ test('cli programs - garbage in the bucket is reported on stderr and skipped; va
     assert.equal((historyJson.revisions as unknown[]).length, 1);
     assert.equal((historyJson.skipped as unknown[]).length, 1);
 
+    assertOneLineFailure(await runCli(['programs', '--tenant', 'acme', ...server]), /tenant acme has no readable live version: revision \d+ is malformed: deployment record version 9 is not 1$/m);
     assertOneLineFailure(await runCli(['programs', '--tenant', 'nobody', ...server]), /tenant nobody has no program deployed/);
     assertOneLineFailure(await runCli(['programs', '--tenant', 'nobody', '--history', ...server]), /tenant nobody has no program deployed/);
     assertOneLineFailure(await runCli(['programs', '--history', ...server]), /--history needs --tenant/);

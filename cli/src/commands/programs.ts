@@ -59,14 +59,17 @@ export function registerPrograms(program: Command): void {
     const { live, skipped } = await withNats(opts.server, async (nc) => readLiveDeployments(await openProgramsBucket(nc, opts.server)));
     const shown = tenant === undefined ? live : live.filter((r) => r.deployment.tenant === tenant);
     const shownSkipped = tenant === undefined ? skipped : skipped.filter((s) => s.key === `tenant.${tenant}`);
-    reportSkipped(shownSkipped);
     if (opts.json) {
+      reportSkipped(shownSkipped);
       process.stdout.write(`${JSON.stringify({ programs: shown.map(revisionToJson), skipped: shownSkipped })}\n`);
       return;
     }
-    if (tenant !== undefined && shown.length === 0 && shownSkipped.length === 0) {
+    if (tenant !== undefined && shown.length === 0) {
+      const bad = shownSkipped[0];
+      if (bad) throw new CliError('FS_ERR_CLI_MALFORMED_RECORD', `tenant ${tenant} has no readable live version: revision ${bad.revision} is malformed: ${bad.reason}`);
       throw new CliError('FS_ERR_CLI_NOT_DEPLOYED', `tenant ${tenant} has no program deployed`);
     }
+    reportSkipped(shownSkipped);
     if (shown.length === 0) {
       process.stdout.write('no programs deployed\n');
       return;

@@ -70,6 +70,13 @@ test('cli rollback - an unreadable live record: refused without --to, restored w
     assert.match(restored.stderr, /^flowshield: warning: skipped tenant\.acme revision 2: deployment record version 103 is not 1\n$/);
     // A deploy after garbage still counts from the highest readable version.
     assert.equal((await cliJson(['deploy', magic, '--tenant', 'acme', ...server])).version, 2);
+
+    // A deleted key: nothing is live, rollback needs --to, and versions go on from the history.
+    await putRaw(nats.url, 'tenant.acme', 'delete');
+    assert.deepEqual(await cliJson(['programs', ...server]), { programs: [], skipped: [] });
+    assertOneLineFailure(await runCli(['rollback', '--tenant', 'acme', ...server]), /no readable live version \(deleted at revision 5\)/);
+    assert.equal((await cliJson(['rollback', '--tenant', 'acme', '--to', '2', ...server])).version, 2);
+    assert.equal((await cliJson(['deploy', magic, '--tenant', 'acme', ...server])).version, 3);
   } finally {
     await nats.dispose();
     rmSync(dir, { recursive: true, force: true });
