@@ -52,6 +52,11 @@ export class StateConsumer {
   private async position(): Promise<Consumer> {
     const startSeq = this.o.writer.sequence(this.stream) + 1;
     const jsm = await jetstreamManager(this.o.nc);
+    const { state } = await jsm.streams.info(this.stream);
+    if (startSeq > 1 && startSeq < state.first_seq) {
+      // The stream's max_age removed events this replica never merged: it can only be made whole from a snapshot.
+      this.o.logger.error({ stream: this.stream, startSeq, firstSeq: state.first_seq }, 'events expired from the stream before this replica merged them; restore it from a snapshot');
+    }
     await jsm.consumers.delete(this.stream, this.durable).catch(() => undefined);
     await jsm.consumers.add(this.stream, {
       durable_name: this.durable,
