@@ -1,0 +1,108 @@
+import { isIP } from 'node:net';
+import { isTenantName } from '@flowshield/proto';
+import { EdgeError, EdgeErrorCode } from './errors.js';
+
+/** One protected service: where the edge listens, where it relays to, and its limits. */
+export interface ServiceConfig {
+  tenant: string;
+  listen: { host: string; port: number };
+  origin: { host: string; port: number };
+  /**
+   * The destination programs see (and challenges are bound to): the address clients send to, which
+   * differs from the listen address behind NAT, a load balancer or in tests. Default: the listen address.
+   */
+  public: { host: string | null; port: number | null };
+  /** client sessions relayed to the origin: at most `max`, closed after `idleSeconds` */
+  sessions: { max: number; idleSeconds: number };
+  /** challenges sent: per source and in total (token buckets) */
+  challenges: { perSourcePerSecond: number; perSourceBurst: number; totalPerSecond: number; totalBurst: number; difficultyBits: number; subPuzzles: number };
+  /** verdict while no program is deployed, or when the program fails */
+  failVerdict: 'pass' | 'drop';
+}
+
+export interface EdgeConfig {
+  /** this edge's id in events (a NATS subject token) */
+  edgeId: string;
+  nats: { servers: string[] };
+  /** the host's LMDB state replica, opened read-only; null = only this edge's own transitions */
+  replicaPath: string | null;
+  metrics: { host: string; port: number };
+  /** execution engine for programs */
+  engine: 'wasm' | 'interp';
+  services: ServiceConfig[];
+}
+
+const fail = (message: string): never => {
+  throw new EdgeError(EdgeErrorCode.BAD_CONFIG, `edge config: ${message}`);
+};
+
+function port(value: unknown, where: string, allowZero = false): number {
+  if (!Number.isInteger(value) || (value as number) < (allowZero ? 0 : 1) || (value as number) > 65535) fail(`${where} must be a port number`);
+  return value as number;
+}
+
+function host(value: unknown, where: string): string {
+  if (typeof value !== 'string' || (isIP(value) === 0 && value !== 'localhost')) fail(`${where} must be an IP address`);
+  return value as string;
+}
+
+function positive(value: unknown, fallback: number, where: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) fail(`${where} must be a positive number`);
+  return value as number;
+}
+
+/** Validates a config object (parsed JSON); every problem is an EdgeError naming the field. */
+export function parseEdgeConfig(raw: unknown): EdgeConfig {
+  if (typeof raw !== 'object' || raw === null) fail('must be a JSON object');
+  const c = raw as Record<string, any>;
+  if (typeof c.edgeId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(c.edgeId)) fail('edgeId must be 1-64 letters, digits, - or _');
+  const servers = c.nats?.servers ?? ['nats://127.0.0.1:4222'];
+  if (!Array.isArray(servers) || servers.length === 0 || !servers.every((s) => typeof s === 'string')) fail('nats.servers must be a list of URLs');
+  if (c.replicaPath !== undefined && c.replicaPath !== null && typeof c.replicaPath !== 'string') fail('replicaPath must be a path or null');
+  const engine = c.engine ?? 'wasm';
+  if (engine !== 'wasm' && engine !== 'interp') fail("engine must be 'wasm' or 'interp'");
+  if (!Array.isArray(c.services) || c.services.length === 0) fail('services must list at least one protected service');
+  const tenants = new Set<string>();
+  const services = (c.services as any[]).map((s, i): ServiceConfig => {
+    const at = `services[${i}]`;
+    if (typeof s !== 'object' || s === null) fail(`${at} must be an object`);
+    if (typeof s.tenant !== 'string' || !isTenantName(s.tenant)) fail(`${at}.tenant must be 1-64 letters, digits, - or _`);
+    if (tenants.has(s.tenant)) fail(`${at}.tenant ${s.tenant} is listed twice`);
+    tenants.add(s.tenant);
+    const ch = s.challenges ?? {};
+    const failVerdict = s.failVerdict ?? 'drop';
+    if (failVerdict !== 'pass' && failVerdict !== 'drop') fail(`${at}.failVerdict must be pass or drop`);
+    const difficultyBits = ch.difficultyBits ?? 12;
+    if (!Number.isInteger(difficultyBits) || difficultyBits < 0 || difficultyBits > 32) fail(`${at}.challenges.difficultyBits must be 0..32`);
+    const subPuzzles = ch.subPuzzles ?? 4;
+    if (![1, 2, 4, 8, 16].includes(subPuzzles)) fail(`${at}.challenges.subPuzzles must be 1, 2, 4, 8 or 16`);
+    return {
+      tenant: s.tenant,
+      listen: { host: host(s.listen?.host, `${at}.listen.host`), port: port(s.listen?.port, `${at}.listen.port`, true) },
+      origin: { host: host(s.origin?.host, `${at}.origin.host`), port: port(s.origin?.port, `${at}.origin.port`) },
+      public: {
+        host: s.public?.host === undefined ? null : host(s.public.host, `${at}.public.host`),
+        port: s.public?.port === undefined ? null : port(s.public.port, `${at}.public.port`),
+      },
+      sessions: { max: positive(s.sessions?.max, 100_000, `${at}.sessions.max`), idleSeconds: positive(s.sessions?.idleSeconds, 60, `${at}.sessions.idleSeconds`) },
+      challenges: {
+        perSourcePerSecond: positive(ch.perSourcePerSecond, 2, `${at}.challenges.perSourcePerSecond`),
+        perSourceBurst: positive(ch.perSourceBurst, 4, `${at}.challenges.perSourceBurst`),
+        totalPerSecond: positive(ch.totalPerSecond, 20_000, `${at}.challenges.totalPerSecond`),
+        totalBurst: positive(ch.totalBurst, 40_000, `${at}.challenges.totalBurst`),
+        difficultyBits,
+        subPuzzles,
+      },
+      failVerdict,
+    };
+  });
+  return {
+    edgeId: c.edgeId,
+    nats: { servers },
+    replicaPath: c.replicaPath ?? null,
+    metrics: { host: c.metrics?.host === undefined ? '127.0.0.1' : host(c.metrics.host, 'metrics.host'), port: c.metrics?.port === undefined ? 9464 : port(c.metrics.port, 'metrics.port', true) },
+    engine,
+    services,
+  };
+}

@@ -1,0 +1,163 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Kvm } from '@nats-io/kv';
+import {
+  CHALLENGE_DIFFICULTY_BUCKET, ChallengeSubject, decodeApiMessage, encodeApiMessage, serviceKey, type DifficultyRecord, type LoadReport, type TenantDeployment,
+} from '@flowshield/proto';
+import type { KeyRing } from '@flowshield/puzzle';
+import { EpochKeyFollower } from '@flowshield/challenge-keys';
+import type { Logger } from 'pino';
+import { DeploymentWatcher } from './deployments.js';
+import { address16 } from './packet-view.js';
+import type { ProtectedService } from './protected-service.js';
+
+const RETRY_MS = 1_000;
+const LOAD_REPORT_MS = 1_000;
+
+/**
+ * Everything the edge receives from or reports to NATS besides events: deployments, challenge
+ * keys, difficulty, load reports. All of it runs beside the packet path and retries on its own
+ * when NATS or a bucket is not there yet; the packet path keeps serving with what it has.
+ */
+export class ControlPlane {
+  nc: NatsConnection | null = null;
+  connected = false;
+  private deployments: DeploymentWatcher | null = null;
+  private keys: EpochKeyFollower | null = null;
+  private difficultyWatch: { stop(): void } | null = null;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  badRecords = 0;
+  /** resolves once the first deployments of every tenant have been applied */
+  readonly ready: Promise<void>;
+  private markReady!: () => void;
+
+  constructor(
+    private readonly options: { servers: string[]; edgeId: string; services: readonly ProtectedService[]; keyRing: KeyRing; logger: Logger },
+  ) {
+    this.ready = new Promise((resolve) => { this.markReady = resolve; });
+  }
+
+  start(): void {
+    void this.run();
+    const prune = setInterval(() => this.options.keyRing.prune(Math.floor(Date.now() / 1000)), 5_000);
+    prune.unref();
+    this.timers.push(prune);
+  }
+
+  private async run(): Promise<void> {
+    const { logger } = this.options;
+    const nc = await connect({ servers: this.options.servers, name: `edge-${this.options.edgeId}`, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true, noAsyncTraces: true });
+    if (this.stopped) {
+      await nc.close();
+      return;
+    }
+    this.nc = nc;
+    this.connected = true;
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (status.type === 'disconnect') this.connected = false;
+        else if (status.type === 'reconnect') this.connected = true;
+        logger.info({ nats: status.type }, 'nats connection');
+      }
+    })();
+    await this.retry('deployments', async () => {
+      this.deployments = await DeploymentWatcher.start(nc, {
+        tenants: this.options.services.map((s) => s.config.tenant),
+        onDeployment: (d) => this.applyDeployment(d),
+        onBadRecord: (key, err) => {
+          this.badRecords++;
+          logger.warn({ key, err: (err as Error).message }, 'deployment record rejected');
+        },
+      });
+    });
+    this.markReady();
+    void this.retry('challenge keys', async () => {
+      this.keys = await EpochKeyFollower.start(nc, this.options.keyRing, {
+        onBadRecord: (key, err) => {
+          this.badRecords++;
+          logger.warn({ key, err: (err as Error).message }, 'challenge key record rejected');
+        },
+      });
+    });
+    void this.retry('difficulty', () => this.followDifficulty(nc));
+    const report = setInterval(() => this.reportLoad(nc), LOAD_REPORT_MS);
+    report.unref();
+    this.timers.push(report);
+  }
+
+  private applyDeployment(deployment: TenantDeployment): void {
+    const service = this.options.services.find((s) => s.config.tenant === deployment.tenant);
+    if (!service) return;
+    const refused = service.runtime.apply(deployment);
+    const fields = { tenant: deployment.tenant, version: deployment.version, sha256: deployment.sha256.slice(0, 12), monitoring: deployment.monitoring };
+    if (refused) this.options.logger.error({ ...fields, err: refused, running: service.runtime.version }, 'deployment refused; the running program stays');
+    else this.options.logger.info(fields, 'program deployed');
+  }
+
+  private async retry(what: string, attempt: () => Promise<void>): Promise<void> {
+    for (let tries = 0; !this.stopped; tries++) {
+      try {
+        await attempt();
+        return;
+      } catch (err) {
+        if (tries % 10 === 0) this.options.logger.warn({ what, err: (err as Error).message }, 'control plane not ready; retrying');
+        await new Promise((r) => setTimeout(r, RETRY_MS));
+      }
+    }
+  }
+
+  private async followDifficulty(nc: NatsConnection): Promise<void> {
+    const kv = await new Kvm(nc).open(CHALLENGE_DIFFICULTY_BUCKET);
+    const byKey = new Map(this.options.services.map((s) => [serviceKey({ address: address16(s.publicAddress.host === 'localhost' ? '127.0.0.1' : s.publicAddress.host).bytes, port: s.publicAddress.port }), s]));
+    const iter = await kv.watch();
+    void (async () => {
+      for await (const entry of iter) {
+        if (this.stopped) break;
+        const service = byKey.get(entry.key);
+        if (!service || entry.operation !== 'PUT') continue;
+        try {
+          const record = decodeApiMessage<DifficultyRecord>(entry.value);
+          service.runtime.host.difficulty = { bits: record.bits, floorBits: record.floorBits, subPuzzles: record.subPuzzles };
+        } catch (err) {
+          this.badRecords++;
+          this.options.logger.warn({ key: entry.key, err: (err as Error).message }, 'difficulty record rejected');
+        }
+      }
+    })();
+    this.difficultyWatch = iter;
+  }
+
+  private readonly lastLoad = new Map<string, { drop: number; rejected: number }>();
+
+  private reportLoad(nc: NatsConnection): void {
+    if (!this.connected) return;
+    for (const service of this.options.services) {
+      const stats = service.runtime.stats;
+      const last = this.lastLoad.get(service.config.tenant) ?? { drop: 0, rejected: 0 };
+      const report: LoadReport = {
+        v: 1,
+        edgeId: this.options.edgeId,
+        target: { address: service.publicAddress.host, port: service.publicAddress.port },
+        windowMs: LOAD_REPORT_MS,
+        unverifiedPackets: stats.packets.drop - last.drop,
+        failedAnswers: stats.answersRejected - last.rejected,
+      };
+      this.lastLoad.set(service.config.tenant, { drop: stats.packets.drop, rejected: stats.answersRejected });
+      if (report.unverifiedPackets === 0 && report.failedAnswers === 0) continue;
+      try {
+        nc.publish(ChallengeSubject.load, encodeApiMessage(report));
+      } catch {
+        // a publish while reconnecting: the next window reports again
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.deployments?.stop();
+    this.keys?.stop();
+    this.difficultyWatch?.stop();
+    await this.nc?.drain().catch(() => undefined);
+  }
+}

@@ -1,0 +1,89 @@
+import { pino, type Logger } from 'pino';
+import { EventPublisher } from '@flowshield/events';
+import { KeyRing } from '@flowshield/puzzle';
+import { ReplicaReader } from '@flowshield/replica';
+import type { Server } from 'node:http';
+import type { EdgeConfig } from './config.js';
+import { ControlPlane } from './control-plane.js';
+import { EdgeHost } from './edge-host.js';
+import { edgeMetrics, serveMetrics } from './metrics.js';
+import { ProtectedService } from './protected-service.js';
+import { RateLimitedLog } from './rate-limited-log.js';
+import { TenantState } from './state-overlay.js';
+import { TenantRuntime } from './tenant-runtime.js';
+
+/**
+ * One edge: a protected service per configured tenant, the event publisher they share, the host's
+ * replica (read-only), the control plane (deployments, keys, difficulty) and the metrics endpoint.
+ */
+export class Edge {
+  private metricsServer: Server | null = null;
+  metricsPort = 0;
+  private replicaTimer: NodeJS.Timeout | null = null;
+
+  private constructor(
+    readonly config: EdgeConfig,
+    readonly services: ProtectedService[],
+    readonly publisher: EventPublisher,
+    readonly replica: { current: ReplicaReader | null },
+    readonly control: ControlPlane,
+    readonly logger: Logger,
+  ) {}
+
+  static async start(config: EdgeConfig, options: { logger?: Logger } = {}): Promise<Edge> {
+    const logger = options.logger ?? pino({ name: 'flowshield-edge', base: { edgeId: config.edgeId } });
+    const log = new RateLimitedLog(logger);
+    const publisher = new EventPublisher({ servers: config.nats.servers, edgeId: config.edgeId, logger });
+    const replica: { current: ReplicaReader | null } = { current: null };
+    const keyRing = new KeyRing();
+    const services = config.services.map((service) => {
+      const state = new TenantState(service.tenant, publisher, replica);
+      const host = new EdgeHost(state, service, keyRing);
+      return new ProtectedService(service, new TenantRuntime(service.tenant, host, service.failVerdict, config.engine), log);
+    });
+    const control = new ControlPlane({ servers: config.nats.servers, edgeId: config.edgeId, services, keyRing, logger });
+    const edge = new Edge(config, services, publisher, replica, control, logger);
+    edge.openReplica();
+    for (const service of services) await service.start();
+    const registry = edgeMetrics(services, () => publisher, () => control.connected);
+    const metrics = await serveMetrics(registry, config.metrics.host, config.metrics.port);
+    edge.metricsServer = metrics.server;
+    edge.metricsPort = metrics.port;
+    control.start();
+    logger.info({
+      services: services.map((s) => ({ tenant: s.config.tenant, listen: `${s.address.host}:${s.address.port}`, origin: `${s.config.origin.host}:${s.config.origin.port}` })),
+      metrics: `http://${config.metrics.host}:${metrics.port}/metrics`,
+      engine: config.engine,
+    }, 'edge started');
+    return edge;
+  }
+
+  /** The replica appears once the state service has written it: keep trying until it opens. */
+  private openReplica(): void {
+    const path = this.config.replicaPath;
+    if (!path) return;
+    const attempt = () => {
+      try {
+        this.replica.current = ReplicaReader.open(path);
+        this.logger.info({ replicaPath: path }, 'state replica opened (read-only)');
+      } catch {
+        this.replicaTimer = setTimeout(attempt, 500);
+        this.replicaTimer.unref();
+      }
+    };
+    attempt();
+  }
+
+  service(tenant: string): ProtectedService | undefined {
+    return this.services.find((s) => s.config.tenant === tenant);
+  }
+
+  async stop(): Promise<void> {
+    if (this.replicaTimer) clearTimeout(this.replicaTimer);
+    for (const service of this.services) await service.stop();
+    await this.control.stop();
+    await this.publisher.close().catch(() => undefined);
+    await this.replica.current?.close();
+    await new Promise<void>((resolve) => (this.metricsServer ? this.metricsServer.close(() => resolve()) : resolve()));
+  }
+}

@@ -1,0 +1,92 @@
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EventPublisher } from '@flowshield/events';
+import type { ProtectedService } from './protected-service.js';
+
+/**
+ * Prometheus metrics of one edge. The packet path only increments plain numbers in TenantStats;
+ * these collectors copy them at scrape time, so no label lookup happens per packet.
+ */
+export function edgeMetrics(services: readonly ProtectedService[], publisher: () => EventPublisher | null, natsConnected: () => boolean): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'fs_edge_process_' });
+  const counter = (name: string, help: string, labelNames: string[], fill: (set: (labels: Record<string, string | number>, value: number) => void) => void) =>
+    new Counter({ name, help, labelNames, registers: [registry], collect() { this.reset(); fill((labels, value) => this.inc(labels, value)); } });
+  const gauge = (name: string, help: string, labelNames: string[], fill: (set: (labels: Record<string, string | number>, value: number) => void) => void) =>
+    new Gauge({ name, help, labelNames, registers: [registry], collect() { this.reset(); fill((labels, value) => this.set(labels, value)); } });
+  const each = (fn: (s: ProtectedService, tenant: string, version: number) => void) => services.forEach((s) => fn(s, s.config.tenant, s.runtime.version));
+
+  counter('fs_edge_packets_total', 'Datagrams by tenant, program version and verdict', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
+    for (const verdict of ['pass', 'drop'] as const) inc({ tenant, version, verdict }, s.runtime.stats.packets[verdict]);
+  }));
+  counter('fs_edge_bytes_total', 'Payload bytes by tenant, program version and verdict', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
+    for (const verdict of ['pass', 'drop'] as const) inc({ tenant, version, verdict }, s.runtime.stats.bytes[verdict]);
+  }));
+  counter('fs_edge_monitored_total', 'What programs in monitoring mode decided (every such packet passed)', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
+    for (const verdict of ['pass', 'drop'] as const) inc({ tenant, version, verdict }, s.runtime.stats.monitored[verdict]);
+  }));
+  counter('fs_edge_program_errors_total', 'Program runs that faulted or returned an undefined value, by code', ['tenant', 'version', 'code'], (inc) => each((s, tenant, version) => {
+    for (const [code, n] of s.runtime.stats.programErrors) inc({ tenant, version, code }, n);
+  }));
+  counter('fs_edge_budget_exhausted_total', 'Program runs ended by the instruction budget', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.runtime.stats.budgetExhausted)));
+  counter('fs_edge_no_program_total', 'Datagrams that arrived while no program was deployed', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.runtime.stats.noProgram)));
+  counter('fs_edge_challenges_sent_total', 'Challenges sent to sources', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.runtime.stats.challengesSent)));
+  counter('fs_edge_challenges_refused_total', 'Challenges withheld by the per-source and per-network limits', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.runtime.host.challengesRefused)));
+  counter('fs_edge_challenge_answers_total', 'Challenge answers by result', ['tenant', 'result'], (inc) => each((s, tenant) => {
+    inc({ tenant, result: 'accepted' }, s.runtime.stats.answersAccepted);
+    inc({ tenant, result: 'rejected' }, s.runtime.stats.answersRejected);
+  }));
+  counter('fs_edge_malformed_total', 'Datagrams rejected before the program, by reason', ['tenant', 'reason'], (inc) => each((s, tenant) => {
+    for (const [reason, n] of s.malformed) inc({ tenant, reason }, n);
+  }));
+  counter('fs_edge_program_counter_total', 'Counters programs add to (helper 66), by id', ['tenant', 'id'], (inc) => each((s, tenant) => {
+    for (const [id, n] of s.runtime.host.counters) inc({ tenant, id }, Number(n));
+  }));
+  counter('fs_edge_program_swaps_total', 'Program deployments applied or refused', ['tenant', 'result'], (inc) => each((s, tenant) => {
+    inc({ tenant, result: 'applied' }, s.runtime.stats.swaps.ok);
+    inc({ tenant, result: 'refused' }, s.runtime.stats.swaps.refused);
+  }));
+  gauge('fs_edge_program_version', 'Program version running, per tenant (0 = none)', ['tenant'], (set) => each((_s, tenant, version) => set({ tenant }, version)));
+  gauge('fs_edge_sessions', 'Client sessions, and those relaying to the origin', ['tenant', 'kind'], (set) => each((s, tenant) => {
+    set({ tenant, kind: 'known' }, s.sessions.size);
+    set({ tenant, kind: 'relaying' }, s.sessions.relaying);
+  }));
+  gauge('fs_edge_state_overlay_entries', "This edge's own transitions not yet seen in the replica", ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.runtime.host.state.overlaySize)));
+  gauge('fs_edge_event_buffer_depth', 'Status events accepted but not yet acknowledged by JetStream', [], (set) => set({}, publisher()?.stats.buffered ?? 0));
+  counter('fs_edge_events_total', 'Status events by outcome', ['outcome'], (inc) => {
+    const stats = publisher()?.stats;
+    if (!stats) return;
+    inc({ outcome: 'accepted' }, stats.accepted);
+    inc({ outcome: 'published' }, stats.published);
+    inc({ outcome: 'overflow' }, stats.overflow);
+  });
+  gauge('fs_edge_nats_connected', '1 while the NATS connection is up', [], (set) => set({}, natsConnected() ? 1 : 0));
+  return registry;
+}
+
+/** Serves `GET /metrics` (Prometheus text format) and `GET /healthz`. */
+export async function serveMetrics(registry: Registry, host: string, port: number): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      registry.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(text);
+      }, (err: Error) => {
+        res.writeHead(500);
+        res.end(err.message);
+      });
+    } else if (req.url === '/healthz') {
+      res.writeHead(200);
+      res.end('ok\n');
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  return { server, port: typeof address === 'object' && address ? address.port : port };
+}

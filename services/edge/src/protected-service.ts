@@ -1,0 +1,164 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { isAnswerPacket, isHelloPacket } from '@flowshield/proto';
+import type { PacketMeta } from '@flowshield/vm';
+import type { ServiceConfig } from './config.js';
+import { EdgeError, EdgeErrorCode } from './errors.js';
+import { address16, writePacket, type Address16 } from './packet-view.js';
+import { SessionTable, type ClientSession } from './sessions.js';
+import type { TenantRuntime } from './tenant-runtime.js';
+import type { RateLimitedLog } from './rate-limited-log.js';
+
+const MAX_DATAGRAM = 65535;
+const STATUS_VERIFIED = 2;
+const STATUS_BLOCKED = 3;
+
+/** The largest IP packet the program types accept; bigger datagrams are counted and dropped. */
+const MAX_PROGRAM_PACKET = 1500;
+
+/**
+ * One protected service: a UDP socket clients send to, the tenant's program deciding each
+ * datagram, and per-client sessions relaying passed packets to the origin and its replies back.
+ * The packet path reads top to bottom and never awaits:
+ *   receive → session → packet view → program → challenge/reply → relay or drop.
+ */
+export class ProtectedService {
+  private socket: Socket | null = null;
+  private local: Address16 | null = null;
+  private localPort = 0;
+  private publicPort = 0;
+  readonly sessions: SessionTable;
+  private readonly scratch = new Uint8Array(MAX_DATAGRAM + 48);
+  private queue: { data: Buffer; rinfo: RemoteInfo }[] = [];
+  private flushScheduled = false;
+  readonly malformed = new Map<string, number>();
+
+  constructor(
+    readonly config: ServiceConfig,
+    readonly runtime: TenantRuntime,
+    private readonly log: RateLimitedLog,
+  ) {
+    this.sessions = new SessionTable({
+      max: config.sessions.max,
+      idleSeconds: config.sessions.idleSeconds,
+      origin: config.origin,
+      onReply: (session, data) => this.socket?.send(data, session.port, session.address),
+    });
+  }
+
+  /** Where this edge listens (resolved after start, for port 0). */
+  get address(): { host: string; port: number } {
+    return { host: this.config.listen.host, port: this.localPort };
+  }
+
+  /** The destination as programs see it: the configured public address, else the listen address. */
+  get publicAddress(): { host: string; port: number } {
+    return { host: this.config.public.host ?? this.config.listen.host, port: this.config.public.port ?? this.localPort };
+  }
+
+  async start(): Promise<void> {
+    const family = this.config.listen.host.includes(':') ? 'udp6' : 'udp4';
+    const socket = createSocket({ type: family, recvBufferSize: 8 * 1024 * 1024 });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', (err) => reject(new EdgeError(EdgeErrorCode.BIND, `cannot listen on ${this.config.listen.host}:${this.config.listen.port} for ${this.config.tenant}: ${err.message}`, { cause: err })));
+      socket.bind(this.config.listen.port, this.config.listen.host, () => resolve());
+    });
+    socket.on('error', (err) => this.log.warn('socket', { tenant: this.config.tenant, err: err.message }, 'socket error'));
+    socket.on('message', (data, rinfo) => this.receive(data, rinfo));
+    this.socket = socket;
+    this.localPort = socket.address().port;
+    const visible = this.publicAddress;
+    this.local = address16(visible.host === 'localhost' ? '127.0.0.1' : visible.host);
+    this.publicPort = visible.port;
+  }
+
+  async stop(): Promise<void> {
+    this.sessions.close();
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  /**
+   * Datagrams that arrive in one poll of the event loop are handled together, after it: the
+   * batch the issue asks for (one program swap can never split it).
+   */
+  private receive(data: Buffer, rinfo: RemoteInfo): void {
+    this.queue.push({ data, rinfo });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    this.flushScheduled = false;
+    const nowMs = Date.now();
+    for (const { data, rinfo } of batch) this.handle(data, rinfo, nowMs);
+  }
+
+  private countMalformed(reason: string, rinfo: RemoteInfo, detail: string): void {
+    this.malformed.set(reason, (this.malformed.get(reason) ?? 0) + 1);
+    this.log.warn(`malformed:${reason}`, { tenant: this.config.tenant, source: rinfo.address, reason, detail }, 'datagram rejected');
+  }
+
+  private handle(data: Buffer, rinfo: RemoteInfo, nowMs: number): void {
+    const runtime = this.runtime;
+    const session = this.sessions.get(rinfo.address, rinfo.port, nowMs);
+    const local = this.local!;
+    if (session.ip.v4 !== local.v4) {
+      this.countMalformed('family', rinfo, 'source and service address families differ');
+      return;
+    }
+    if (data.length + (local.v4 ? 28 : 48) > MAX_PROGRAM_PACKET) {
+      // A program sees at most 1500 bytes of packet (the PFP context): larger datagrams take the fail verdict.
+      this.countMalformed('oversize', rinfo, `${data.length} bytes`);
+      runtime.stats.packets.drop++;
+      runtime.stats.bytes.drop += data.length;
+      return;
+    }
+    const ip = writePacket(this.scratch, session.ip, rinfo.port, local, this.publicPort, data);
+    const meta: PacketMeta = {
+      srcIp: session.ip.bytes,
+      dstIp: local.bytes,
+      srcPort: rinfo.port,
+      dstPort: this.publicPort,
+      ipVersion: local.v4 ? 4 : 6,
+      payload: data,
+    };
+    const { verdict, result } = runtime.run(ip, meta, nowMs / 1000);
+    const effects = result?.effects;
+    if (effects?.challenge) {
+      this.socket!.send(effects.challenge, rinfo.port, rinfo.address);
+      runtime.stats.challengesSent++;
+    }
+    if (effects?.reply) {
+      this.socket!.send(effects.reply, rinfo.port, rinfo.address);
+      runtime.stats.repliesSent++;
+    }
+    const answer = isAnswerPacket(data);
+    if (answer && effects?.statusChange) {
+      if (effects.statusChange.to === STATUS_VERIFIED) runtime.stats.answersAccepted++;
+      else if (effects.statusChange.to === STATUS_BLOCKED) runtime.stats.answersRejected++;
+    }
+    runtime.stats.packets[verdict]++;
+    runtime.stats.bytes[verdict] += data.length;
+    if (verdict === 'drop' && !(answer && effects?.statusChange?.to === STATUS_VERIFIED)) return;
+    this.relay(session, data, answer);
+  }
+
+  /**
+   * What reaches the origin: never a hello (it only pads the first packet) and never an answer's
+   * header; a verified answer's embedded game payload goes on, so the client loses no packet.
+   */
+  private relay(session: ClientSession, data: Buffer, answer: boolean): void {
+    if (isHelloPacket(data)) return;
+    if (answer) {
+      const offset = this.runtime.host.challenge.lastPayloadOffset;
+      if (offset !== null && offset < data.length) this.sessions.forward(session, data.subarray(offset));
+      return;
+    }
+    this.sessions.forward(session, data);
+  }
+}

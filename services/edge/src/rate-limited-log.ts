@@ -1,0 +1,23 @@
+import type { Logger } from 'pino';
+
+/**
+ * Warnings about bad input, at most one per kind per interval with a count of what was
+ * suppressed, so a flood of garbage cannot flood the log.
+ */
+export class RateLimitedLog {
+  private readonly last = new Map<string, { at: number; suppressed: number }>();
+
+  constructor(private readonly logger: Logger, private readonly intervalMs = 10_000) {}
+
+  warn(kind: string, fields: object, message: string): void {
+    const now = Date.now();
+    const entry = this.last.get(kind);
+    if (entry && now - entry.at < this.intervalMs) {
+      entry.suppressed++;
+      return;
+    }
+    this.logger.warn({ ...fields, kind, suppressed: entry?.suppressed ?? 0 }, message);
+    this.last.set(kind, { at: now, suppressed: 0 });
+    if (this.last.size > 1000) this.last.clear();
+  }
+}

@@ -1,0 +1,121 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { address16, type Address16 } from './packet-view.js';
+
+/** A client of one protected service, as this edge sees it. */
+export class ClientSession {
+  readonly key: string;
+  readonly address: string;
+  readonly port: number;
+  readonly ip: Address16;
+  lastSeen = 0;
+  /** the socket that talks to the origin for this client; opened on the first passed packet */
+  origin: Socket | null = null;
+
+  constructor(key: string, address: string, port: number) {
+    this.key = key;
+    this.address = address;
+    this.port = port;
+    this.ip = address16(address);
+  }
+}
+
+export interface SessionTableOptions {
+  max: number;
+  idleSeconds: number;
+  origin: { host: string; port: number };
+  /** an origin reply for the session's client */
+  onReply: (session: ClientSession, data: Buffer) => void;
+  onClose?: (session: ClientSession) => void;
+}
+
+/**
+ * Clients by address and port, bounded in number (least recently seen evicted first) and closed
+ * when idle. A client gets an origin socket only when one of its packets passes, so a flood of
+ * spoofed sources costs a table entry each, never a socket.
+ */
+export class SessionTable {
+  private readonly sessions = new Map<string, ClientSession>();
+  private readonly sweeper: NodeJS.Timeout;
+  relayed = 0;
+
+  constructor(private readonly options: SessionTableOptions) {
+    this.sweeper = setInterval(() => this.sweep(Date.now()), Math.min(5_000, options.idleSeconds * 500));
+    this.sweeper.unref();
+  }
+
+  /** The session of this source, touched as most recently seen. */
+  get(address: string, port: number, nowMs: number): ClientSession {
+    const key = `${address}|${port}`;
+    let session = this.sessions.get(key);
+    if (session) {
+      this.sessions.delete(key);
+    } else {
+      session = new ClientSession(key, address, port);
+      if (this.sessions.size >= this.options.max) this.evictOldest();
+    }
+    session.lastSeen = nowMs;
+    this.sessions.set(key, session);
+    return session;
+  }
+
+  /** Sends a passed payload to the origin on the client's own socket. */
+  forward(session: ClientSession, payload: Uint8Array): void {
+    if (!session.origin) session.origin = this.openOrigin(session);
+    session.origin.send(payload, this.options.origin.port, this.options.origin.host);
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** sessions that currently hold an origin socket */
+  get relaying(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) if (s.origin) n++;
+    return n;
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const session of this.sessions.values()) this.closeSession(session);
+    this.sessions.clear();
+  }
+
+  private openOrigin(session: ClientSession): Socket {
+    const family = this.options.origin.host.includes(':') ? 'udp6' : 'udp4';
+    const socket = createSocket(family);
+    socket.on('message', (data) => {
+      session.lastSeen = Date.now();
+      this.relayed++;
+      this.options.onReply(session, data);
+    });
+    // An origin that is down answers with ICMP errors: ignore them, the client retries.
+    socket.on('error', () => undefined);
+    return socket;
+  }
+
+  private closeSession(session: ClientSession): void {
+    if (session.origin) {
+      session.origin.close();
+      session.origin = null;
+    }
+    this.options.onClose?.(session);
+  }
+
+  private evictOldest(): void {
+    const oldest = this.sessions.values().next().value as ClientSession | undefined;
+    if (!oldest) return;
+    this.sessions.delete(oldest.key);
+    this.closeSession(oldest);
+  }
+
+  private sweep(nowMs: number): void {
+    const limit = nowMs - this.options.idleSeconds * 1000;
+    for (const session of this.sessions.values()) {
+      // Map order is least recently seen first: stop at the first fresh one.
+      if (session.lastSeen > limit) break;
+      this.sessions.delete(session.key);
+      this.closeSession(session);
+    }
+  }
+}

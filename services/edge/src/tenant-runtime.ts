@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { loadProgram, ProgramInstance, VmErrorCode, type LoadedProgram, type PacketMeta, type PacketResult } from '@flowshield/vm';
+import type { TenantDeployment } from '@flowshield/proto';
+import type { EdgeHost } from './edge-host.js';
+
+export type EdgeVerdict = 'pass' | 'drop';
+
+/** Per-tenant counters, read by the metrics collector at scrape time (no per-packet label lookups). */
+export class TenantStats {
+  readonly packets = { pass: 0, drop: 0 };
+  readonly bytes = { pass: 0, drop: 0 };
+  /** what the program decided while in monitoring mode (every packet then passes) */
+  readonly monitored = { pass: 0, drop: 0 };
+  readonly programErrors = new Map<string, number>();
+  budgetExhausted = 0;
+  noProgram = 0;
+  challengesSent = 0;
+  answersAccepted = 0;
+  answersRejected = 0;
+  repliesSent = 0;
+  swaps = { ok: 0, refused: 0 };
+}
+
+export interface RunOutcome {
+  verdict: EdgeVerdict;
+  result: PacketResult | null;
+}
+
+/**
+ * One tenant's program on this edge. A new deployment is loaded and verified beside the running
+ * one and swapped in as a whole between packets; a deployment that fails to load is refused and
+ * the last good program keeps running. State lives outside the program instance, so it survives.
+ */
+export class TenantRuntime {
+  deployment: TenantDeployment | null = null;
+  private program: LoadedProgram | null = null;
+  private instance: ProgramInstance | null = null;
+  readonly stats = new TenantStats();
+  lastRefusal: string | null = null;
+
+  constructor(
+    readonly tenant: string,
+    readonly host: EdgeHost,
+    private readonly failVerdictWithoutProgram: EdgeVerdict,
+    private readonly engine: 'wasm' | 'interp',
+  ) {}
+
+  get version(): number {
+    return this.deployment?.version ?? 0;
+  }
+
+  /** Loads, verifies and swaps in a deployment; returns null, or why it was refused. */
+  apply(deployment: TenantDeployment): string | null {
+    if (this.deployment && deployment.version === this.deployment.version && deployment.sha256 === this.deployment.sha256 && deployment.monitoring === this.deployment.monitoring && deployment.failVerdict === this.deployment.failVerdict) {
+      return null; // already running
+    }
+    try {
+      const sha = createHash('sha256').update(deployment.object).digest('hex');
+      if (sha !== deployment.sha256) throw new Error(`object checksum ${sha.slice(0, 12)} does not match the record's ${deployment.sha256.slice(0, 12)}`);
+      const program = loadProgram(deployment.object, { section: deployment.section || undefined, budget: deployment.budget });
+      const instance = new ProgramInstance(program, this.host);
+      // The swap: three assignments in one synchronous step, so no packet sees a mix.
+      this.program = program;
+      this.instance = instance;
+      this.deployment = deployment;
+      this.host.state.programVersion = deployment.version;
+      this.stats.swaps.ok++;
+      this.lastRefusal = null;
+      return null;
+    } catch (err) {
+      this.stats.swaps.refused++;
+      this.lastRefusal = (err as Error).message;
+      return this.lastRefusal;
+    }
+  }
+
+  get loaded(): LoadedProgram | null {
+    return this.program;
+  }
+
+  run(ip: Uint8Array, meta: PacketMeta, now: number): RunOutcome {
+    const instance = this.instance;
+    const deployment = this.deployment;
+    if (!instance || !deployment) {
+      this.stats.noProgram++;
+      return { verdict: this.failVerdictWithoutProgram, result: null };
+    }
+    const result = instance.run(ip, meta, now);
+    let verdict: EdgeVerdict;
+    if (result.verdict === 'error') {
+      const code = result.fault?.code ?? 'FS_ERR_EDGE_BAD_RETURN';
+      this.stats.programErrors.set(code, (this.stats.programErrors.get(code) ?? 0) + 1);
+      if (code === VmErrorCode.BUDGET_EXHAUSTED) this.stats.budgetExhausted++;
+      verdict = deployment.failVerdict;
+    } else {
+      verdict = result.verdict;
+    }
+    if (deployment.monitoring) {
+      this.stats.monitored[verdict]++;
+      verdict = 'pass';
+    }
+    return { verdict, result };
+  }
+}
