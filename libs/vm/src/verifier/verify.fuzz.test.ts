@@ -5,7 +5,9 @@ import { VerifierError, VmErrorCode } from '../errors.js';
 import { HelperTable, type HelperContext } from '../helpers.js';
 import { Interpreter } from '../interpreter/interpreter.js';
 import { assemble } from '../isa/assemble.js';
-import { decodeProgram } from '../isa/decode.js';
+import { decodeProgram, validateSlots } from '../isa/decode.js';
+import type { RawInstruction } from '../isa/instruction.js';
+import { INSTRUCTION_TABLE } from '../isa/instruction-table.js';
 import type { MemoryRegion } from '../memory.js';
 import type { Platform } from '../platform/types.js';
 import {
@@ -156,4 +158,82 @@ test('verifier - random programs verify or fail with a VerifierError; verified o
   // The generator must exercise both outcomes, or the property says little.
   assert.ok(verified > 100, `only ${verified} programs verified`);
   assert.ok(rejected > 100, `only ${rejected} programs were rejected`);
+});
+
+const OPCODES = [...INSTRUCTION_TABLE.keys()];
+const ins = (opcode: number, dst: number, src: number, offset: number, imm: number): RawInstruction => ({ opcode, dst, src, offset, imm });
+/** Every register initialised (r2 a stack pointer, r6 the context) and 64 stack bytes written. */
+const PROLOGUE: RawInstruction[] = [
+  ins(0xbf, 6, 1, 0, 0), ins(0xb7, 0, 0, 0, 0), ins(0xbf, 2, 10, 0, 0), ins(0x07, 2, 0, 0, -32), ins(0xb7, 3, 0, 0, 8),
+  ins(0xb7, 4, 0, 0, 0), ins(0xb7, 5, 0, 0, 1), ins(0xb7, 8, 0, 0, 3), ins(0xb7, 9, 0, 0, 4),
+  ...Array.from({ length: 8 }, (_, k) => ins(0x7a, 10, 0, -8 * (k + 1), 0)),
+];
+const rawInstruction: fc.Arbitrary<RawInstruction> = fc.record({
+  opcode: fc.constantFrom(...OPCODES),
+  dst: fc.oneof(fc.integer({ min: 0, max: 9 }), fc.constant(10)),
+  src: fc.oneof(fc.integer({ min: 0, max: 10 }), fc.constant(0), fc.constant(1)),
+  offset: fc.oneof(fc.integer({ min: -4, max: 6 }), fc.constantFrom(0, 1, 8, 16, 32, -8, -512, -520)),
+  imm: fc.oneof(fc.integer({ min: -4, max: 70 }), fc.constantFrom(0, 1, 5, 16, 32, 64, 0xe1, 0xf1, 0x21000, -1, 0x7fffffff)),
+});
+
+/** The instruction with the fewest fields zeroed that the table accepts (random fields rarely are). */
+function withValidFields(i: RawInstruction): RawInstruction {
+  const check = INSTRUCTION_TABLE.get(i.opcode)!.check;
+  const tries: Partial<RawInstruction>[] = [{}, { src: 0 }, { imm: 0 }, { offset: 0 }, { src: 0, imm: 0 }, { src: 0, offset: 0 }, { imm: 0, offset: 0 }, { src: 0, imm: 0, offset: 0 }];
+  for (const t of tries) {
+    const candidate = { ...i, ...t };
+    if (!check(candidate)) return candidate;
+  }
+  return i;
+}
+
+/** Jumps and local calls that would leave the program go to the next instruction instead. */
+function keepTargetsInside(slots: RawInstruction[]): void {
+  slots.forEach((inst, at) => {
+    const kind = INSTRUCTION_TABLE.get(inst.opcode)?.kind;
+    const local = kind === 'call' && inst.src === 1;
+    const delta = kind === 'ja32' || local ? inst.imm : kind === 'ja' || kind === 'jcond' ? inst.offset : null;
+    if (delta === null) return;
+    const target = at + 1 + delta;
+    if (target >= 0 && target < slots.length && INSTRUCTION_TABLE.has(slots[target]!.opcode)) return;
+    if (kind === 'ja32' || local) slots[at] = { ...inst, imm: 0 };
+    else slots[at] = { ...inst, offset: 0 };
+  });
+}
+
+test('verifier - instructions of every opcode with random fields verify or fail with a VerifierError, and fault only at runtime checks', () => {
+  let verified = 0;
+  fc.assert(
+    fc.property(fc.array(rawInstruction, { minLength: 1, maxLength: 16 }), fc.boolean(), (body, xdp) => {
+      const slots: RawInstruction[] = [
+        ...PROLOGUE,
+        { opcode: xdp ? 0x61 : 0x79, dst: 7, src: 1, offset: 0, imm: 0 }, // r7 = ctx->data
+        ...body.map(withValidFields).flatMap((i) => (INSTRUCTION_TABLE.get(i.opcode)!.kind === 'lddw' ? [i, { opcode: 0, dst: 0, src: 0, offset: 0, imm: 0 }] : [i])),
+        { opcode: 0x95, dst: 0, src: 0, offset: 0, imm: 0 }, // exit
+      ];
+      keepTargetsInside(slots);
+      let program;
+      try {
+        program = validateSlots(slots);
+      } catch {
+        return; // structurally invalid: the decoder's business
+      }
+      const platform = xdp ? XDP_LIKE : PFP_LIKE;
+      let runtimeChecks: ReadonlySet<number>;
+      try {
+        runtimeChecks = verify(program, platform).runtimeChecks;
+      } catch (err) {
+        if (!(err instanceof VerifierError)) throw err;
+        return;
+      }
+      verified++;
+      const result = new Interpreter(program, { helpers: helpers(), budget: 2_000 }).run({ regions: memory(platform, 40, 1), args: [CONTEXT_ADDRESS] });
+      const fault = result.fault;
+      if (!fault || fault.code === VmErrorCode.BUDGET_EXHAUSTED) return;
+      assert.ok(runtimeChecks.has(fault.index), `${fault.message}; runtime checks ${[...runtimeChecks]}`);
+    }),
+    { numRuns: Number(process.env.FUZZ_RUNS ?? 3000) },
+  );
+  if (process.env.FUZZ_RUNS) console.log({ verified });
+  assert.ok(verified > 50, `only ${verified} programs verified`);
 });
