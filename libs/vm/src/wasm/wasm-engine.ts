@@ -1,0 +1,55 @@
+import { decodeProgram, type DecodedProgram } from '../isa/decode.js';
+import { HelperTable } from '../helpers.js';
+import { DEFAULT_BUDGET, type RunResult } from '../interpreter/interpreter.js';
+import type { MemoryRegion } from '../memory.js';
+import { compileProgram, type CompiledProgram } from './compile.js';
+import { WasmInstance } from './wasm-instance.js';
+
+export interface WasmEngineOptions {
+  helpers?: HelperTable;
+  budget?: number;
+  /** the regions the program may address besides its stack: fixed when the module is compiled */
+  regions?: readonly MemoryRegion[];
+  /** slots whose access the verifier could not prove; default 'all' (no verifier has seen the program) */
+  checks?: ReadonlySet<number> | 'all';
+  /** the region legacy packet loads read; default the first */
+  packet?: MemoryRegion;
+}
+
+/**
+ * The compiled engine with the interpreter's calling convention, for raw programs (the
+ * conformance suite, differential tests): regions are given once, copied into the instance's
+ * memory before each run and the writable ones copied back after it.
+ */
+export class WasmEngine {
+  readonly program: DecodedProgram;
+  readonly compiled: CompiledProgram;
+  readonly instance: WasmInstance;
+  private readonly regions: readonly MemoryRegion[];
+
+  constructor(program: DecodedProgram | Uint8Array, options: WasmEngineOptions = {}) {
+    const helpers = options.helpers ?? new HelperTable();
+    this.program = program instanceof Uint8Array ? decodeProgram(program, { helpers }) : program;
+    this.regions = options.regions ?? [];
+    const packetIndex = options.packet ? this.regions.indexOf(options.packet) : this.regions.length ? 0 : null;
+    this.compiled = compileProgram(this.program, {
+      regions: this.regions.map((r) => ({ name: r.name, address: r.address, size: r.bytes.length, writable: r.writable })),
+      checks: options.checks ?? 'all',
+      packetRegion: packetIndex === -1 ? null : packetIndex,
+    });
+    this.instance = new WasmInstance(this.compiled, helpers, options.budget ?? DEFAULT_BUDGET);
+  }
+
+  run(options: { args?: readonly (number | bigint)[]; budget?: number } = {}): RunResult {
+    const instance = this.instance;
+    for (const r of this.regions) instance.bytes.set(r.bytes, r.address);
+    const budget = instance.budget;
+    if (options.budget !== undefined) instance.setBudget(options.budget);
+    try {
+      return instance.runRaw(options.args ?? []);
+    } finally {
+      if (options.budget !== undefined) instance.setBudget(budget);
+      for (const r of this.regions) if (r.writable) r.bytes.set(instance.bytes.subarray(r.address, r.address + r.bytes.length));
+    }
+  }
+}
