@@ -209,6 +209,12 @@ function callHelper(ctx: VerifierContext, state: State, slot: number, id: number
     frame.forget(clampToFrame(lo), clampToFrame(hi + arg.size.max));
     if (lo === hi && arg.size.min > 0) frame.writeBytes(lo, lo + arg.size.min);
   }
+  // An unchecked ('any') argument may be a buffer the helper fills (PFP's get_src_ip_status):
+  // registers spilled at or above it in its frame can no longer be trusted.
+  proto.args.forEach((kind, k) => {
+    const v = state.regs[k + 1]!;
+    if (kind === 'any' && v.t === 'stack') state.frames[v.frame]!.forget(clampToFrame(v.off.lo), 0);
+  });
   let r0: Value = UNKNOWN_SCALAR;
   if (proto.returns === 'map-value-or-null') {
     const mapArg = proto.args.indexOf('map');
