@@ -3,12 +3,12 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { VerifierError, VmErrorCode } from '../errors.js';
 import { HelperTable, type HelperContext } from '../helpers.js';
-import { Interpreter } from '../interpreter/interpreter.js';
+import { Interpreter, type TraceStep } from '../interpreter/interpreter.js';
 import { assemble } from '../isa/assemble.js';
-import { decodeProgram, validateSlots } from '../isa/decode.js';
+import { decodeProgram, validateSlots, type DecodedProgram } from '../isa/decode.js';
 import type { RawInstruction } from '../isa/instruction.js';
 import { INSTRUCTION_TABLE } from '../isa/instruction-table.js';
-import type { MemoryRegion } from '../memory.js';
+import { STACK_ADDRESS, STACK_FRAME_BYTES, STACK_TOP, type MemoryRegion } from '../memory.js';
 import type { Platform } from '../platform/types.js';
 import {
   CONTEXT_ADDRESS, DATA_ADDRESS, MAP_VALUES_ADDRESS, PACKET_ADDRESS, PFP_LIKE, PFP_PACKET_BYTES, RODATA_ADDRESS, XDP_LIKE,
@@ -88,6 +88,26 @@ function render(items: Item[], xdp: boolean): string {
   return lines.join('\n');
 }
 
+/**
+ * The interpreter maps all eight frames as one stack, so a proof that strays into a deeper frame
+ * would not fault there: check from the trace that every proven stack access lies in a live frame
+ * (between the current r10 - 512 and the top of the stack).
+ */
+function assertStackProofs(program: DecodedProgram, trace: readonly TraceStep[], runtimeChecks: ReadonlySet<number>, source: string): void {
+  for (const step of trace) {
+    if (runtimeChecks.has(step.index)) continue;
+    const info = program.infos[step.index]!;
+    const inst = program.slots[step.index]!;
+    const base = info.kind === 'ldx' ? inst.src : info.kind === 'st' || info.kind === 'stx' || info.kind === 'atomic' ? inst.dst : null;
+    if (base === null) continue;
+    const address = BigInt.asIntN(64, step.registers[base]! + BigInt(inst.offset));
+    if (address < BigInt(STACK_ADDRESS) || address >= BigInt(STACK_TOP)) continue;
+    const frameBottom = step.registers[10]! - BigInt(STACK_FRAME_BYTES);
+    assert.ok(address >= frameBottom && address + BigInt(info.width) <= BigInt(STACK_TOP),
+      `instruction ${step.index} (${step.text}) reaches 0x${address.toString(16)}, outside the live frames (r10 = 0x${step.registers[10]!.toString(16)}) in\n${source}`);
+  }
+}
+
 function helpers(): HelperTable {
   const n = (ctx: HelperContext, i: number) => ctx.argNumber(i);
   return new HelperTable([
@@ -145,7 +165,9 @@ test('verifier - random programs verify or fail with a VerifierError; verified o
       verified++;
       const interpreter = new Interpreter(program, { helpers: helpers(), budget: 5_000 });
       for (const [bytes, fill] of packets) {
-        const result = interpreter.run({ regions: memory(platform, bytes, fill), args: [CONTEXT_ADDRESS] });
+        const trace: TraceStep[] = [];
+        const result = interpreter.run({ regions: memory(platform, bytes, fill), args: [CONTEXT_ADDRESS], trace });
+        assertStackProofs(program, trace, runtimeChecks, source);
         const fault = result.fault;
         if (!fault || fault.code === VmErrorCode.BUDGET_EXHAUSTED) continue;
         const checked = fault.code === VmErrorCode.MEMORY_ACCESS || fault.code === VmErrorCode.HELPER_FAULT;
