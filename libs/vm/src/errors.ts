@@ -97,7 +97,8 @@ export class VerifierError extends VmLoadError {
   constructor(code: VmErrorCode, index: number, reason: string, options: { source?: SourceLocation; cause?: unknown } = {}) {
     super(code, reason, { index, ...options });
     this.reason = reason;
-    if (options.source) this.message = `instruction ${index} (${options.source.file}:${options.source.line}): ${reason}`;
+    // The file's base name: BTF often records the absolute path of the compile.
+    if (options.source) this.message = `instruction ${index} (${options.source.file.split('/').pop()}:${options.source.line}): ${reason}`;
   }
 }
 

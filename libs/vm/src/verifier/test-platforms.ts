@@ -77,5 +77,5 @@ export const TEST_PLATFORMS: Readonly<Record<string, Platform>> = {
   xdp: XDP_LIKE,
   'pfp-no-budget': { ...PFP_LIKE, name: 'pfp-no-budget', budget: null },
   'xdp-writable-ctx': { ...XDP_LIKE, name: 'xdp-writable-ctx', context: { ...XDP_LIKE.context, writable: true } },
-  'pfp-lines': { ...PFP_LIKE, lineOf: (index) => ({ file: 'prog.c', line: 100 + index }) },
+  'pfp-lines': { ...PFP_LIKE, lineOf: (index) => ({ file: '/src/app/prog.c', line: 100 + index }) },
 };

@@ -107,6 +107,6 @@ test('verifier - a VerifierError prints the source line when the platform knows 
   assert.ok(err instanceof VerifierError);
   assert.equal(err.message, 'instruction 0 (prog.c:100): r5 is read before it is initialised');
   assert.equal(err.reason, 'r5 is read before it is initialised');
-  assert.deepEqual(err.source, { file: 'prog.c', line: 100 });
+  assert.deepEqual(err.source, { file: '/src/app/prog.c', line: 100 });
   assert.equal(err.name, 'VerifierError');
 });
