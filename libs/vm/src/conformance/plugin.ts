@@ -1,7 +1,8 @@
 import { parseHexBytes } from './data-file.js';
 import { runConformance } from './run-case.js';
 
-export const ENGINES = ['interp'] as const;
+/** wasm is the default; interp is the reference interpreter. */
+export const ENGINES = ['wasm', 'interp'] as const;
 export type EngineName = (typeof ENGINES)[number];
 
 export interface PluginInvocation {
@@ -12,12 +13,12 @@ export interface PluginInvocation {
 /**
  * Reads the bpf_conformance runner's plugin arguments. The runner passes the memory as hex in
  * argv[1] and its plugin options as one more argument (possibly empty), so every argument is
- * split on whitespace: `--engine NAME` (or `--engine=NAME`) selects the engine, everything else
+ * split on whitespace: `--engine NAME` (or `--engine=NAME`) selects the engine (default wasm), everything else
  * is memory hex.
  */
 export function parsePluginArgs(argv: readonly string[]): PluginInvocation {
   const tokens = argv.flatMap((arg) => arg.split(/\s+/)).filter(Boolean);
-  let engine: string = 'interp';
+  let engine: string = 'wasm';
   const hex: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
@@ -31,9 +32,11 @@ export function parsePluginArgs(argv: readonly string[]): PluginInvocation {
 }
 
 /** Runs one plugin invocation: returns r0 as `0x…` hex, or throws with the reason. */
-export function runPlugin(invocation: PluginInvocation, programHex: string): string {
+export async function runPlugin(invocation: PluginInvocation, programHex: string): Promise<string> {
   const program = parseHexBytes(programHex);
-  const result = runConformance(program, invocation.memory);
+  const result = invocation.engine === 'wasm'
+    ? (await import('./run-case-wasm.js')).runConformanceWasm(program, invocation.memory)
+    : runConformance(program, invocation.memory);
   if (result.fault) throw result.fault;
   return `0x${result.value.toString(16)}`;
 }
