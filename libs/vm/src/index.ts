@@ -14,7 +14,13 @@ export { verify, MAX_VERIFIED_SLOTS, MAX_ANALYSED_INSTRUCTIONS, type VerifyOptio
 export { loadObject, type LoadedObject, type LoadObjectOptions, type MapDefinition, type DataSection } from './elf/load-object.js';
 export { ElfError } from './elf/elf-error.js';
 export { loadProgram, DEFAULT_PROGRAM_BUDGET, type LoadedProgram, type LoadProgramOptions } from './program/load-program.js';
-export { ProgramInstance, ipHeaderLength, type PacketResult } from './program/instance.js';
+export {
+  ProgramInstance, BatchResult, ipHeaderLength, type PacketResult, type BatchPacket, type EngineName, type ProgramInstanceOptions,
+} from './program/instance.js';
+export { WasmEngine, type WasmEngineOptions } from './wasm/wasm-engine.js';
+export { compileProgram, type CompileOptions, type CompiledProgram, type WasmRegion, type PacketFill, type BatchLayout } from './wasm/compile.js';
+export { compiledFor, programRegions } from './wasm/program-cache.js';
+export { MAX_WASM_BUDGET } from './wasm/wasm-instance.js';
 export {
   PROGRAM_TYPES, programTypeForSection, CF_EBPF_GENERIC, FLOWSHIELD, XDP, SOCKET, PFP_DATA_BYTES,
   type ProgramType, type ProgramTypeName, type Verdict,

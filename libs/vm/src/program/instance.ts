@@ -7,49 +7,140 @@ import { Interpreter, type TraceStep } from '../interpreter/interpreter.js';
 import type { VmFault } from '../errors.js';
 import { CONTEXT_ADDRESS, PACKET_ADDRESS, type MemoryRegion } from '../memory.js';
 import type { Verdict } from '../platform/program-types.js';
+import { RunState } from '../wasm/layout.js';
+import { compiledFor, defaultBatchCapacity } from '../wasm/program-cache.js';
+import { WasmInstance } from '../wasm/wasm-instance.js';
 import type { LoadedProgram } from './load-program.js';
+
+/** `wasm` (compiled, the default) or `interp` (the reference interpreter; traces always use it). */
+export type EngineName = 'wasm' | 'interp';
+
+export interface ProgramInstanceOptions {
+  /** default 'wasm' */
+  engine?: EngineName;
+  /** packets one wasm batch call takes (default 64 for PFP types, 8 for 64 KB packet types) */
+  batchCapacity?: number;
+}
 
 export interface PacketResult {
   /** 'error' when the run faulted or returned a value its type does not define */
   verdict: Verdict;
+  /** r0 (0 after a fault: what a register held when a run was cut short means nothing) */
   r0: bigint;
   fault: VmFault | null;
+  /** valid until the next run of this instance */
   effects: RunEffects;
   steps: number;
 }
 
+/** One packet of a batch: the IP packet and what the edge derived from it. */
+export interface BatchPacket {
+  ip: Uint8Array;
+  meta: PacketMeta;
+}
+
+/**
+ * What `runBatch` returns, one entry per packet in order. Reused by the next call on the same
+ * instance: read it (or copy what you keep) before running again.
+ */
+export class BatchResult {
+  count = 0;
+  verdicts: Verdict[] = [];
+  r0Lo = new Int32Array(0);
+  r0Hi = new Int32Array(0);
+  steps = new Int32Array(0);
+  faults: (VmFault | null)[] = [];
+  /** the run's effects, or null when it had none (most packets) */
+  effects: (RunEffects | null)[] = [];
+
+  /** r0 of packet `i` as an unsigned 64-bit value */
+  r0(i: number): bigint {
+    return (BigInt(this.r0Hi[i]! >>> 0) << 32n) | BigInt(this.r0Lo[i]! >>> 0);
+  }
+
+  reset(count: number): void {
+    this.count = count;
+    if (this.r0Lo.length < count) {
+      const size = Math.max(count, 2 * this.r0Lo.length);
+      this.r0Lo = new Int32Array(size);
+      this.r0Hi = new Int32Array(size);
+      this.steps = new Int32Array(size);
+    }
+    this.verdicts.length = count;
+    this.faults.length = count;
+    this.effects.length = count;
+    this.faults.fill(null);
+    this.effects.fill(null);
+  }
+}
+
 /**
  * One tenant's running copy of a program: its own context, packet buffer, writable data and
- * maps (so tenants never share memory), its helper table bound to the host, and an engine.
+ * maps (so tenants never share memory), its helper table bound to the host, and an engine. With
+ * the wasm engine all of that lives in the instance's own linear memory.
  */
 export class ProgramInstance {
   readonly binding: RunBinding;
-  private readonly interpreter: Interpreter;
+  readonly engine: EngineName;
+  private readonly helpers: HelperTable;
   private readonly regions: MemoryRegion[];
   private readonly ctx: DataView;
   private readonly packet: Uint8Array;
+  private readonly wasm: WasmInstance | null = null;
+  private interpreter: Interpreter | null = null;
   private lastPacketBytes = 0;
+  private readonly batch = new BatchResult();
+  /** whether the type's layout carries the IP header length (PFP's), which the host computes */
+  private readonly pfpLayout: boolean;
+  // The batch being run, for binding each packet's metadata when its run calls a helper.
+  private batchPackets: readonly BatchPacket[] = [];
+  private batchBase = 0;
+  private boundSlot = -1;
 
-  constructor(readonly program: LoadedProgram, env: HostEnvironment) {
+  constructor(readonly program: LoadedProgram, env: HostEnvironment, options: ProgramInstanceOptions = {}) {
     const { type, object } = program;
+    this.engine = options.engine ?? 'wasm';
+    this.pfpLayout = type.name === 'cf_ebpf_generic' || type.name === 'flowshield';
     const maps = new MapStore(object.maps, object.mapsAddress);
     this.binding = new RunBinding(env, maps);
     const binding = this.binding;
-    const helpers = new HelperTable(type.helpers.map((spec) => ({ id: spec.id, name: spec.name, args: undefined, fn: (ctx) => spec.impl(ctx, binding) })));
-    this.interpreter = new Interpreter(program.decoded, { helpers, budget: program.budget ?? Number.MAX_SAFE_INTEGER });
-    const ctxBytes = new Uint8Array(type.context.size);
-    this.ctx = new DataView(ctxBytes.buffer);
-    this.packet = new Uint8Array(type.packetRegionBytes);
+    this.helpers = new HelperTable(type.helpers.map((spec) => ({ id: spec.id, name: spec.name, args: undefined, fn: (ctx) => spec.impl(ctx, binding) })));
+    const ctxSpec = { name: 'context', address: CONTEXT_ADDRESS, size: type.context.size, writable: type.context.writable };
+    const packetSpec = { name: 'packet', address: PACKET_ADDRESS, size: type.packetRegionBytes, writable: false };
+    // Writable data is this instance's own copy; read-only data can be shared (by the interpreter).
+    const data = object.dataSections.map((d) => ({ name: d.name, address: d.address, bytes: d.writable ? d.bytes.slice() : d.bytes, writable: d.writable }));
+    let ctxBytes: Uint8Array;
+    if (this.engine === 'wasm') {
+      const compiled = compiledFor(program, options.batchCapacity ?? defaultBatchCapacity(program));
+      const wasm = new WasmInstance(compiled, this.helpers, program.budget ?? Number.MAX_SAFE_INTEGER);
+      this.wasm = wasm;
+      ctxBytes = wasm.view(ctxSpec);
+      this.packet = wasm.view(packetSpec);
+      for (const d of data) {
+        wasm.bytes.set(d.bytes, d.address);
+        d.bytes = wasm.view({ address: d.address, size: d.bytes.length });
+      }
+      // Map values are program memory: MapStore allocated them; they move into this instance's
+      // memory so that a lookup's pointer reaches the same bytes in both worlds.
+      for (const region of maps.regions) {
+        const view = wasm.view({ address: region.address, size: region.bytes.length });
+        view.set(region.bytes);
+        (region as { bytes: Uint8Array }).bytes = view;
+      }
+    } else {
+      ctxBytes = new Uint8Array(type.context.size);
+      this.packet = new Uint8Array(type.packetRegionBytes);
+    }
+    this.ctx = new DataView(ctxBytes.buffer, ctxBytes.byteOffset, ctxBytes.byteLength);
     this.regions = [
-      { name: 'context', address: CONTEXT_ADDRESS, bytes: ctxBytes, writable: type.context.writable },
-      { name: 'packet', address: PACKET_ADDRESS, bytes: this.packet, writable: false },
-      // Writable data is this instance's own copy; read-only data can be shared.
-      ...object.dataSections.map((d) => ({ name: d.name, address: d.address, bytes: d.writable ? d.bytes.slice() : d.bytes, writable: d.writable })),
+      { name: ctxSpec.name, address: ctxSpec.address, bytes: ctxBytes, writable: ctxSpec.writable },
+      { name: packetSpec.name, address: packetSpec.address, bytes: this.packet, writable: false },
+      ...data,
       ...maps.regions,
     ];
   }
 
-  /** Runs the program over one IP packet (from its IP header on). */
+  /** Runs the program over one IP packet (from its IP header on). A trace always runs the interpreter, over the same memory. */
   run(ip: Uint8Array, meta: PacketMeta, now: number, options: { trace?: TraceStep[] } = {}): PacketResult {
     const { type } = this.program;
     const binding = this.binding;
@@ -60,19 +151,150 @@ export class ProgramInstance {
     if (ip.length > type.maxPacket) {
       return { verdict: 'error', r0: 0n, fault: null, effects: binding.effects, steps: 0 };
     }
+    const wasm = this.wasm;
+    if (wasm && !options.trace) {
+      wasm.onHelper = null;
+      wasm.writeSlot(0, ip, this.pfpLayout ? ipHeaderLength(ip) : 0);
+      const trap = wasm.runSlots(0, 1);
+      return this.wasmResult(0, trap);
+    }
+    return this.interpret(ip, options.trace);
+  }
+
+  /**
+   * Runs the program over many packets: with the wasm engine, `batchCapacity` packets per call
+   * into wasm, which lays out each packet and runs it without coming back to TypeScript unless
+   * a helper is called. Same verdicts, effects and state changes as calling `run` in order.
+   */
+  runBatch(packets: readonly BatchPacket[], now: number): BatchResult {
+    const result = this.batch;
+    result.reset(packets.length);
+    const binding = this.binding;
+    binding.now = now;
+    const wasm = this.wasm;
+    if (!wasm) {
+      for (let i = 0; i < packets.length; i++) {
+        const p = packets[i]!;
+        const r = this.run(p.ip, p.meta, now);
+        this.record(i, r.verdict, r.fault, r.steps, r.r0);
+        if (!isEmpty(r.effects)) result.effects[i] = copyEffects(r.effects);
+      }
+      return result;
+    }
+    const { type } = this.program;
+    const capacity = wasm.compiled.batch!.capacity;
+    wasm.onHelper = this.bindSlot;
+    this.batchPackets = packets;
+    for (let base = 0; base < packets.length; base += capacity) {
+      const n = Math.min(capacity, packets.length - base);
+      for (let j = 0; j < n; j++) {
+        const ip = packets[base + j]!.ip;
+        if (ip.length > type.maxPacket) wasm.writeSlot(j, null, 0);
+        else wasm.writeSlot(j, ip, this.pfpLayout ? ipHeaderLength(ip) : 0);
+      }
+      this.batchBase = base;
+      this.boundSlot = -1;
+      const trap = wasm.runSlots(0, n);
+      this.flushEffects();
+      for (let j = 0; j < n; j++) {
+        const i = base + j;
+        const state = wasm.slotState(j);
+        if (state === RunState.SKIPPED) { this.record(i, 'error', null, 0, 0n); continue; }
+        if (state === RunState.FAULT || state < 0 || trap) {
+          this.record(i, 'error', state === RunState.FAULT ? wasm.slotFault(j) : trap, wasm.slotSteps(j), 0n);
+          continue;
+        }
+        const lo = wasm.slotLo(j);
+        const hi = wasm.slotHi(j);
+        result.r0Lo[i] = lo;
+        result.r0Hi[i] = hi;
+        result.steps[i] = wasm.slotSteps(j);
+        result.verdicts[i] = type.verdict(lo, hi);
+      }
+      if (trap) wasm.clearSlots(0, capacity);
+    }
+    this.batchPackets = [];
+    wasm.onHelper = null;
+    return result;
+  }
+
+  private record(i: number, verdict: Verdict, fault: VmFault | null, steps: number, r0: bigint): void {
+    const result = this.batch;
+    result.verdicts[i] = verdict;
+    result.faults[i] = fault;
+    result.steps[i] = steps;
+    result.r0Lo[i] = Number(BigInt.asIntN(32, r0));
+    result.r0Hi[i] = Number(BigInt.asIntN(32, r0 >> 32n));
+  }
+
+  /** Called by the wasm instance before a helper runs: binds the slot's packet, keeping the previous packet's effects. */
+  private readonly bindSlot = (slot: number): void => {
+    if (slot === this.boundSlot) return;
+    this.flushEffects();
+    const p = this.batchPackets[this.batchBase + slot]!;
+    const binding = this.binding;
+    binding.meta = p.meta;
+    binding.packet = p.ip;
+    binding.effects.reset();
+    this.boundSlot = slot;
+  };
+
+  private flushEffects(): void {
+    if (this.boundSlot < 0) return;
+    const effects = this.binding.effects;
+    if (!isEmpty(effects)) this.batch.effects[this.batchBase + this.boundSlot] = copyEffects(effects);
+    effects.reset();
+    this.boundSlot = -1;
+  }
+
+  private wasmResult(slot: number, trap: VmFault | null): PacketResult {
+    const wasm = this.wasm!;
+    const effects = this.binding.effects;
+    const state = wasm.slotState(slot);
+    if (trap || state === RunState.FAULT) {
+      const fault = trap ?? wasm.slotFault(slot);
+      if (trap) wasm.clearSlots(0, 1);
+      return { verdict: 'error', r0: 0n, fault, effects, steps: wasm.slotSteps(slot) };
+    }
+    const lo = wasm.slotLo(slot);
+    const hi = wasm.slotHi(slot);
+    return { verdict: this.program.type.verdict(lo, hi), r0: (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0), fault: null, effects, steps: wasm.slotSteps(slot) };
+  }
+
+  private interpret(ip: Uint8Array, trace: TraceStep[] | undefined): PacketResult {
+    const { type } = this.program;
+    const binding = this.binding;
     const written = type.fill(this.ctx, this.packet, ip, {
       ctxAddress: CONTEXT_ADDRESS,
       packetAddress: PACKET_ADDRESS,
       ipHeaderLength: ipHeaderLength(ip),
       packetLength: ip.length,
     });
-    // Bytes past the packet read as zero, never as an earlier packet.
-    if (written < this.lastPacketBytes) this.packet.fill(0, written, this.lastPacketBytes);
+    // Bytes past the packet read as zero, never as an earlier packet. The wasm fill keeps its own
+    // count of what it wrote; a traced run on a wasm instance zeroes the whole tail instead.
+    const last = this.wasm ? this.packet.length : this.lastPacketBytes;
+    if (written < last) this.packet.fill(0, written, last);
     this.lastPacketBytes = written;
-    const result = this.interpreter.run({ regions: this.regions, args: [CONTEXT_ADDRESS], trace: options.trace });
+    this.wasm?.setPacketWritten(written);
+    if (!this.interpreter) this.interpreter = new Interpreter(this.program.decoded, { helpers: this.helpers, budget: this.program.budget ?? Number.MAX_SAFE_INTEGER });
+    const result = this.interpreter.run({ regions: this.regions, args: [CONTEXT_ADDRESS], trace });
     const verdict = result.fault ? 'error' : type.verdict(result.lo, result.hi);
-    return { verdict, r0: result.value, fault: result.fault, effects: binding.effects, steps: result.steps };
+    return { verdict, r0: result.fault ? 0n : result.value, fault: result.fault, effects: binding.effects, steps: result.steps };
   }
+}
+
+function isEmpty(e: RunEffects): boolean {
+  return e.challenge === null && e.reply === null && e.tag === null && e.statusChange === null && e.printed.length === 0;
+}
+
+function copyEffects(e: RunEffects): RunEffects {
+  const copy = new RunEffects();
+  copy.challenge = e.challenge;
+  copy.reply = e.reply;
+  copy.tag = e.tag;
+  copy.statusChange = e.statusChange;
+  copy.printed = e.printed.slice();
+  return copy;
 }
 
 /** IPv4: IHL × 4. IPv6: 40 plus the extension headers that can be walked. */

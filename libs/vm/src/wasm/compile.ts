@@ -315,7 +315,7 @@ class ModuleBuilder {
         ])),
       ]),
     ]);
-    m.addFunction('run_packets', binaryen.createType([i32, i32]), none, [i32, i32, i32, i32, i32, i32, i32, i64], body);
+    m.addFunction('run_packets', binaryen.createType([i32, i32]), none, [i32, i32, i32, i32, i32, i32, i64], body);
     m.addFunctionExport('run_packets', 'run_packets');
   }
 }

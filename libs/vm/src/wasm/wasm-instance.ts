@@ -129,8 +129,9 @@ export class WasmInstance implements HelperContext {
     for (let i = first; i < first + count; i++) this.i32[(this.slotAddress(i) + SLOT_STATE) >> 2] = -1;
   }
 
-  resetPacketTail(): void {
-    this.i32[CTRL_LAST_WRITTEN >> 2] = 0;
+  /** Bytes of the packet region the last fill wrote: set when the host lays a packet out itself. */
+  setPacketWritten(bytes: number): void {
+    this.i32[CTRL_LAST_WRITTEN >> 2] = bytes;
   }
 
   private slotAddress(i: number): number {
