@@ -7,13 +7,14 @@ import { runCapture, summarize, type FailVerdict, type PacketOutcome } from '../
 import { TestHost } from '../program-test/test-host.js';
 import { benchCapture } from '../program-test/bench.js';
 import { loadProgramFile, readInput, PROGRAM_TYPE_NAMES, type ProgramOptions } from './load.js';
+import type { EngineName } from '@flowshield/vm';
 
 interface TestOptions extends ProgramOptions {
   json?: boolean;
   trace?: boolean;
   out?: string;
   bench?: boolean;
-  engine: string;
+  engine?: string;
   failVerdict: string;
   seed: string;
   hmacKey?: string;
@@ -21,7 +22,8 @@ interface TestOptions extends ProgramOptions {
   difficulty: string;
 }
 
-export const ENGINES = ['interp'] as const;
+/** wasm (compiled, the default) or interp (the reference interpreter, the default with --trace). */
+export const ENGINES = ['wasm', 'interp'] as const;
 
 export function registerTest(program: Command): void {
   program
@@ -32,8 +34,8 @@ export function registerTest(program: Command): void {
     .option('--json', 'one JSON object per packet, then {"summary": …}')
     .option('--trace', 'print every instruction executed, with its registers (interpreter)')
     .option('--out <file>', 'write the capture back as pcapng with the verdict in each packet comment')
-    .option('--bench', 'print ns/packet for each engine over this capture')
-    .option('--engine <engine>', `execution engine: ${ENGINES.join(', ')}`, 'interp')
+    .option('--bench', 'print ns/packet for each engine (interpreter, wasm single call, wasm batch) over this capture, with the ratios')
+    .option('--engine <engine>', `execution engine: ${ENGINES.join(', ')} (default wasm; interp with --trace)`)
     .option('--fail-verdict <verdict>', 'verdict when the program faults or returns an undefined value: pass or drop', 'drop')
     .option('--type <type>', `program type (default: from the section name): ${PROGRAM_TYPE_NAMES.join(', ')}`)
     .option('--section <name>', 'program section to load')
@@ -43,8 +45,9 @@ export function registerTest(program: Command): void {
     .option('--challenge-key <hex>', 'key of the standard challenge, 32 bytes (default: a fixed test key)')
     .option('--difficulty <bits>', 'work of standard challenges issued, in bits', '8')
     .action((programPath: string, capturePath: string, opts: TestOptions) => {
-      if (!(ENGINES as readonly string[]).includes(opts.engine)) throw new CliError('FS_ERR_CLI_BAD_OPTION', `--engine must be one of ${ENGINES.join(', ')}`);
-      if (opts.trace && opts.engine !== 'interp') throw new CliError('FS_ERR_CLI_BAD_OPTION', '--trace needs --engine interp');
+      const engine = opts.engine ?? (opts.trace ? 'interp' : 'wasm');
+      if (!(ENGINES as readonly string[]).includes(engine)) throw new CliError('FS_ERR_CLI_BAD_OPTION', `--engine must be one of ${ENGINES.join(', ')}`);
+      if (opts.trace && engine !== 'interp') throw new CliError('FS_ERR_CLI_BAD_OPTION', '--trace needs --engine interp');
       if (opts.failVerdict !== 'pass' && opts.failVerdict !== 'drop') throw new CliError('FS_ERR_CLI_BAD_OPTION', '--fail-verdict must be pass or drop');
       if (opts.hmacKey !== undefined && !/^([0-9a-f]{2})+$/i.test(opts.hmacKey)) throw new CliError('FS_ERR_CLI_BAD_OPTION', '--hmac-key must be hex bytes');
       if (opts.challengeKey !== undefined && !/^[0-9a-f]{64}$/i.test(opts.challengeKey)) throw new CliError('FS_ERR_CLI_BAD_OPTION', '--challenge-key must be 32 bytes of hex');
@@ -65,7 +68,7 @@ export function registerTest(program: Command): void {
       }
       const outcomes: PacketOutcome[] = [];
       try {
-        for (const outcome of runCapture(loaded, capture, { failVerdict: opts.failVerdict as FailVerdict, trace: opts.trace, host: newHost() })) {
+        for (const outcome of runCapture(loaded, capture, { failVerdict: opts.failVerdict as FailVerdict, trace: opts.trace, engine: engine as EngineName, host: newHost() })) {
           outcomes.push(outcome);
           if (opts.json) {
             process.stdout.write(JSON.stringify(packetJson(outcome)) + '\n');

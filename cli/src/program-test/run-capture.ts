@@ -1,5 +1,5 @@
 import { classifyUdp, readCaptureRecords, toCapturePacket, type CaptureRecord } from '../capture/index.js';
-import { ProgramInstance, type LoadedProgram, type PacketMeta, type TraceStep } from '@flowshield/vm';
+import { ProgramInstance, type EngineName, type LoadedProgram, type PacketMeta, type TraceStep } from '@flowshield/vm';
 import { TestHost } from './test-host.js';
 
 export type FailVerdict = 'pass' | 'drop';
@@ -33,6 +33,8 @@ export interface CaptureSummary {
 export interface RunCaptureOptions {
   failVerdict?: FailVerdict;
   trace?: boolean;
+  /** default wasm; a trace always runs on the interpreter */
+  engine?: EngineName;
   host?: TestHost;
 }
 
@@ -83,7 +85,7 @@ export function* packetInputs(capture: Uint8Array): Generator<PacketInput> {
  */
 export function* runCapture(program: LoadedProgram, capture: Uint8Array, options: RunCaptureOptions = {}): Generator<PacketOutcome> {
   const host = options.host ?? new TestHost();
-  const instance = new ProgramInstance(program, host);
+  const instance = new ProgramInstance(program, host, { engine: options.engine ?? (options.trace ? 'interp' : 'wasm') });
   const failVerdict = options.failVerdict ?? 'drop';
   for (const input of packetInputs(capture)) {
     const base = { index: input.record.index, challenge: null, status: null, tag: null, error: null, printed: [], trace: null, record: input.record };
