@@ -40,16 +40,25 @@ export class WasmEngine {
     this.instance = new WasmInstance(this.compiled, helpers, options.budget ?? DEFAULT_BUDGET);
   }
 
-  run(options: { args?: readonly (number | bigint)[]; budget?: number } = {}): RunResult {
+  /**
+   * Runs once. `regions` may give other bytes for the regions the engine was built with (same
+   * names, addresses and sizes, in the same order): they are copied in, and written back after.
+   */
+  run(options: { args?: readonly (number | bigint)[]; budget?: number; regions?: readonly MemoryRegion[] } = {}): RunResult {
     const instance = this.instance;
-    for (const r of this.regions) instance.bytes.set(r.bytes, r.address);
+    const regions = options.regions ?? this.regions;
+    regions.forEach((r, i) => {
+      const fixed = this.regions[i];
+      if (!fixed || fixed.address !== r.address || fixed.bytes.length !== r.bytes.length) throw new RangeError(`region ${r.name} is not laid out as when the engine was built`);
+    });
+    for (const r of regions) instance.bytes.set(r.bytes, r.address);
     const budget = instance.budget;
     if (options.budget !== undefined) instance.setBudget(options.budget);
     try {
       return instance.runRaw(options.args ?? []);
     } finally {
       if (options.budget !== undefined) instance.setBudget(budget);
-      for (const r of this.regions) if (r.writable) r.bytes.set(instance.bytes.subarray(r.address, r.address + r.bytes.length));
+      for (const r of regions) if (r.writable) r.bytes.set(instance.bytes.subarray(r.address, r.address + r.bytes.length));
     }
   }
 }
