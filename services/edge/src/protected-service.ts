@@ -109,6 +109,8 @@ export class ProtectedService {
     const local = this.local!;
     if (session.ip.v4 !== local.v4) {
       this.countMalformed('family', rinfo, 'source and service address families differ');
+      runtime.stats.packets.drop++;
+      runtime.stats.bytes.drop += data.length;
       return;
     }
     if (data.length + (local.v4 ? 28 : 48) > MAX_PROGRAM_PACKET) {

@@ -1,0 +1,125 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FlowshieldSocket } from '@flowshield/client';
+import { ReplicaReader } from '@flowshield/replica';
+import { Stack, metric, until } from './stack.js';
+import { EchoOrigin, RawClient } from './udp.js';
+
+const ipBytes = (v4: string) => Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...v4.split('.').map(Number));
+const digestOf = (stack: Stack, db: string): string => JSON.parse(stack.cli(['state', 'digest', '--db', db, '--json'])).digest;
+
+async function connectSdk(port: number, localAddress: string) {
+  const client = await FlowshieldSocket.connect({ host: '127.0.0.1', port, localAddress, holdAfterHelloMs: 1000 });
+  const replies: string[] = [];
+  client.on('message', (data: Uint8Array) => replies.push(Buffer.from(data).toString()));
+  return { client, replies };
+}
+
+test('e2e - challenge, verify, play through edge A; edge B lets the client in without a new challenge; NATS outage; 100,000 bad datagrams', async (t) => {
+  const stack = new Stack();
+  const origin = await EchoOrigin.start();
+  const clients: { close(): unknown }[] = [];
+  t.after(async () => {
+    for (const c of clients) await c.close();
+    origin.close();
+    await stack.stop();
+  });
+  await stack.startNats();
+  const [stateA, stateB] = await Promise.all([stack.startState('a'), stack.startState('b')]);
+  await stack.startChallenge();
+  const program = stack.compile('challenge.c');
+  stack.cli(['deploy', program, '--tenant', 'arena']);
+  const [edgeA, edgeB] = await Promise.all([
+    stack.startEdge('edge-a', { replicaPath: stateA.db, tenant: 'arena', originPort: origin.port, publicPort: 207 }),
+    stack.startEdge('edge-b', { replicaPath: stateB.db, tenant: 'arena', originPort: origin.port, publicPort: 207 }),
+  ]);
+  await Promise.all([edgeA, edgeB].map((e) => e.proc.waitFor((l) => l.msg === 'program deployed')));
+  // Edges learn challenge keys from the service's KV bucket; wait until edge A issues challenges.
+  await new Promise((r) => setTimeout(r, 500));
+
+  // 1. The SDK client is challenged, solves, becomes VERIFIED; its held packets reach the origin in order.
+  const { client, replies } = await connectSdk(edgeA.port, '127.0.0.2');
+  clients.push(client);
+  const verified = new Promise<{ solveMs: number }>((resolve) => client.once('verified', resolve));
+  for (let i = 0; i < 3; i++) client.send(`move ${i}`);
+  await verified;
+  const verifiedAt = Date.now();
+  await until(() => replies.length === 3, 10_000, 'replies to the held packets');
+  assert.deepEqual(replies, ['echo:move 0', 'echo:move 1', 'echo:move 2']);
+
+  // 2. Raw sources that do not answer are dropped and never reach the origin; a wrong answer blocks.
+  const silent = await RawClient.bind('127.0.0.3');
+  const liar = await RawClient.bind('127.0.0.4');
+  clients.push(silent, liar);
+  await silent.send(Buffer.alloc(80, 0x61), edgeA.port);
+  await silent.send('let me in', edgeA.port);
+  await liar.send(Buffer.alloc(80, 0x62), edgeA.port);
+  await until(() => liar.messages.length === 1, 5_000, 'a challenge for the liar');
+  const forged = Buffer.from(liar.messages[0]!);
+  forged.write('FSAN', 0);
+  await liar.send(Buffer.concat([forged, Buffer.alloc(16)]), edgeA.port);
+  await until(async () => (await metric(edgeA.metricsPort, /fs_edge_challenge_answers_total\{tenant="arena",result="rejected"\} (\d+)/)) === 1, 5_000, 'the wrong answer');
+  assert.ok(origin.received.every((d) => d.toString().startsWith('move ')), 'only the verified client reached the origin');
+
+  // 3. Edge B, with its own replica, passes the verified client without a challenge once the
+  //    event has reached its replica (a packet arriving before that would be challenged there).
+  const replicaB = ReplicaReader.open(stateB.db);
+  clients.push({ close: () => replicaB.close() });
+  await until(() => replicaB.lookup('arena', ipBytes('127.0.0.2'))?.status === 2, 15_000, 'the VERIFIED event in replica B');
+  const propagatedMs = Date.now() - verifiedAt;
+  const roaming = await RawClient.bind('127.0.0.2');
+  clients.push(roaming);
+  await roaming.send('roamed', edgeB.port);
+  await until(() => roaming.messages.some((m) => m.toString() === 'echo:roamed'), 5_000, 'edge B to pass the client verified at edge A');
+  t.diagnostic(`verified at edge A → in replica B after ${propagatedMs} ms → passed by edge B after ${Date.now() - verifiedAt} ms`);
+  assert.ok(!roaming.messages.some((m) => m.subarray(0, 4).toString() === 'FSCH'), 'edge B sent no challenge');
+  // The blocked source is blocked at edge B too.
+  await until(async () => {
+    const before = await metric(edgeB.metricsPort, /fs_edge_packets_total\{tenant="arena",version="1",verdict="drop"\} (\d+)/);
+    await liar.send('still here', edgeB.port);
+    await new Promise((r) => setTimeout(r, 50));
+    return (await metric(edgeB.metricsPort, /fs_edge_packets_total\{tenant="arena",version="1",verdict="drop"\} (\d+)/)) > before && liar.messages.length === 1;
+  }, 10_000, 'edge B to drop the blocked source without a challenge');
+
+  // 4. NATS stops: both edges keep passing the verified client and dropping others; new transitions buffer.
+  await stack.nats.stop();
+  const received = origin.received.length;
+  await roaming.send('during outage A', edgeA.port);
+  await roaming.send('during outage B', edgeB.port);
+  const newcomer = await RawClient.bind('127.0.0.5');
+  clients.push(newcomer);
+  await newcomer.send(Buffer.alloc(80, 0x63), edgeB.port); // a new CHALLENGED transition while NATS is down
+  await until(() => origin.received.length === received + 2, 5_000, 'verified traffic during the outage');
+  await until(() => newcomer.messages.length === 1, 5_000, 'a challenge during the outage');
+  assert.ok(await metric(edgeB.metricsPort, /fs_edge_event_buffer_depth (\d+)/) >= 1, 'the transition is buffered');
+  await stack.nats.start();
+  await until(async () => (await metric(edgeB.metricsPort, /fs_edge_event_buffer_depth (\d+)/)) === 0, 30_000, 'the buffered events to be published');
+  await until(() => digestOf(stack, stateA.db) === digestOf(stack, stateB.db), 30_000, 'the replicas to agree');
+  t.diagnostic(`replicas agree after the outage: ${digestOf(stack, stateA.db).slice(0, 16)}`);
+
+  // 5. 100,000 malformed or random datagrams: no crash, every one counted.
+  const flooders = await Promise.all(['127.0.0.6', '127.0.0.7', '127.0.0.8', '127.0.0.9'].map((a) => RawClient.bind(a)));
+  clients.push(...flooders);
+  const countedBefore = await metric(edgeA.metricsPort, /fs_edge_packets_total\{tenant="arena",version="1",verdict="drop"\} (\d+)/)
+    + await metric(edgeA.metricsPort, /fs_edge_packets_total\{tenant="arena",version="1",verdict="pass"\} (\d+)/);
+  const total = 100_000;
+  let seed = 7;
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+  for (let sent = 0; sent < total; sent += 500) {
+    await Promise.all(Array.from({ length: 500 }, (_, i) => {
+      const size = rand() % 1200;
+      const data = Buffer.alloc(size);
+      for (let b = 0; b < size; b++) data[b] = rand() >>> 24;
+      if (i % 7 === 0 && size >= 4) data.write(['FSAN', 'FSHI', 'FSCH', 'FSTK'][i % 4]!, 0);
+      return flooders[i % flooders.length]!.send(data, edgeA.port);
+    }));
+    await new Promise((r) => setImmediate(r));
+  }
+  await until(async () => {
+    const counted = await metric(edgeA.metricsPort, /fs_edge_packets_total\{tenant="arena",version="1",verdict="drop"\} (\d+)/)
+      + await metric(edgeA.metricsPort, /fs_edge_packets_total\{tenant="arena",version="1",verdict="pass"\} (\d+)/);
+    return counted - countedBefore === total;
+  }, 60_000, 'all 100,000 datagrams to be counted');
+  assert.equal(edgeA.proc.child.exitCode, null, 'edge A is still running');
+  assert.ok(origin.received.every((d) => !d.toString().startsWith('FS')), 'no flood datagram reached the origin');
+});
