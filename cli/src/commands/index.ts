@@ -10,6 +10,7 @@ import { registerVerify } from './verify.js';
 import { registerAsm } from './asm.js';
 import { registerDisasm } from './disasm.js';
 import { registerTest } from './test.js';
+import { registerStart } from './start.js';
 import { registerDeploy } from './deploy.js';
 import { registerRollback } from './rollback.js';
 import { registerPrograms } from './programs.js';
@@ -31,6 +32,7 @@ export function registerCommands(program: Command): void {
   registerAsm(program);
   registerDisasm(program);
   registerTest(program);
+  registerStart(program);
   registerDeploy(program);
   registerRollback(program);
   registerPrograms(program);

@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { LocalStack, ROOT } from '../local-stack/local-stack.js';
+
+interface StartOptions {
+  dataDir: string;
+  server?: string;
+  natsPort: string;
+  edgePort: string;
+  originPort: string;
+  tenant: string;
+  program: string;
+  verbose?: boolean;
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('run the whole stack on this machine: nats-server, state and challenge services, an echo game server and an edge with the example program')
+    .option('--data-dir <dir>', 'where nats, the replica and keys are kept', join(process.cwd(), '.data'))
+    .option('--server <url>', 'use this NATS instead of starting one (env NATS_URL)', process.env.NATS_URL)
+    .option('--nats-port <port>', 'port for the nats-server started here (the next free one if taken)', '4222')
+    .option('--edge-port <port>', 'UDP port clients send to (the next free one if taken)', '27015')
+    .option('--origin-port <port>', 'UDP port of the echo game server', '27016')
+    .option('--tenant <name>', 'tenant of the demo service', 'demo')
+    .option('--program <file.c>', 'program to compile and deploy', join(ROOT, 'programs/examples/challenge.c'))
+    .option('--verbose', 'show every log line of every process, not only warnings')
+    .action(async (opts: StartOptions) => {
+      const stack = new LocalStack({
+        dataDir: opts.dataDir,
+        server: opts.server ?? null,
+        natsPort: Number(opts.natsPort),
+        edgePort: Number(opts.edgePort),
+        originPort: Number(opts.originPort),
+        tenant: opts.tenant,
+        program: opts.program,
+        verbose: opts.verbose ?? false,
+      });
+      const stopped = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      try {
+        await stack.start();
+      } catch (err) {
+        await stack.stop();
+        throw err;
+      }
+      process.stdout.write(stack.summary.join('\n') + '\n');
+      await stopped;
+      process.stdout.write('stopping…\n');
+      await stack.stop();
+      process.stdout.write('stopped\n');
+    });
+}
