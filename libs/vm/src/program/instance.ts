@@ -9,7 +9,7 @@ import { CONTEXT_ADDRESS, PACKET_ADDRESS, type MemoryRegion } from '../memory.js
 import type { Verdict } from '../platform/program-types.js';
 import { RunState } from '../wasm/layout.js';
 import { compiledFor, defaultBatchCapacity } from '../wasm/program-cache.js';
-import { WasmInstance } from '../wasm/wasm-instance.js';
+import { bigFromHalves, WasmInstance } from '../wasm/wasm-instance.js';
 import type { LoadedProgram } from './load-program.js';
 
 /** `wasm` (compiled, the default) or `interp` (the reference interpreter; traces always use it). */
@@ -55,7 +55,7 @@ export class BatchResult {
 
   /** r0 of packet `i` as an unsigned 64-bit value */
   r0(i: number): bigint {
-    return (BigInt(this.r0Hi[i]! >>> 0) << 32n) | BigInt(this.r0Lo[i]! >>> 0);
+    return bigFromHalves(this.r0Lo[i]!, this.r0Hi[i]!);
   }
 
   reset(count: number): void {
@@ -86,7 +86,7 @@ export class ProgramInstance {
   private readonly regions: MemoryRegion[];
   private readonly ctx: DataView;
   private readonly packet: Uint8Array;
-  private readonly wasm: WasmInstance | null = null;
+  readonly wasm: WasmInstance | null = null;
   private interpreter: Interpreter | null = null;
   private lastPacketBytes = 0;
   private readonly batch = new BatchResult();
@@ -258,7 +258,7 @@ export class ProgramInstance {
     }
     const lo = wasm.slotLo(slot);
     const hi = wasm.slotHi(slot);
-    return { verdict: this.program.type.verdict(lo, hi), r0: (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0), fault: null, effects, steps: wasm.slotSteps(slot) };
+    return { verdict: this.program.type.verdict(lo, hi), r0: bigFromHalves(lo, hi), fault: null, effects, steps: wasm.slotSteps(slot) };
   }
 
   private interpret(ip: Uint8Array, trace: TraceStep[] | undefined): PacketResult {

@@ -6,7 +6,7 @@ import { MAX_CALL_DEPTH, STACK_ADDRESS, STACK_BYTES, STACK_FRAME_BYTES, STACK_TO
 import { WasmApi, type WasmModule } from './wasm-api.js';
 import { functionsOf, type Block, type BpfFunction } from './control-flow.js';
 import {
-  CTRL_BUDGET, CTRL_CURRENT, CTRL_LAST_WRITTEN, CTRL_STACK_LOW, FAULT, FAULT_HAS_ADDRESS, FAULT_HAS_SIZE, FaultCode, HELPER_ARGS,
+  CTRL_BUDGET, CTRL_CURRENT, CTRL_LAST_WRITTEN, CTRL_PACKET_LENGTH, CTRL_STACK_LOW, FAULT, FAULT_HAS_ADDRESS, FAULT_HAS_SIZE, FaultCode, HELPER_ARGS,
   HELPER_RESULT, HelperStatus, RAW_ARGS, RESULT, RunState, SLOT_DATA, SLOT_FAULT, SLOT_IHL, SLOT_LENGTH, SLOT_R0, SLOT_STATE, SLOT_STEPS, WASM_PAGE,
 } from './layout.js';
 
@@ -45,6 +45,12 @@ export interface CompileOptions {
   fill?: PacketFill | null;
   /** run binaryen's optimizer (default true) */
   optimize?: boolean;
+  /**
+   * Helpers compiled into the module instead of called in TypeScript, by helper number. Only
+   * `skb_load_bytes` (Linux's bpf_skb_load_bytes: a copy out of the packet, which a socket
+   * filter calls several times per packet) is offered; its semantics are the TypeScript one's.
+   */
+  intrinsics?: { skbLoadBytes?: number };
 }
 
 export interface BatchLayout {
@@ -62,6 +68,9 @@ export interface CompiledProgram {
   /** milliseconds spent building, optimising and compiling */
   readonly compileMs: number;
 }
+
+/** Above this many slots the optimizer runs at -O1. */
+const LARGE_PROGRAM = 1024;
 
 const STACK_REGION: WasmRegion = { name: 'stack', address: STACK_ADDRESS, size: STACK_BYTES, writable: true };
 
@@ -98,7 +107,9 @@ export function compileProgram(program: DecodedProgram, options: CompileOptions)
     const batch = builder.build();
     if (!m.validate()) throw new Error('wasm compiler produced an invalid module');
     if (options.optimize !== false) {
-      binaryen.setOptimizeLevel(2);
+      // -O2 costs seconds on programs of thousands of instructions, where -O1 keeps the
+      // compile well under a second; V8 optimises the module again either way.
+      binaryen.setOptimizeLevel(program.slots.length <= LARGE_PROGRAM ? 2 : 1);
       binaryen.setShrinkLevel(0);
       m.optimize();
     }
@@ -144,6 +155,7 @@ class ModuleBuilder {
     for (let r = 1; r <= 5; r++) m.addGlobal(`c${r}`, i64, true, i64c(m, 0));
     m.addFunctionImport('helper', 'env', 'helper', binaryen.createType([i32, i32]), i32);
     this.addSupport();
+    if (this.skbLoadBytes !== undefined) this.addSkbLoadBytes();
     for (const fn of functionsOf(this.program)) new FunctionBuilder(this, m, this.program, fn).build();
     this.addRawEntry();
     m.addFunctionExport('run_raw', 'run_raw');
@@ -162,12 +174,15 @@ class ModuleBuilder {
   }
 
   /** i32 condition: [address, address + size) lies in a region that allows the access. */
-  inRegions(address: () => X, size: number, write: boolean): X {
+  inRegions(address: () => X, size: number, write: boolean, dynamicSize?: () => X): X {
     const m = this.m;
     let cond: X | null = null;
     for (const r of this.all) {
       if (r.size < size || (write && !r.writable)) continue;
-      const c = m.i64.le_u(m.i64.sub(address(), i64c(m, r.address)), i64c(m, r.size - size));
+      // address - start <= region size - access size, unsigned (so addresses below the start fail)
+      const c = dynamicSize
+        ? m.i32.and(m.i64.le_u(dynamicSize(), i64c(m, r.size)), m.i64.le_u(m.i64.sub(address(), i64c(m, r.address)), m.i64.sub(i64c(m, r.size), dynamicSize())))
+        : m.i64.le_u(m.i64.sub(address(), i64c(m, r.address)), i64c(m, r.size - size));
       cond = cond === null ? c : m.i32.or(cond, c);
     }
     return cond ?? m.i32.const(0);
@@ -175,6 +190,47 @@ class ModuleBuilder {
 
   get packetRegion(): WasmRegion | null {
     return this.packet;
+  }
+
+  get skbLoadBytes(): number | undefined {
+    return this.options.intrinsics?.skbLoadBytes;
+  }
+
+  /**
+   * skb_load_bytes(offset, to, length, slot) -> r0, as linux-helpers.ts does it: a length or
+   * destination past 53 bits is a helper fault; the destination must be writable program memory
+   * (else a memory fault at the call); a range past the packet zeroes the destination and
+   * returns -EFAULT.
+   */
+  private addSkbLoadBytes(): void {
+    const m = this.m;
+    const [OFF, TO, LEN, SLOT, N, P] = [0, 1, 2, 3, 4, 5];
+    const g64 = (n: number) => m.local.get(n, i64);
+    const fault = (code: FaultCode, address: X | null, size: X | null, flags: number) => m.block(null, [
+      m.call('fault', [m.i32.const(code), m.local.get(SLOT, i32), address ?? i64c(m, 0), size ?? m.i32.const(0), m.i32.const(flags)], none),
+      m.return(i64c(m, 0)),
+    ]);
+    const tooLarge = (x: X) => m.i64.ge_u(x, i64c(m, 2 ** 53));
+    const packetLength = () => m.i64.extend_u(m.i32.load(0, 4, m.i32.const(CTRL_PACKET_LENGTH)));
+    const packetAddress = this.options.fill?.packetAddress ?? 0;
+    m.addFunction('skb_load_bytes', binaryen.createType([i64, i64, i64, i32]), i64, [i32, i32], m.block(null, [
+      m.if(tooLarge(g64(LEN)), fault(FaultCode.HELPER, null, null, 0)),
+      m.if(tooLarge(g64(TO)), fault(FaultCode.HELPER, null, null, 0)),
+      m.if(m.i64.eqz(g64(LEN)), m.block(null, [
+        m.if(m.i64.gt_u(g64(OFF), packetLength()), m.return(i64c(m, -14))),
+        m.return(i64c(m, 0)),
+      ])),
+      m.if(m.i32.eqz(this.inRegions(() => g64(TO), 0, true, () => g64(LEN))), fault(FaultCode.MEMORY, g64(TO), m.i32.wrap(g64(LEN)), FAULT_HAS_ADDRESS | FAULT_HAS_SIZE)),
+      m.local.set(N, m.i32.wrap(g64(LEN))),
+      m.local.set(P, m.i32.wrap(g64(TO))),
+      m.if(m.i32.lt_u(m.local.get(P, i32), m.i32.load(0, 4, m.i32.const(CTRL_STACK_LOW))), m.i32.store(0, 4, m.i32.const(CTRL_STACK_LOW), m.local.get(P, i32))),
+      m.if(m.i32.or(m.i64.gt_u(g64(OFF), packetLength()), m.i64.gt_u(g64(LEN), m.i64.sub(packetLength(), g64(OFF)))), m.block(null, [
+        m.memory.fill(m.local.get(P, i32), m.i32.const(0), m.local.get(N, i32)),
+        m.return(i64c(m, -14)),
+      ])),
+      m.memory.copy(m.local.get(P, i32), m.i32.add(m.i32.const(packetAddress), m.i32.wrap(g64(OFF))), m.local.get(N, i32)),
+      i64c(m, 0),
+    ], i64));
   }
 
   private addSupport(): void {
@@ -291,6 +347,7 @@ class ModuleBuilder {
     const runOne = m.block(null, [
       ...layout,
       // Bytes past the packet read as zero, never as an earlier packet.
+      m.i32.store(0, 4, c(CTRL_PACKET_LENGTH), g(LEN)),
       m.local.set(LAST, m.i32.load(0, 4, c(CTRL_LAST_WRITTEN))),
       m.if(m.i32.lt_u(g(WRITTEN), g(LAST)), m.memory.fill(m.i32.add(c(pkt), g(WRITTEN)), c(0), m.i32.sub(g(LAST), g(WRITTEN)))),
       m.i32.store(0, 4, c(CTRL_LAST_WRITTEN), g(WRITTEN)),
@@ -473,7 +530,10 @@ class FunctionBuilder {
       case 'stx': return this.store(slot, inst, info.width, this.get(inst.src));
       case 'atomic': return this.atomic(slot, inst, info.width);
       case 'ld-abs': case 'ld-ind': return this.packetLoad(slot, inst, info.width);
-      case 'call': return inst.src === CallKind.LOCAL ? this.localCall(slot) : this.helperCall(slot, this.m.i32.const(inst.imm));
+      case 'call':
+        if (inst.src === CallKind.LOCAL) return this.localCall(slot);
+        if (inst.imm === this.mb.skbLoadBytes) return this.skbLoadBytes(slot);
+        return this.helperCall(slot, this.m.i32.const(inst.imm));
       case 'callx': return this.callx(slot, inst);
       case 'exit': return this.exit();
       case 'ja': case 'ja32': case 'jcond': return this.m.nop(); // branches are the Relooper's
@@ -704,6 +764,16 @@ class FunctionBuilder {
     )));
     code.push(this.set(0, m.i64.load(0, 8, m.i32.const(HELPER_RESULT))));
     return m.block(null, code);
+  }
+
+  /** bpf_skb_load_bytes(ctx, offset, to, length), compiled in (see CompileOptions.intrinsics). */
+  private skbLoadBytes(slot: number): X {
+    const m = this.m;
+    return m.block(null, [
+      m.global.set('rem', m.local.get(REM, i32)),
+      this.set(0, m.call('skb_load_bytes', [this.get(2), this.get(3), this.get(4), m.i32.const(slot)], i64)),
+      m.if(m.global.get('state', i32), this.leave()),
+    ]);
   }
 
   private callx(slot: number, inst: RawInstruction): X {

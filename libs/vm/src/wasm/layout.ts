@@ -13,6 +13,8 @@ export const CTRL_CURRENT = 0x004;
 export const CTRL_STACK_LOW = 0x008;
 /** Bytes of the packet region the last fill wrote (the rest reads as zero). */
 export const CTRL_LAST_WRITTEN = 0x00c;
+/** Length of the IP packet the last fill laid out (for helpers compiled into the module). */
+export const CTRL_PACKET_LENGTH = 0x010;
 
 /** Result of a raw run: r0 (i64), steps (i32), state (i32). */
 export const RESULT = 0x040;
@@ -52,6 +54,8 @@ export const enum FaultCode {
   UNKNOWN_HELPER = 4,
   /** raised in TypeScript (a helper's refusal): the VmFault object is kept on the host side */
   HOST = 5,
+  /** a helper compiled into the module refused its arguments */
+  HELPER = 6,
 }
 
 export const FAULT_CODES: Readonly<Record<number, VmErrorCode>> = {
@@ -59,6 +63,7 @@ export const FAULT_CODES: Readonly<Record<number, VmErrorCode>> = {
   [FaultCode.BUDGET]: VmErrorCode.BUDGET_EXHAUSTED,
   [FaultCode.CALL_DEPTH]: VmErrorCode.CALL_DEPTH,
   [FaultCode.UNKNOWN_HELPER]: VmErrorCode.UNKNOWN_HELPER_AT_RUN,
+  [FaultCode.HELPER]: VmErrorCode.HELPER_FAULT,
 };
 
 /** What a helper import returns: continue, stop the run, or fault (the host recorded why). */

@@ -20,6 +20,8 @@ export function programRegions(program: LoadedProgram): WasmRegion[] {
   ];
 }
 
+const SKB_LOAD_BYTES = 26;
+
 const cache = new WeakMap<LoadedProgram, Map<number, CompiledProgram>>();
 
 /**
@@ -41,7 +43,14 @@ export function compiledFor(program: LoadedProgram, capacity: number): CompiledP
       capacity,
     };
     // Legacy packet loads read the first region, as the interpreter does with the same region list.
-    compiled = compileProgram(program.decoded, { regions: programRegions(program), checks: program.verified.runtimeChecks, packetRegion: 0, fill });
+    compiled = compileProgram(program.decoded, {
+      regions: programRegions(program),
+      checks: program.verified.runtimeChecks,
+      packetRegion: 0,
+      fill,
+      // A socket filter reads the packet through bpf_skb_load_bytes, several times per packet.
+      intrinsics: type.name === 'socket' && type.helpers.some((h) => h.id === SKB_LOAD_BYTES) ? { skbLoadBytes: SKB_LOAD_BYTES } : undefined,
+    });
     byCapacity.set(capacity, compiled);
   }
   return compiled;

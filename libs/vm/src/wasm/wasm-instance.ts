@@ -16,6 +16,14 @@ interface Exports {
 }
 
 const TWO32 = 4294967296;
+/** BigInts of small values, made once: helpers ask for flags, ids, lifetimes and lengths as BigInts. */
+const SMALL_BIGINTS = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+
+/** An unsigned 64-bit value from its halves, without allocating for small ones. */
+export function bigFromHalves(lo: number, hi: number): bigint {
+  if (hi === 0 && lo >>> 0 < 4096) return SMALL_BIGINTS[lo]!;
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
 /** The budget lives in an i32; a longer run than this is not a packet filter. */
 export const MAX_WASM_BUDGET = 0x7fffffff;
 const STACK: WasmRegion = { name: 'stack', address: STACK_ADDRESS, size: STACK_BYTES, writable: true };
@@ -32,21 +40,31 @@ export class WasmInstance implements HelperContext {
   private readonly exports: Exports;
   private readonly table: WasmRegion[];
   private readonly fns = new Map<number, HelperFunction>();
+  /** helpers by number for the usual small numbers: an array index is cheaper than a Map */
+  private readonly fnArray: (HelperFunction | undefined)[] = [];
   private slot = 0;
   private stopRequested = false;
   /** faults raised in TypeScript, by batch slot (0 for raw runs) */
   private readonly hostFaults = new Map<number, VmFault>();
   budget: number;
+  private readonly batchAddress: number;
+  private readonly batchStride: number;
   /** called before a helper runs, with the batch slot being run (to bind that packet's metadata) */
   onHelper: ((slot: number) => void) | null = null;
 
   constructor(readonly compiled: CompiledProgram, helpers: HelperTable, budget: number) {
-    for (const id of helpers.ids()) this.fns.set(id, helpers.get(id)!.fn);
+    for (const id of helpers.ids()) {
+      const fn = helpers.get(id)!.fn;
+      this.fns.set(id, fn);
+      if (id >= 0 && id < 256) this.fnArray[id] = fn;
+    }
     const instance = new WasmApi.Instance(compiled.module, { env: { helper: (id: number, slot: number) => this.callHelper(id, slot) } });
     this.exports = instance.exports as unknown as Exports;
     this.bytes = new Uint8Array(this.exports.memory.buffer);
     this.i32 = new Int32Array(this.exports.memory.buffer);
     this.table = [STACK, ...compiled.regions];
+    this.batchAddress = compiled.batch?.address ?? 0;
+    this.batchStride = compiled.batch?.stride ?? 0;
     this.budget = budget;
     this.setBudget(budget);
     this.i32[CTRL_STACK_LOW >> 2] = STACK_ADDRESS + STACK_BYTES;
@@ -82,8 +100,7 @@ export class WasmInstance implements HelperContext {
 
   /** Writes one packet into batch slot `i` (or marks it skipped when `ip` is null). */
   writeSlot(i: number, ip: Uint8Array | null, ipHeaderLength: number): void {
-    const batch = this.compiled.batch!;
-    const at = batch.address + i * batch.stride;
+    const at = this.slotAddress(i);
     if (ip === null) {
       this.i32[(at + SLOT_LENGTH) >> 2] = -1;
       return;
@@ -95,7 +112,7 @@ export class WasmInstance implements HelperContext {
 
   /** Runs slots [first, first + count). A wasm trap (a bug, never a program's fault) ends the rest with that fault. */
   runSlots(first: number, count: number): VmFault | null {
-    this.hostFaults.clear();
+    if (this.hostFaults.size) this.hostFaults.clear();
     try {
       this.exports.run_packets!(first, count);
       return null;
@@ -135,8 +152,7 @@ export class WasmInstance implements HelperContext {
   }
 
   private slotAddress(i: number): number {
-    const batch = this.compiled.batch!;
-    return batch.address + i * batch.stride;
+    return this.batchAddress + i * this.batchStride;
   }
 
   private faultAt(at: number, key: number): VmFault {
@@ -168,7 +184,7 @@ export class WasmInstance implements HelperContext {
     this.slot = slot;
     this.stopRequested = false;
     try {
-      const fn = this.fns.get(id);
+      const fn = id >= 0 && id < 256 ? this.fnArray[id] : this.fns.get(id);
       if (!fn) throw new VmFault(VmErrorCode.UNKNOWN_HELPER_AT_RUN, slot, `call to unknown helper ${id}`);
       if (this.onHelper) this.onHelper(this.i32[CTRL_CURRENT >> 2]!);
       let result: number | bigint;
@@ -205,7 +221,7 @@ export class WasmInstance implements HelperContext {
   // HelperContext: what a helper sees of this run, with the interpreter's fault semantics.
   argU64(n: number): bigint {
     const at = (HELPER_ARGS >> 2) + 2 * (n - 1);
-    return (BigInt(this.i32[at + 1]! >>> 0) << 32n) | BigInt(this.i32[at]! >>> 0);
+    return bigFromHalves(this.i32[at]!, this.i32[at + 1]!);
   }
 
   argNumber(n: number): number {
