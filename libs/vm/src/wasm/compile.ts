@@ -69,8 +69,9 @@ export interface CompiledProgram {
   readonly compileMs: number;
 }
 
-/** Above this many slots the optimizer runs at -O1. */
+/** Above this many slots the optimizer runs only LARGE_PROGRAM_PASSES. */
 const LARGE_PROGRAM = 1024;
+const LARGE_PROGRAM_PASSES = ['remove-unused-brs', 'merge-blocks', 'vacuum', 'simplify-locals-nostructure', 'reorder-locals', 'vacuum'];
 
 const STACK_REGION: WasmRegion = { name: 'stack', address: STACK_ADDRESS, size: STACK_BYTES, writable: true };
 
@@ -107,11 +108,16 @@ export function compileProgram(program: DecodedProgram, options: CompileOptions)
     const batch = builder.build();
     if (!m.validate()) throw new Error('wasm compiler produced an invalid module');
     if (options.optimize !== false) {
-      // -O2 costs seconds on programs of thousands of instructions, where -O1 keeps the
-      // compile well under a second; V8 optimises the module again either way.
-      binaryen.setOptimizeLevel(program.slots.length <= LARGE_PROGRAM ? 2 : 1);
-      binaryen.setShrinkLevel(0);
-      m.optimize();
+      // binaryen's -O2 costs seconds on programs of thousands of instructions; V8 optimises the
+      // module again either way, so large programs get only the passes that tidy the Relooper's
+      // output, and the compile stays well under a second.
+      if (program.slots.length <= LARGE_PROGRAM) {
+        binaryen.setOptimizeLevel(2);
+        binaryen.setShrinkLevel(0);
+        m.optimize();
+      } else {
+        m.runPasses(LARGE_PROGRAM_PASSES);
+      }
     }
     const bytes = m.emitBinary();
     const module = new WasmApi.Module(bytes);
