@@ -20,7 +20,7 @@ export {
 export { WasmEngine, type WasmEngineOptions } from './wasm/wasm-engine.js';
 export { compileProgram, type CompileOptions, type CompiledProgram, type WasmRegion, type PacketFill, type BatchLayout } from './wasm/compile.js';
 export { compiledFor, programRegions } from './wasm/program-cache.js';
-export { MAX_WASM_BUDGET } from './wasm/wasm-instance.js';
+export { WasmInstance, MAX_WASM_BUDGET } from './wasm/wasm-instance.js';
 export {
   PROGRAM_TYPES, programTypeForSection, CF_EBPF_GENERIC, FLOWSHIELD, XDP, SOCKET, PFP_DATA_BYTES,
   type ProgramType, type ProgramTypeName, type Verdict,

@@ -7,7 +7,7 @@ import { Interpreter, type TraceStep } from '../interpreter/interpreter.js';
 import type { VmFault } from '../errors.js';
 import { CONTEXT_ADDRESS, PACKET_ADDRESS, type MemoryRegion } from '../memory.js';
 import type { Verdict } from '../platform/program-types.js';
-import { RunState } from '../wasm/layout.js';
+import { RunState, SLOT_DATA, SLOT_IHL, SLOT_LENGTH, SLOT_R0, SLOT_STATE, SLOT_STEPS } from '../wasm/layout.js';
 import { compiledFor, defaultBatchCapacity } from '../wasm/program-cache.js';
 import { bigFromHalves, WasmInstance } from '../wasm/wasm-instance.js';
 import type { LoadedProgram } from './load-program.js';
@@ -86,7 +86,7 @@ export class ProgramInstance {
   private readonly regions: MemoryRegion[];
   private readonly ctx: DataView;
   private readonly packet: Uint8Array;
-  readonly wasm: WasmInstance | null = null;
+  private readonly wasm: WasmInstance | null = null;
   private interpreter: Interpreter | null = null;
   private lastPacketBytes = 0;
   private readonly batch = new BatchResult();
@@ -183,33 +183,45 @@ export class ProgramInstance {
     }
     const { type } = this.program;
     const capacity = wasm.compiled.batch!.capacity;
+    const { bytes, i32, batchAddress, batchStride } = wasm;
+    const pfp = this.pfpLayout;
+    const maxPacket = type.maxPacket;
     wasm.onHelper = this.bindSlot;
     this.batchPackets = packets;
     for (let base = 0; base < packets.length; base += capacity) {
       const n = Math.min(capacity, packets.length - base);
-      for (let j = 0; j < n; j++) {
+      // Slot headers and packets written inline (wasm-instance's writeSlot, without the calls).
+      for (let j = 0, at = batchAddress; j < n; j++, at += batchStride) {
         const ip = packets[base + j]!.ip;
-        if (ip.length > type.maxPacket) wasm.writeSlot(j, null, 0);
-        else wasm.writeSlot(j, ip, this.pfpLayout ? ipHeaderLength(ip) : 0);
+        if (ip.length > maxPacket) {
+          i32[(at + SLOT_LENGTH) >> 2] = -1;
+          continue;
+        }
+        i32[(at + SLOT_LENGTH) >> 2] = ip.length;
+        i32[(at + SLOT_IHL) >> 2] = pfp ? ipHeaderLength(ip) : 0;
+        bytes.set(ip, at + SLOT_DATA);
       }
       this.batchBase = base;
       this.boundSlot = -1;
       const trap = wasm.runSlots(0, n);
       this.flushEffects();
-      for (let j = 0; j < n; j++) {
+      const { r0Lo, r0Hi, steps, verdicts } = result;
+      for (let j = 0, at = batchAddress; j < n; j++, at += batchStride) {
         const i = base + j;
-        const state = wasm.slotState(j);
-        if (state === RunState.SKIPPED) { this.record(i, 'error', null, 0, 0n); continue; }
-        if (state === RunState.FAULT || state < 0 || trap) {
-          this.record(i, 'error', state === RunState.FAULT ? wasm.slotFault(j) : trap, wasm.slotSteps(j), 0n);
-          continue;
+        const state = i32[(at + SLOT_STATE) >> 2]!;
+        if (state === RunState.OK || state === RunState.STOPPED) {
+          if (trap) { this.record(i, 'error', trap, 0, 0n); continue; }
+          const lo = i32[(at + SLOT_R0) >> 2]!;
+          const hi = i32[(at + SLOT_R0 + 4) >> 2]!;
+          r0Lo[i] = lo;
+          r0Hi[i] = hi;
+          steps[i] = i32[(at + SLOT_STEPS) >> 2]!;
+          verdicts[i] = type.verdict(lo, hi);
+        } else if (state === RunState.SKIPPED) {
+          this.record(i, 'error', null, 0, 0n);
+        } else {
+          this.record(i, 'error', state === RunState.FAULT ? wasm.slotFault(j) : trap, i32[(at + SLOT_STEPS) >> 2]!, 0n);
         }
-        const lo = wasm.slotLo(j);
-        const hi = wasm.slotHi(j);
-        result.r0Lo[i] = lo;
-        result.r0Hi[i] = hi;
-        result.steps[i] = wasm.slotSteps(j);
-        result.verdicts[i] = type.verdict(lo, hi);
       }
       if (trap) wasm.clearSlots(0, capacity);
     }

@@ -16,6 +16,7 @@ interface Exports {
 }
 
 const TWO32 = 4294967296;
+const VIEW_CACHE = 16;
 /** BigInts of small values, made once: helpers ask for flags, ids, lifetimes and lengths as BigInts. */
 const SMALL_BIGINTS = Array.from({ length: 4096 }, (_, i) => BigInt(i));
 
@@ -36,7 +37,8 @@ const STACK: WasmRegion = { name: 'stack', address: STACK_ADDRESS, size: STACK_B
  */
 export class WasmInstance implements HelperContext {
   readonly bytes: Uint8Array;
-  private readonly i32: Int32Array;
+  /** the memory as 32-bit words, for hosts that read batch slots in a loop */
+  readonly i32: Int32Array;
   private readonly exports: Exports;
   private readonly table: WasmRegion[];
   private readonly fns = new Map<number, HelperFunction>();
@@ -47,8 +49,13 @@ export class WasmInstance implements HelperContext {
   /** faults raised in TypeScript, by batch slot (0 for raw runs) */
   private readonly hostFaults = new Map<number, VmFault>();
   budget: number;
-  private readonly batchAddress: number;
-  private readonly batchStride: number;
+  readonly batchAddress: number;
+  readonly batchStride: number;
+  // A few recent helper views, by address and length: a helper that reads or writes the same
+  // stack buffer on every packet gets the same window instead of a new one each time.
+  private readonly viewAddress = new Float64Array(VIEW_CACHE).fill(-1);
+  private readonly viewLength = new Float64Array(VIEW_CACHE);
+  private readonly views: Uint8Array[] = new Array(VIEW_CACHE);
   /** called before a helper runs, with the batch slot being run (to bind that packet's metadata) */
   onHelper: ((slot: number) => void) | null = null;
 
@@ -246,14 +253,22 @@ export class WasmInstance implements HelperContext {
   private helperView(address: number, length: number, write: boolean): Uint8Array {
     if (!Number.isSafeInteger(address) || !Number.isSafeInteger(length) || length < 0) this.fault(`bad buffer ${address}+${length}`);
     if (length === 0) return new Uint8Array(0);
-    for (const r of this.table) {
+    const table = this.table;
+    for (let i = 0; i < table.length; i++) {
+      const r = table[i]!;
       if (address >= r.address && address + length <= r.address + r.size) {
         if (write && !r.writable) {
           throw new VmFault(VmErrorCode.MEMORY_ACCESS, this.slot, `write of ${length} bytes to read-only ${r.name} at 0x${address.toString(16)}`, { address: BigInt(address), size: length });
         }
         // A helper's write to the stack is zeroed before the next run, as the program's own.
         if (write && r === STACK && address < this.i32[CTRL_STACK_LOW >> 2]!) this.i32[CTRL_STACK_LOW >> 2] = address;
-        return this.bytes.subarray(address, address + length);
+        const k = (address ^ (length << 4)) & (VIEW_CACHE - 1);
+        if (this.viewAddress[k] === address && this.viewLength[k] === length) return this.views[k]!;
+        const view = this.bytes.subarray(address, address + length);
+        this.viewAddress[k] = address;
+        this.viewLength[k] = length;
+        this.views[k] = view;
+        return view;
       }
     }
     throw new VmFault(VmErrorCode.MEMORY_ACCESS, this.slot, `${write ? 'write' : 'read'} of ${length} bytes at 0x${address.toString(16)} is outside every mapped region`, { address: BigInt(address), size: length });
