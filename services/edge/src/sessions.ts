@@ -1,6 +1,8 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { address16, type Address16 } from './packet-view.js';
 
+const TOUCH_INTERVAL_MS = 1000;
+
 /** A client of one protected service, as this edge sees it. */
 export class ClientSession {
   readonly key: string;
@@ -10,6 +12,7 @@ export class ClientSession {
   lastSeen = 0;
   /** the socket that talks to the origin for this client; opened on the first passed packet */
   origin: Socket | null = null;
+  originConnected = false;
 
   constructor(key: string, address: string, port: number) {
     this.key = key;
@@ -48,6 +51,9 @@ export class SessionTable {
     const key = `${address}|${port}`;
     let session = this.sessions.get(key);
     if (session) {
+      // Re-inserting moves it to the young end; once a second is enough for idle eviction and
+      // spares the Map a delete and an insert on every packet.
+      if (nowMs - session.lastSeen < TOUCH_INTERVAL_MS) return session;
       this.sessions.delete(key);
     } else {
       session = new ClientSession(key, address, port);
@@ -61,7 +67,8 @@ export class SessionTable {
   /** Sends a passed payload to the origin on the client's own socket. */
   forward(session: ClientSession, payload: Uint8Array): void {
     if (!session.origin) session.origin = this.openOrigin(session);
-    session.origin.send(payload, this.options.origin.port, this.options.origin.host);
+    if (session.originConnected) session.origin.send(payload);
+    else session.origin.send(payload, this.options.origin.port, this.options.origin.host);
   }
 
   get size(): number {
@@ -84,6 +91,8 @@ export class SessionTable {
   private openOrigin(session: ClientSession): Socket {
     const family = this.options.origin.host.includes(':') ? 'udp6' : 'udp4';
     const socket = createSocket(family);
+    // Once connected, sends skip the per-datagram address lookup; until then they name the origin.
+    socket.connect(this.options.origin.port, this.options.origin.host, () => { session.originConnected = true; });
     socket.on('message', (data) => {
       session.lastSeen = Date.now();
       this.relayed++;
@@ -98,6 +107,7 @@ export class SessionTable {
     if (session.origin) {
       session.origin.close();
       session.origin = null;
+      session.originConnected = false;
     }
     this.options.onClose?.(session);
   }
