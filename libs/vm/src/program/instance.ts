@@ -66,12 +66,21 @@ export class BatchResult {
       this.r0Hi = new Int32Array(size);
       this.steps = new Int32Array(size);
     }
-    this.verdicts.length = count;
-    this.faults.length = count;
-    this.effects.length = count;
-    this.faults.fill(null);
-    this.effects.fill(null);
+    if (this.verdicts.length !== count) {
+      this.verdicts.length = count;
+      this.faults.length = count;
+      this.effects.length = count;
+    }
+    // Most batches have no faults and no effects: clear only what the last one set.
+    if (this.dirty) {
+      this.faults.fill(null);
+      this.effects.fill(null);
+      this.dirty = false;
+    }
   }
+
+  /** set when a fault or effects were recorded since the last reset */
+  dirty = true;
 }
 
 /**
@@ -177,7 +186,10 @@ export class ProgramInstance {
         const p = packets[i]!;
         const r = this.run(p.ip, p.meta, now);
         this.record(i, r.verdict, r.fault, r.steps, r.r0);
-        if (!isEmpty(r.effects)) result.effects[i] = copyEffects(r.effects);
+        if (!isEmpty(r.effects)) {
+          result.effects[i] = copyEffects(r.effects);
+          result.dirty = true;
+        }
       }
       return result;
     }
@@ -232,6 +244,7 @@ export class ProgramInstance {
 
   private record(i: number, verdict: Verdict, fault: VmFault | null, steps: number, r0: bigint): void {
     const result = this.batch;
+    result.dirty = true;
     result.verdicts[i] = verdict;
     result.faults[i] = fault;
     result.steps[i] = steps;
@@ -254,7 +267,10 @@ export class ProgramInstance {
   private flushEffects(): void {
     if (this.boundSlot < 0) return;
     const effects = this.binding.effects;
-    if (!isEmpty(effects)) this.batch.effects[this.batchBase + this.boundSlot] = copyEffects(effects);
+    if (!isEmpty(effects)) {
+      this.batch.effects[this.batchBase + this.boundSlot] = copyEffects(effects);
+      this.batch.dirty = true;
+    }
     effects.reset();
     this.boundSlot = -1;
   }
