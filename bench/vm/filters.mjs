@@ -47,27 +47,41 @@ export function tailCheck(ip) {
   return ip[t] === 0x78 && ip[t + 1] === 0x79 && ip[t + 2] === 0x7a && ip[t + 3] === 0x7a && ip[t + 4] === 0x79 ? n : 0;
 }
 
-/** challenge.c over the same host objects the helpers use: 0 pass, 1 drop. */
-export function challenge(meta, now, host) {
+/**
+ * challenge.c over the same host objects the helpers use, producing the same effects the edge
+ * acts on (the challenge payload, the status change with its previous status): 0 pass, 1 drop.
+ */
+export function challenge(meta, now, host, effects) {
+  effects.challenge = null;
+  effects.statusChange = null;
   const entry = host.state.getStatus(meta.srcIp, now);
   const status = entry ? entry.status : 0;
   if (status === 2) return 0;
   if (status === 3) return 1;
+  const setStatus = (to, lifetime) => {
+    const from = host.state.getStatus(meta.srcIp, now)?.status ?? 0;
+    const expiry = Math.floor(now) + lifetime;
+    host.state.setStatus(meta.srcIp, { status: to, expiry }, now);
+    effects.statusChange = { from, to, expiry };
+  };
   const answer = host.challenge.verify(meta, now);
   if (answer === 1) {
-    host.state.setStatus(meta.srcIp, { status: 2, expiry: Math.floor(now) + 3600 }, now);
+    setStatus(2, 3600);
     host.counter(2, 1n);
     return 1;
   }
   if (answer < 0) {
-    host.state.setStatus(meta.srcIp, { status: 3, expiry: Math.floor(now) + 600 }, now);
+    setStatus(3, 600);
     host.counter(3, 1n);
     return 1;
   }
   if (host.challengesEnabled && host.allowChallenge(meta, now)) {
     const payload = host.challenge.issue(meta, now);
-    if (typeof payload !== 'number' && payload.length <= meta.payload.length) host.counter(1, 1n);
+    if (typeof payload !== 'number' && payload.length <= meta.payload.length) {
+      effects.challenge = payload;
+      host.counter(1, 1n);
+    }
   }
-  if (status !== 1) host.state.setStatus(meta.srcIp, { status: 1, expiry: Math.floor(now) + 60 }, now);
+  if (status !== 1) setStatus(1, 60);
   return 1;
 }

@@ -41,6 +41,8 @@ function challengeHost() {
   return host;
 }
 
+const handEffects = { challenge: null, statusChange: null };
+
 const FILTERS = [
   {
     name: 'magic token (cf_ebpf_generic)',
@@ -70,7 +72,7 @@ const FILTERS = [
     file: 'challenge.c',
     packets: [1, 2, 3, 4, 5, 6, 7, 8].map((last) => udp4({ src: [10, 0, 0, last], dstPort: 207, payload: text(last === 8 ? 'bad answer' : 'game data, long enough for a challenge') })),
     host: challengeHost,
-    hand: (p, host) => challenge(p.meta, host.now, host),
+    hand: (p, host) => challenge(p.meta, host.now, host, handEffects),
   },
 ];
 
