@@ -183,16 +183,18 @@ class ModuleBuilder {
   /** i32 condition: [address, address + size) lies in a region that allows the access. */
   inRegions(address: () => X, size: number, write: boolean, dynamicSize?: () => X): X {
     const m = this.m;
-    let cond: X | null = null;
+    const tests: X[] = [];
     for (const r of this.all) {
       if (r.size < size || (write && !r.writable)) continue;
       // address - start <= region size - access size, unsigned (so addresses below the start fail)
-      const c = dynamicSize
+      tests.push(dynamicSize
         ? m.i32.and(m.i64.le_u(dynamicSize(), i64c(m, r.size)), m.i64.le_u(m.i64.sub(address(), i64c(m, r.address)), m.i64.sub(i64c(m, r.size), dynamicSize())))
-        : m.i64.le_u(m.i64.sub(address(), i64c(m, r.address)), i64c(m, r.size - size));
-      cond = cond === null ? c : m.i32.or(cond, c);
+        : m.i64.le_u(m.i64.sub(address(), i64c(m, r.address)), i64c(m, r.size - size)));
     }
-    return cond ?? m.i32.const(0);
+    // Tried in order, stopping at the first region that holds the access.
+    let cond: X = m.i32.const(0);
+    for (let i = tests.length - 1; i >= 0; i--) cond = i === tests.length - 1 ? tests[i]! : m.if(tests[i]!, m.i32.const(1), cond);
+    return cond;
   }
 
   get packetRegion(): WasmRegion | null {
@@ -240,13 +242,21 @@ class ModuleBuilder {
         m.memory.copy(m.local.get(P, i32), m.i32.add(m.i32.const(packetAddress), m.i32.wrap(g64(OFF))), m.local.get(N, i32)),
         m.block(null, [
           m.local.set(Q, m.i32.add(m.i32.const(packetAddress), m.i32.wrap(g64(OFF)))),
-          m.loop('bytes', m.block(null, [
+          m.block('words_done', [m.loop('words', m.block(null, [
+            m.br('words_done', m.i32.lt_u(m.local.get(N, i32), m.i32.const(8))),
+            m.i64.store(0, 1, m.local.get(P, i32), m.i64.load(0, 1, m.local.get(Q, i32))),
+            m.local.set(P, m.i32.add(m.local.get(P, i32), m.i32.const(8))),
+            m.local.set(Q, m.i32.add(m.local.get(Q, i32), m.i32.const(8))),
+            m.local.set(N, m.i32.sub(m.local.get(N, i32), m.i32.const(8))),
+            m.br('words'),
+          ]))]),
+          m.if(m.local.get(N, i32), m.loop('bytes', m.block(null, [
             m.i32.store8(0, 1, m.local.get(P, i32), m.i32.load8_u(0, 1, m.local.get(Q, i32))),
             m.local.set(P, m.i32.add(m.local.get(P, i32), m.i32.const(1))),
             m.local.set(Q, m.i32.add(m.local.get(Q, i32), m.i32.const(1))),
             m.local.set(N, m.i32.sub(m.local.get(N, i32), m.i32.const(1))),
             m.br('bytes', m.local.get(N, i32)),
-          ])),
+          ]))),
         ])),
       i64c(m, 0),
     ], i64));
