@@ -1,6 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { isAnswerPacket, isHelloPacket } from '@flowshield/proto';
-import type { PacketMeta } from '@flowshield/vm';
+import { answerSize, decodeAnswer, isAnswerPacket, isHelloPacket } from '@flowshield/proto';
+import type { BatchPacket, PacketMeta, RunEffects } from '@flowshield/vm';
 import type { ServiceConfig } from './config.js';
 import { EdgeError, EdgeErrorCode } from './errors.js';
 import { address16, writePacket, type Address16 } from './packet-view.js';
@@ -8,7 +8,6 @@ import { SessionTable, type ClientSession } from './sessions.js';
 import type { TenantRuntime } from './tenant-runtime.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
 
-const MAX_DATAGRAM = 65535;
 const STATUS_VERIFIED = 2;
 const STATUS_BLOCKED = 3;
 
@@ -27,8 +26,11 @@ export class ProtectedService {
   private localPort = 0;
   private publicPort = 0;
   readonly sessions: SessionTable;
-  private readonly scratch = new Uint8Array(MAX_DATAGRAM + 48);
+  /** one packet buffer per slot of a batch, reused from batch to batch */
+  private readonly scratch: Uint8Array[] = [];
   private queue: { data: Buffer; rinfo: RemoteInfo }[] = [];
+  private readonly packets: BatchPacket[] = [];
+  private readonly accepted: { data: Buffer; rinfo: RemoteInfo; session: ClientSession }[] = [];
   private flushScheduled = false;
   readonly malformed = new Map<string, number>();
 
@@ -95,7 +97,22 @@ export class ProtectedService {
     this.queue = [];
     this.flushScheduled = false;
     const nowMs = Date.now();
-    for (const { data, rinfo } of batch) this.handle(data, rinfo, nowMs);
+    const runtime = this.runtime;
+    const packets = this.packets;
+    const accepted = this.accepted;
+    packets.length = 0;
+    accepted.length = 0;
+    for (const { data, rinfo } of batch) {
+      const session = this.admit(data, rinfo, nowMs);
+      if (!session) continue;
+      const slot = accepted.length;
+      const scratch = this.scratch[slot] ?? (this.scratch[slot] = new Uint8Array(MAX_PROGRAM_PACKET + 48));
+      packets.push({ ip: writePacket(scratch, session.ip, rinfo.port, this.local!, this.publicPort, data), meta: this.metaOf(session, rinfo, data) });
+      accepted.push({ data, rinfo, session });
+    }
+    if (packets.length === 0) return;
+    const { verdicts, effects } = runtime.runBatch(packets, nowMs / 1000);
+    for (let i = 0; i < accepted.length; i++) this.act(accepted[i]!, verdicts[i]!, effects[i] ?? null);
   }
 
   private countMalformed(reason: string, rinfo: RemoteInfo, detail: string): void {
@@ -103,62 +120,59 @@ export class ProtectedService {
     this.log.warn(`malformed:${reason}`, { tenant: this.config.tenant, source: rinfo.address, reason, detail }, 'datagram rejected');
   }
 
-  private handle(data: Buffer, rinfo: RemoteInfo, nowMs: number): void {
-    const runtime = this.runtime;
+  /** The datagram's session, or null when it cannot be given to the program (counted as dropped). */
+  private admit(data: Buffer, rinfo: RemoteInfo, nowMs: number): ClientSession | null {
     const session = this.sessions.get(rinfo.address, rinfo.port, nowMs);
     const local = this.local!;
-    if (session.ip.v4 !== local.v4) {
-      this.countMalformed('family', rinfo, 'source and service address families differ');
-      runtime.stats.packets.drop++;
-      runtime.stats.bytes.drop += data.length;
-      return;
-    }
-    if (data.length + (local.v4 ? 28 : 48) > MAX_PROGRAM_PACKET) {
-      // A program sees at most 1500 bytes of packet (the PFP context): larger datagrams take the fail verdict.
-      this.countMalformed('oversize', rinfo, `${data.length} bytes`);
-      runtime.stats.packets.drop++;
-      runtime.stats.bytes.drop += data.length;
-      return;
-    }
-    const ip = writePacket(this.scratch, session.ip, rinfo.port, local, this.publicPort, data);
-    const meta: PacketMeta = {
-      srcIp: session.ip.bytes,
-      dstIp: local.bytes,
-      srcPort: rinfo.port,
-      dstPort: this.publicPort,
-      ipVersion: local.v4 ? 4 : 6,
-      payload: data,
-    };
-    const { verdict, result } = runtime.run(ip, meta, nowMs / 1000);
-    const effects = result?.effects;
+    let problem: string | null = null;
+    if (session.ip.v4 !== local.v4) problem = 'family';
+    // A program sees at most 1500 bytes of packet (the PFP context): larger datagrams are dropped.
+    else if (data.length + (local.v4 ? 28 : 48) > MAX_PROGRAM_PACKET) problem = 'oversize';
+    if (!problem) return session;
+    this.countMalformed(problem, rinfo, problem === 'family' ? 'source and service address families differ' : `${data.length} bytes`);
+    this.runtime.stats.packets.drop++;
+    this.runtime.stats.bytes.drop += data.length;
+    return null;
+  }
+
+  private metaOf(session: ClientSession, rinfo: RemoteInfo, data: Buffer): PacketMeta {
+    const local = this.local!;
+    return { srcIp: session.ip.bytes, dstIp: local.bytes, srcPort: rinfo.port, dstPort: this.publicPort, ipVersion: local.v4 ? 4 : 6, payload: data };
+  }
+
+  private act(packet: { data: Buffer; rinfo: RemoteInfo; session: ClientSession }, verdict: 'pass' | 'drop', effects: RunEffects | null): void {
+    const { data, rinfo, session } = packet;
+    const stats = this.runtime.stats;
     if (effects?.challenge) {
       this.socket!.send(effects.challenge, rinfo.port, rinfo.address);
-      runtime.stats.challengesSent++;
+      stats.challengesSent++;
     }
     if (effects?.reply) {
       this.socket!.send(effects.reply, rinfo.port, rinfo.address);
-      runtime.stats.repliesSent++;
+      stats.repliesSent++;
     }
     const answer = isAnswerPacket(data);
+    const verifiedNow = answer && effects?.statusChange?.to === STATUS_VERIFIED;
     if (answer && effects?.statusChange) {
-      if (effects.statusChange.to === STATUS_VERIFIED) runtime.stats.answersAccepted++;
-      else if (effects.statusChange.to === STATUS_BLOCKED) runtime.stats.answersRejected++;
+      if (verifiedNow) stats.answersAccepted++;
+      else if (effects.statusChange.to === STATUS_BLOCKED) stats.answersRejected++;
     }
-    runtime.stats.packets[verdict]++;
-    runtime.stats.bytes[verdict] += data.length;
-    if (verdict === 'drop' && !(answer && effects?.statusChange?.to === STATUS_VERIFIED)) return;
-    this.relay(session, data, answer);
+    stats.packets[verdict]++;
+    stats.bytes[verdict] += data.length;
+    if (verdict === 'drop' && !verifiedNow) return;
+    this.relay(session, data, answer, verifiedNow);
   }
 
   /**
    * What reaches the origin: never a hello (it only pads the first packet) and never an answer's
    * header; a verified answer's embedded game payload goes on, so the client loses no packet.
    */
-  private relay(session: ClientSession, data: Buffer, answer: boolean): void {
+  private relay(session: ClientSession, data: Buffer, answer: boolean, verifiedNow: boolean): void {
     if (isHelloPacket(data)) return;
     if (answer) {
-      const offset = this.runtime.host.challenge.lastPayloadOffset;
-      if (offset !== null && offset < data.length) this.sessions.forward(session, data.subarray(offset));
+      const fields = verifiedNow ? decodeAnswer(data) : null;
+      const offset = fields && typeof fields !== 'string' ? answerSize(fields.subPuzzles) : data.length;
+      if (offset < data.length) this.sessions.forward(session, data.subarray(offset));
       return;
     }
     this.sessions.forward(session, data);

@@ -2,6 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { address16, type Address16 } from './packet-view.js';
 
 const TOUCH_INTERVAL_MS = 1000;
+const MAX_PENDING = 64;
 
 /** A client of one protected service, as this edge sees it. */
 export class ClientSession {
@@ -13,6 +14,8 @@ export class ClientSession {
   /** the socket that talks to the origin for this client; opened on the first passed packet */
   origin: Socket | null = null;
   originConnected = false;
+  /** payloads passed while the origin socket was connecting */
+  readonly pending: Buffer[] = [];
 
   constructor(key: string, address: string, port: number) {
     this.key = key;
@@ -68,7 +71,8 @@ export class SessionTable {
   forward(session: ClientSession, payload: Uint8Array): void {
     if (!session.origin) session.origin = this.openOrigin(session);
     if (session.originConnected) session.origin.send(payload);
-    else session.origin.send(payload, this.options.origin.port, this.options.origin.host);
+    // A socket that is still connecting loses datagrams: hold the first few until it is ready.
+    else if (session.pending.length < MAX_PENDING) session.pending.push(Buffer.from(payload));
   }
 
   get size(): number {
@@ -91,8 +95,12 @@ export class SessionTable {
   private openOrigin(session: ClientSession): Socket {
     const family = this.options.origin.host.includes(':') ? 'udp6' : 'udp4';
     const socket = createSocket(family);
-    // Once connected, sends skip the per-datagram address lookup; until then they name the origin.
-    socket.connect(this.options.origin.port, this.options.origin.host, () => { session.originConnected = true; });
+    // Connected, so sends skip the per-datagram address lookup and only the origin's replies arrive.
+    socket.connect(this.options.origin.port, this.options.origin.host, () => {
+      session.originConnected = true;
+      for (const payload of session.pending) socket.send(payload);
+      session.pending.length = 0;
+    });
     socket.on('message', (data) => {
       session.lastSeen = Date.now();
       this.relayed++;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { loadProgram, ProgramInstance, VmErrorCode, type LoadedProgram, type PacketMeta, type PacketResult } from '@flowshield/vm';
+import { loadProgram, ProgramInstance, VmErrorCode, type BatchPacket, type LoadedProgram, type RunEffects, type VmFault, type Verdict } from '@flowshield/vm';
 import type { TenantDeployment } from '@flowshield/proto';
 import type { EdgeHost } from './edge-host.js';
 
@@ -21,9 +21,11 @@ export class TenantStats {
   swaps = { ok: 0, refused: 0 };
 }
 
-export interface RunOutcome {
-  verdict: EdgeVerdict;
-  result: PacketResult | null;
+/** The edge's decision for each packet of a batch, and what the program asked for besides. */
+export interface BatchOutcome {
+  verdicts: EdgeVerdict[];
+  /** per packet: challenge, reply, status change … or null when the run had none */
+  effects: (RunEffects | null)[];
 }
 
 /**
@@ -58,7 +60,7 @@ export class TenantRuntime {
       const sha = createHash('sha256').update(deployment.object).digest('hex');
       if (sha !== deployment.sha256) throw new Error(`object checksum ${sha.slice(0, 12)} does not match the record's ${deployment.sha256.slice(0, 12)}`);
       const program = loadProgram(deployment.object, { section: deployment.section || undefined, budget: deployment.budget });
-      const instance = new ProgramInstance(program, this.host);
+      const instance = new ProgramInstance(program, this.host, { engine: this.engine });
       // The swap: three assignments in one synchronous step, so no packet sees a mix.
       this.program = program;
       this.instance = instance;
@@ -78,27 +80,45 @@ export class TenantRuntime {
     return this.program;
   }
 
-  run(ip: Uint8Array, meta: PacketMeta, now: number): RunOutcome {
+  /**
+   * Runs the program over the packets waiting (one call into the engine); a fault or undefined
+   * return takes the deployment's fail verdict, and monitoring mode passes everything.
+   */
+  runBatch(packets: readonly BatchPacket[], now: number): BatchOutcome {
+    const outcome = this.outcome;
+    outcome.verdicts.length = packets.length;
     const instance = this.instance;
     const deployment = this.deployment;
     if (!instance || !deployment) {
-      this.stats.noProgram++;
-      return { verdict: this.failVerdictWithoutProgram, result: null };
+      this.stats.noProgram += packets.length;
+      outcome.verdicts.fill(this.failVerdictWithoutProgram);
+      outcome.effects = new Array(packets.length).fill(null);
+      return outcome;
     }
-    const result = instance.run(ip, meta, now);
-    let verdict: EdgeVerdict;
-    if (result.verdict === 'error') {
-      const code = result.fault?.code ?? 'FS_ERR_EDGE_BAD_RETURN';
+    const result = instance.runBatch(packets, now);
+    outcome.effects = result.effects;
+    for (let i = 0; i < packets.length; i++) {
+      outcome.verdicts[i] = this.decide(result.verdicts[i]!, result.faults[i]!, deployment);
+    }
+    return outcome;
+  }
+
+  private readonly outcome: BatchOutcome = { verdicts: [], effects: [] };
+
+  private decide(verdict: Verdict, fault: VmFault | null, deployment: TenantDeployment): EdgeVerdict {
+    let decided: EdgeVerdict;
+    if (verdict === 'error') {
+      const code = fault?.code ?? 'FS_ERR_EDGE_BAD_RETURN';
       this.stats.programErrors.set(code, (this.stats.programErrors.get(code) ?? 0) + 1);
       if (code === VmErrorCode.BUDGET_EXHAUSTED) this.stats.budgetExhausted++;
-      verdict = deployment.failVerdict;
+      decided = deployment.failVerdict;
     } else {
-      verdict = result.verdict;
+      decided = verdict;
     }
     if (deployment.monitoring) {
-      this.stats.monitored[verdict]++;
-      verdict = 'pass';
+      this.stats.monitored[decided]++;
+      return 'pass';
     }
-    return { verdict, result };
+    return decided;
   }
 }

@@ -18,12 +18,6 @@ export interface StandardChallengeOptions {
 
 /** Helpers 64 and 65 on top of libs/puzzle: stateless challenges bound to the packet's addresses. */
 export class StandardChallenge implements ChallengeEngine {
-  /**
-   * Where the game payload starts in the last answer that verified (the SDK may carry its first
-   * held packet after the solutions); null when the last verify did not succeed.
-   */
-  lastPayloadOffset: number | null = null;
-
   constructor(private readonly options: StandardChallengeOptions) {}
 
   issue(meta: PacketMeta): Uint8Array | -4 | -5 | -6 {
@@ -42,15 +36,12 @@ export class StandardChallenge implements ChallengeEngine {
   }
 
   verify(meta: PacketMeta): number {
-    this.lastPayloadOffset = null;
     if (!isAnswerPacket(meta.payload)) return 0;
     const outcome = this.options.engine.verify(meta.payload, {
       client: { address: meta.srcIp, port: meta.srcPort },
       target: { address: meta.dstIp, port: meta.dstPort },
       floorBits: this.options.floorBits(meta),
     });
-    if (!outcome.ok) return ANSWER_CODES.get(outcome.reason) ?? -1;
-    this.lastPayloadOffset = outcome.payloadOffset;
-    return 1;
+    return outcome.ok ? 1 : (ANSWER_CODES.get(outcome.reason) ?? -1);
   }
 }
