@@ -34,8 +34,8 @@ test('e2e - challenge, verify, play through edge A; edge B lets the client in wi
     stack.startEdge('edge-b', { replicaPath: stateB.db, tenant: 'arena', originPort: origin.port, publicPort: 207 }),
   ]);
   await Promise.all([edgeA, edgeB].map((e) => e.proc.waitFor((l) => l.msg === 'program deployed')));
-  // Edges learn challenge keys from the service's KV bucket; wait until edge A issues challenges.
-  await new Promise((r) => setTimeout(r, 500));
+  // Edges learn challenge keys from the service's KV bucket.
+  for (const edge of [edgeA, edgeB]) await until(async () => (await metric(edge.metricsPort, /fs_edge_challenge_keys (\d+)/)) > 0, 15_000, 'challenge keys at the edges');
 
   // 1. The SDK client is challenged, solves, becomes VERIFIED; its held packets reach the origin in order.
   const { client, replies } = await connectSdk(edgeA.port, '127.0.0.2');
@@ -57,6 +57,7 @@ test('e2e - challenge, verify, play through edge A; edge B lets the client in wi
   await until(() => liar.messages.length === 1, 5_000, 'a challenge for the liar');
   const forged = Buffer.from(liar.messages[0]!);
   forged.write('FSAN', 0);
+  forged[56]! ^= 0xff; // a tampered tag: refused whatever the solutions
   await liar.send(Buffer.concat([forged, Buffer.alloc(16)]), edgeA.port);
   await until(async () => (await metric(edgeA.metricsPort, /fs_edge_challenge_answers_total\{tenant="arena",result="rejected"\} (\d+)/)) === 1, 5_000, 'the wrong answer');
   assert.ok(origin.received.every((d) => d.toString().startsWith('move ')), 'only the verified client reached the origin');

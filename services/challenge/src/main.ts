@@ -4,8 +4,31 @@ import { configFromEnv } from './config.js';
 import { ChallengeMetrics } from './metrics.js';
 import { ChallengeService } from './service.js';
 
+const USAGE = `flowshield challenge service: key ring, key distribution, issue/verify API, tokens, difficulty
+
+Settings come from the environment:
+  NATS_URL                                  default nats://127.0.0.1:4222
+  FLOWSHIELD_CHALLENGE_MASTER_KEY_FILE      file holding the master secret as hex (preferred)
+  FLOWSHIELD_CHALLENGE_MASTER_KEY           the master secret as hex (at least 64 hex digits)
+  FLOWSHIELD_CHALLENGE_METRICS_PORT         Prometheus port (default 9464; 0 = off)
+  FLOWSHIELD_CHALLENGE_METRICS_HOST         default 127.0.0.1
+  FLOWSHIELD_CHALLENGE_EPOCH_SECONDS        default 60
+  FLOWSHIELD_CHALLENGE_VALIDITY_SECONDS     default 30
+  FLOWSHIELD_CHALLENGE_SIGNING_KEY_ID       default 1
+  LOG_LEVEL                                 pino level, default info
+`;
+
 /** The runnable service: config from the environment, pino logs, /metrics over HTTP, clean stop on signals. */
-export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function main(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (argv.length > 0) {
+    process.stderr.write(`challenge: unknown argument ${argv[0]}; settings come from the environment (--help)\n`);
+    process.exitCode = 2;
+    return;
+  }
   const log = pino({ name: 'challenge', level: env.LOG_LEVEL || 'info' });
   let config;
   try {

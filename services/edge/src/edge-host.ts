@@ -31,7 +31,8 @@ export class EdgeHost implements HostEnvironment {
   constructor(
     readonly state: TenantState,
     service: ServiceConfig,
-    keyRing: KeyRing,
+    /** the challenge epoch keys, shared by the edge's tenants and kept current by the control plane */
+    readonly keyRing: KeyRing,
     hmacKey?: Uint8Array,
   ) {
     this.hmacKey = hmacKey ?? randomBytes(32);

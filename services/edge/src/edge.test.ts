@@ -52,7 +52,7 @@ test('edge - the challenge program: an SDK client is challenged, answers and pla
   t.after(async () => { raw.close(); origin.close(); await edge.stop(); await nc.close(); await nats.dispose(); });
   await deploy(nc, 'arena', compileExample('challenge.c'));
   await until(() => edge.service('arena')!.runtime.version === 1, 10_000, 'deployment');
-  await until(() => edge.service('arena')!.runtime.host.challenge !== null && edge.service('arena')!.runtime.host.limiter !== null, 1000);
+  await until(() => edge.service('arena')!.runtime.host.keyRing.issuingKey(Math.floor(Date.now() / 1000)) !== null, 10_000, 'the challenge key');
   const port = edge.service('arena')!.address.port;
 
   const client = await FlowshieldSocket.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2', solver: 'inline', holdAfterHelloMs: 500 });
@@ -75,6 +75,7 @@ test('edge - the challenge program: an SDK client is challenged, answers and pla
   assert.equal(challenge.subarray(0, 4).toString(), 'FSCH');
   const forged = Buffer.from(challenge);
   forged.write('FSAN', 0);
+  forged[56]! ^= 0xff; // a tampered tag: refused whatever the solutions
   raw.send(Buffer.concat([forged, Buffer.alloc(8)]), port);
   await until(() => edge.service('arena')!.runtime.stats.answersRejected === 1, 5_000, 'the wrong answer');
   raw.send('let me in', port);

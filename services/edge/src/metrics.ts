@@ -60,6 +60,7 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
     inc({ outcome: 'published' }, stats.published);
     inc({ outcome: 'overflow' }, stats.overflow);
   });
+  gauge('fs_edge_challenge_keys', 'Challenge epoch keys this edge holds (0: it cannot issue or verify challenges)', [], (set) => set({}, services[0]?.runtime.host.keyRing.list().length ?? 0));
   gauge('fs_edge_nats_connected', '1 while the NATS connection is up', [], (set) => set({}, natsConnected() ? 1 : 0));
   return registry;
 }

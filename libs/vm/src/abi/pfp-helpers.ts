@@ -20,7 +20,9 @@ export interface HelperSpec {
 /** Return codes shared by helpers 1–20 (Cloudflare PFP's published values). */
 export const HelperResult = { OK: 0, NO_ENTRY: -1, BAD_SOURCE: -1, BAD_DEST: -2, BUFFER_TOO_SMALL: -3, INVALID: -4, TOO_BIG: -4, DISABLED: -5, RATE_LIMITED: -6 } as const;
 
-const MAX_STATUS = 3;
+const MAX_STATUS = 3n;
+/** longest status lifetime a program may set: about 317 years, past which it is surely a bug */
+const MAX_LIFETIME = 10_000_000_000n;
 
 /** A view of program memory, or null when the range is not mapped (the helper then returns an error code). */
 function tryView(ctx: HelperContext, address: number, length: number, write: boolean): Uint8Array | null {
@@ -143,7 +145,7 @@ export const PFP_HELPERS: readonly HelperSpec[] = [
     },
   },
   {
-    id: 11, name: 'get_src_ip_status', args: ['any', 'scalar', 'any', 'scalar'], returns: 'scalar',
+    id: 11, name: 'get_src_ip_status', args: ['mem-out-or-null', 'size', 'mem-out-or-null', 'size'], returns: 'scalar',
     impl: (ctx, run) => {
       const statusAt = ctx.argNumber(1);
       const expiryAt = ctx.argNumber(3);
@@ -160,9 +162,9 @@ export const PFP_HELPERS: readonly HelperSpec[] = [
     id: 12, name: 'set_src_ip_status', args: ['scalar', 'scalar'], returns: 'scalar',
     impl: (ctx, run) => {
       const status = ctx.argU64(1);
-      if (status > BigInt(MAX_STATUS)) return HelperResult.INVALID;
+      if (status > MAX_STATUS) return HelperResult.INVALID;
       const lifetime = ctx.argU64(2);
-      if (lifetime > 10n ** 10n) return HelperResult.INVALID;
+      if (lifetime > MAX_LIFETIME) return HelperResult.INVALID;
       const expiry = lifetime === 0n ? 0 : Math.floor(run.now) + Number(lifetime);
       const from = run.env.state.getStatus(run.meta.srcIp, run.now)?.status ?? 0;
       run.env.state.setStatus(run.meta.srcIp, { status: Number(status), expiry }, run.now);
@@ -171,8 +173,9 @@ export const PFP_HELPERS: readonly HelperSpec[] = [
     },
   },
   {
-    id: 13, name: 'get_src_ip_data', args: ['mem-out', 'size'], returns: 'scalar',
+    id: 13, name: 'get_src_ip_data', args: ['mem-out-or-null', 'size'], returns: 'scalar',
     impl: (ctx, run) => {
+      if (ctx.argNumber(1) === 0) return HelperResult.INVALID;
       if (ctx.argNumber(2) < 8) return HelperResult.BUFFER_TOO_SMALL;
       const value = run.env.state.getIpData(run.meta.srcIp);
       if (value === undefined) return HelperResult.NO_ENTRY;
@@ -182,8 +185,9 @@ export const PFP_HELPERS: readonly HelperSpec[] = [
   },
   { id: 14, name: 'set_src_ip_data', args: ['scalar'], returns: 'scalar', impl: (ctx, run) => { run.env.state.setIpData(run.meta.srcIp, ctx.argU64(1)); return HelperResult.OK; } },
   {
-    id: 15, name: 'get_flow_data', args: ['mem-out', 'size'], returns: 'scalar',
+    id: 15, name: 'get_flow_data', args: ['mem-out-or-null', 'size'], returns: 'scalar',
     impl: (ctx, run) => {
+      if (ctx.argNumber(1) === 0) return HelperResult.INVALID;
       if (ctx.argNumber(2) < 8) return HelperResult.BUFFER_TOO_SMALL;
       const value = run.env.state.getFlowData(flowKey(run));
       if (value === undefined) return HelperResult.NO_ENTRY;

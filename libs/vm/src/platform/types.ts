@@ -42,6 +42,7 @@ export type ArgKind =
   | 'mem' // readable, initialised bytes
   | 'mem-or-null' // as 'mem', or the constant 0 (then its size may be anything)
   | 'mem-out' // writable bytes the helper fills (need not be initialised; initialised afterwards)
+  | 'mem-out-or-null' // as 'mem-out', or the constant 0 (the helper then writes nothing there)
   | 'size' // length of the preceding memory argument; must be a proven-bounded scalar
   | 'map' // a map reference from lddw
   | 'map-key' // readable bytes of the map's key size

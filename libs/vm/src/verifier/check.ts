@@ -209,11 +209,11 @@ export function memoryArguments(ctx: VerifierContext, state: State, proto: Helpe
     const reg = k + 1;
     const v = state.regs[reg]!;
     if (kind === 'map' && v.t === 'map') map = v.map;
-    const isMem = kind === 'mem' || kind === 'mem-or-null' || kind === 'mem-out';
+    const isMem = kind === 'mem' || kind === 'mem-or-null' || kind === 'mem-out' || kind === 'mem-out-or-null';
     if (isMem && v.t !== 'scalar' && v.t !== 'uninit' && 'off' in v) {
       const sizeValue = state.regs[reg + 1];
       if (sizeValue?.t === 'scalar' && sizeValue.v.umax <= MAX_HELPER_SIZE) {
-        list.push({ reg, pointer: v, size: { min: Number(sizeValue.v.umin), max: Number(sizeValue.v.umax) }, write: kind === 'mem-out' });
+        list.push({ reg, pointer: v, size: { min: Number(sizeValue.v.umin), max: Number(sizeValue.v.umax) }, write: kind === 'mem-out' || kind === 'mem-out-or-null' });
       }
     }
     if ((kind === 'map-key' || kind === 'map-value') && map !== null && 'off' in v) {
@@ -255,17 +255,20 @@ function checkHelperCall(ctx: VerifierContext, state: State, slot: number, id: n
         return;
       case 'mem':
       case 'mem-or-null':
-      case 'mem-out': {
-        if (kind === 'mem-or-null' && v.t === 'scalar' && isConstant(v.v) && v.v.umin === 0n) return;
+      case 'mem-out':
+      case 'mem-out-or-null': {
+        const nullable = kind === 'mem-or-null' || kind === 'mem-out-or-null';
+        const output = kind === 'mem-out' || kind === 'mem-out-or-null';
+        if (nullable && v.t === 'scalar' && isConstant(v.v) && v.v.umin === 0n) return;
         const sizeKind = proto.args[k + 1];
         if (sizeKind !== 'size') throw new Error(`helper ${proto.name}: memory argument ${k + 1} is not followed by a size argument`);
         if (v.t === 'map-value-or-null') ctx.fail(VmErrorCode.HELPER_ARGUMENT, slot, `${arg(k)} may be null (compare it with 0 first)`);
-        if (v.t === 'scalar') wrong(kind === 'mem-or-null' ? 'a pointer to memory or 0' : 'a pointer to memory');
+        if (v.t === 'scalar') wrong(nullable ? 'a pointer to memory or 0' : 'a pointer to memory');
         if (v.t !== 'stack' && v.t !== 'packet' && v.t !== 'region' && v.t !== 'map-value') wrong('a pointer to memory');
         const sizeValue = state.regs[reg + 1]!;
         if (sizeValue.t !== 'scalar' || sizeValue.v.umax > MAX_HELPER_SIZE) return; // reported with the size argument
         const size = { min: Number(sizeValue.v.umin), max: Number(sizeValue.v.umax) };
-        checkMemory(ctx, state, slot, v as PointerValue, 0, size, kind === 'mem-out', kind !== 'mem-out', true, arg(k));
+        checkMemory(ctx, state, slot, v as PointerValue, 0, size, output, !output, true, arg(k));
         return;
       }
       case 'map-key':

@@ -25,6 +25,7 @@ export const TEST_HELPERS: readonly HelperPrototype[] = [
   { id: 6, name: 'map_update', args: ['map', 'map-key', 'map-value', 'scalar'], returns: 'scalar' },
   { id: 7, name: 'ctx_len', args: ['ctx'], returns: 'scalar' },
   { id: 8, name: 'printf', args: ['mem', 'size', 'any', 'any', 'any'], returns: 'scalar' },
+  { id: 9, name: 'get_status_out', args: ['mem-out-or-null', 'size', 'mem-out-or-null', 'size'], returns: 'scalar' },
 ];
 
 export const TEST_REGIONS: readonly RegionInfo[] = [
