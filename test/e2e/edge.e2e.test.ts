@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { FlowshieldSocket } from '@flowshield/client';
 import { ReplicaReader } from '@flowshield/replica';
 import { Stack, metric, until } from './stack.js';
-import { EchoOrigin, RawClient } from './udp.js';
+import { EchoOrigin, RawClient } from '@flowshield/test-support';
 
 const ipBytes = (v4: string) => Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...v4.split('.').map(Number));
 const digestOf = (stack: Stack, db: string): string => JSON.parse(stack.cli(['state', 'digest', '--db', db, '--json'])).digest;

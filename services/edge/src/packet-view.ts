@@ -1,4 +1,4 @@
-import { isIPv4 } from 'node:net';
+import { ipToBytes16 } from '@flowshield/proto';
 
 /*
  * A socket sees addresses, ports and the payload, not the IP and UDP headers the program expects.
@@ -24,24 +24,12 @@ export interface Address16 {
   v4: boolean;
 }
 
-/** Parses a socket's address string into the 16-byte form events and programs use. */
+/** A socket's address string in the 16-byte form events and programs use (IPv4 mapped). */
 export function address16(text: string): Address16 {
-  const bytes = new Uint8Array(16);
-  if (isIPv4(text)) {
-    bytes[10] = 0xff;
-    bytes[11] = 0xff;
-    text.split('.').forEach((part, i) => { bytes[12 + i] = Number(part); });
-    return { bytes, v4: true };
-  }
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(text);
-  if (mapped) return address16(mapped[1]!);
-  const [head, tail = ''] = text.split('::') as [string, string?];
-  const groups = (s: string) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
-  const left = groups(head);
-  const right = groups(tail);
-  const all = text.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill(0), ...right] : left;
-  all.forEach((g, i) => { bytes[2 * i] = g >> 8; bytes[2 * i + 1] = g & 0xff; });
-  return { bytes, v4: false };
+  const bytes = ipToBytes16(text);
+  // Mapped IPv4 (a dual-stack socket's "::ffff:a.b.c.d" too) is an IPv4 client.
+  const v4 = bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  return { bytes, v4 };
 }
 
 function checksum(buf: Uint8Array, start: number, length: number): number {

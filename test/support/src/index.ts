@@ -1,2 +1,3 @@
 export { NatsTestServer, natsServerBinary, type NatsServerOptions } from './nats-server.js';
 export { freePort } from './free-port.js';
+export { EchoOrigin, RawClient } from './udp.js';

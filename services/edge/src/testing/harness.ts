@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,49 +42,6 @@ export async function publishEpochKey(nc: NatsConnection, keyId = 1): Promise<vo
   await kv.put(epochKvKey(keyId), encodeEpochKeyRecord({ keyId, key: randomBytes(32), notBefore: now - 5, notAfter: now + 3600, acceptUntil: now + 3660 }));
 }
 
-/** A UDP echo server standing in for the game server; it counts what it received per source. */
-export class EchoOrigin {
-  readonly received: Buffer[] = [];
-  private constructor(readonly socket: Socket, readonly port: number) {}
-
-  static async start(): Promise<EchoOrigin> {
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-    const origin = new EchoOrigin(socket, socket.address().port);
-    socket.on('message', (data, rinfo) => {
-      origin.received.push(data);
-      socket.send(Buffer.concat([Buffer.from('echo:'), data]), rinfo.port, rinfo.address);
-    });
-    return origin;
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
-
-/** A raw UDP client bound to a given loopback address (127.0.0.2, 127.0.0.3, … stand for clients). */
-export class RawClient {
-  readonly messages: Buffer[] = [];
-  private constructor(readonly socket: Socket) {}
-
-  static async bind(address: string): Promise<RawClient> {
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, address, () => resolve()));
-    const client = new RawClient(socket);
-    socket.on('message', (data) => client.messages.push(data));
-    return client;
-  }
-
-  send(data: Uint8Array | string, port: number): void {
-    this.socket.send(typeof data === 'string' ? Buffer.from(data) : data, port, '127.0.0.1');
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
-
 export const natsConnect = (url: string) => connect({ servers: url });
 
 export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
@@ -95,3 +51,5 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+export { EchoOrigin, RawClient } from '@flowshield/test-support';

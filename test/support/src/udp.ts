@@ -1,17 +1,17 @@
 import { createSocket, type Socket } from 'node:dgram';
 
-/** The game server: echoes every datagram with a prefix and remembers what it received. */
+/** A game server for tests: echoes every datagram with a prefix and remembers what it received. */
 export class EchoOrigin {
   readonly received: Buffer[] = [];
   private constructor(readonly socket: Socket, readonly port: number) {}
 
-  static async start(): Promise<EchoOrigin> {
+  static async start(prefix = 'echo:'): Promise<EchoOrigin> {
     const socket = createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
     const origin = new EchoOrigin(socket, socket.address().port);
     socket.on('message', (data, rinfo) => {
       origin.received.push(data);
-      socket.send(Buffer.concat([Buffer.from('echo:'), data]), rinfo.port, rinfo.address);
+      socket.send(Buffer.concat([Buffer.from(prefix), data]), rinfo.port, rinfo.address);
     });
     return origin;
   }
@@ -21,7 +21,7 @@ export class EchoOrigin {
   }
 }
 
-/** A client without the SDK, from one loopback address (127.0.0.2, 127.0.0.3 … are different clients). */
+/** A client without the SDK, from one loopback address (127.0.0.2, 127.0.0.3 … stand for different clients). */
 export class RawClient {
   readonly messages: Buffer[] = [];
   private constructor(readonly socket: Socket) {}
@@ -34,6 +34,7 @@ export class RawClient {
     return client;
   }
 
+  /** Resolves once the datagram is handed to the kernel. */
   send(data: Uint8Array | string, port: number): Promise<void> {
     return new Promise((resolve) => this.socket.send(typeof data === 'string' ? Buffer.from(data) : data, port, '127.0.0.1', () => resolve()));
   }
