@@ -112,3 +112,25 @@ test('examples - xdp flood guard keeps per-source counts in an LRU hash map', ()
   const other = udp4({ src: [192, 0, 2, 99], dstPort: 207, payload: [1] });
   assert.equal(instance.run(other.ip, other.meta, host.now).verdict, 'pass');
 });
+
+test('examples - legacy packet loads (ldabs/ldind) of a socket filter read the packet, on both engines', () => {
+  const source = `
+#include <linux_compat.h>
+unsigned long long load_byte(void *skb, unsigned long long off) asm("llvm.bpf.load.byte");
+unsigned long long load_half(void *skb, unsigned long long off) asm("llvm.bpf.load.half");
+SEC("socket") int udp_to_53(struct __sk_buff *skb)
+{
+    if (load_byte(skb, 9) != 17) return 0;          /* IPv4 protocol: UDP */
+    if (load_half(skb, 22) != 53) return 0;         /* destination port, network order */
+    return skb->len;
+}`;
+  const program = loadProgram(compileC(source, { inline: true }));
+  for (const engine of ['interp', 'wasm'] as const) {
+    const instance = new ProgramInstance(program, new FakeClockHost(), { engine });
+    const dns = udp4({ dstPort: 53, payload: [1, 2, 3] });
+    const other = udp4({ dstPort: 54, payload: [1, 2, 3] });
+    assert.equal(instance.run(dns.ip, dns.meta, 0).verdict, 'pass', engine);
+    assert.equal(instance.run(dns.ip, dns.meta, 0).r0, BigInt(dns.ip.length), engine);
+    assert.equal(instance.run(other.ip, other.meta, 0).verdict, 'drop', engine);
+  }
+});

@@ -305,7 +305,7 @@ export class ProgramInstance {
     this.lastPacketBytes = written;
     this.wasm?.setPacketWritten(written);
     if (!this.interpreter) this.interpreter = new Interpreter(this.program.decoded, { helpers: this.helpers, budget: this.program.budget ?? Number.MAX_SAFE_INTEGER });
-    const result = this.interpreter.run({ regions: this.regions, args: [CONTEXT_ADDRESS], trace });
+    const result = this.interpreter.run({ regions: this.regions, packet: this.regions[1], args: [CONTEXT_ADDRESS], trace });
     const verdict = result.fault ? 'error' : type.verdict(result.lo, result.hi);
     return { verdict, r0: result.fault ? 0n : result.value, fault: result.fault, effects: binding.effects, steps: result.steps };
   }

@@ -46,7 +46,8 @@ export function compiledFor(program: LoadedProgram, capacity: number): CompiledP
     compiled = compileProgram(program.decoded, {
       regions: programRegions(program),
       checks: program.verified.runtimeChecks,
-      packetRegion: 0,
+      // Legacy packet loads (ldabs, ldind) read the packet region (regions[1]), as the interpreter does.
+      packetRegion: 1,
       fill,
       // A socket filter reads the packet through bpf_skb_load_bytes, several times per packet.
       intrinsics: type.name === 'socket' && type.helpers.some((h) => h.id === SKB_LOAD_BYTES) ? { skbLoadBytes: SKB_LOAD_BYTES } : undefined,
