@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
+import { createSocket } from 'node:dgram';
 import { NatsTestServer } from '@flowshield/test-support';
 import { FlowshieldSocket } from '@flowshield/client';
 import { Edge } from './edge.js';
@@ -66,6 +67,12 @@ test('edge - the challenge program: an SDK client is challenged, answers and pla
   assert.deepEqual(replies, ['echo:move 0', 'echo:move 1', 'echo:move 2']);
   client.send('move 3');
   await until(() => replies.length === 4, 5_000, 'a reply once verified');
+  // A new version swaps in and the client's status survives it: no new challenge.
+  await deploy(nc, 'arena', compileExample('challenge.c'));
+  await until(() => edge.service('arena')!.runtime.version === 2, 10_000, 'version 2');
+  client.send('move 4');
+  await until(() => replies.length === 5, 5_000, 'a reply after the swap');
+  assert.equal(client.counters.challenges, 1);
   assert.ok(origin.received.every((d) => d.toString().startsWith('move ')), 'only game packets reach the origin');
 
   // A raw source that never answers is challenged and dropped; a wrong answer blocks it.
@@ -111,4 +118,27 @@ test('edge - hot reload: a new version swaps in mid-traffic, a broken one is ref
   client.send('not a token', port);
   await until(() => origin.received.length === sent + 1, 5_000, 'monitoring passes everything');
   assert.equal(runtime.stats.monitored.drop, 1);
+});
+
+test('edge - IPv6: a service on ::1 gives programs an IPv6 packet view', async (t) => {
+  const nats = await NatsTestServer.start();
+  const nc = await natsConnect(nats.url);
+  const origin = await EchoOrigin.start();
+  const edge = await Edge.start(parseEdgeConfig({
+    edgeId: 'edge-v6', nats: { servers: [nats.url] }, metrics: { port: 0 },
+    services: [{ tenant: 'v6', listen: { host: '::1', port: 0 }, public: { port: 207 }, origin: { host: '127.0.0.1', port: origin.port } }],
+  }), { logger: quiet });
+  const client = createSocket('udp6');
+  await new Promise<void>((resolve) => client.bind(0, '::1', () => resolve()));
+  const replies: Buffer[] = [];
+  client.on('message', (data) => replies.push(data));
+  t.after(async () => { client.close(); origin.close(); await edge.stop(); await nc.close(); await nats.dispose(); });
+  await deploy(nc, 'v6', compileExample('magic_token.c'));
+  await until(() => edge.service('v6')!.runtime.version === 1, 10_000, 'deployment');
+  const port = edge.service('v6')!.address.port;
+  client.send(token([7, 0xcf]), port, '::1');
+  client.send(token([7, 0xce]), port, '::1');
+  await until(() => replies.length === 1, 5_000, 'the echo over IPv6');
+  await until(() => edge.service('v6')!.runtime.stats.packets.drop === 1, 5_000, 'the drop');
+  assert.equal(origin.received.length, 1);
 });
