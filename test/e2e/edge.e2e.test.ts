@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FlowshieldSocket } from '@flowshield/client';
 import { ReplicaReader } from '@flowshield/replica';
+import { connect } from '@nats-io/transport-node';
+import { ChallengeSubject, decodeApiMessage, encodeApiMessage, fromBase64, type TokenReply, type TokenRequest } from '@flowshield/proto';
 import { Stack, metric, until } from './stack.js';
 import { EchoOrigin, RawClient } from '@flowshield/test-support';
 
@@ -61,6 +63,33 @@ test('e2e - challenge, verify, play through edge A; edge B lets the client in wi
   await liar.send(Buffer.concat([forged, Buffer.alloc(16)]), edgeA.port);
   await until(async () => (await metric(edgeA.metricsPort, /fs_edge_challenge_answers_total\{tenant="arena",result="rejected"\} (\d+)/)) === 1, 5_000, 'the wrong answer');
   assert.ok(origin.received.every((d) => d.toString().startsWith('move ')), 'only the verified client reached the origin');
+
+  // 2b. A matchmaker pre-authorises a player: the challenge service issues a verified token, the
+  //     edge checks it with public keys only, and the player plays without a puzzle. A token for
+  //     another address is refused.
+  const nc = await connect({ servers: stack.nats.url });
+  clients.push({ close: () => nc.close() });
+  const ask = async (address: string) => {
+    const request: TokenRequest = { v: 1, client: { address, port: 0 }, target: { address: '127.0.0.1', port: 207 }, ttlSeconds: 600 };
+    return decodeApiMessage<TokenReply>((await nc.request(ChallengeSubject.token, encodeApiMessage(request), { timeout: 5_000 })).data);
+  };
+  const granted = await ask('127.0.0.10');
+  assert.equal(granted.ok, true);
+  const player = await RawClient.bind('127.0.0.10');
+  const impostor = await RawClient.bind('127.0.0.11');
+  clients.push(player, impostor);
+  await until(async () => (await metric(edgeA.metricsPort, /fs_edge_challenge_keys (\d+)/)) > 0, 5_000, 'keys');
+  const tokenBytes = fromBase64((granted as Extract<TokenReply, { ok: true }>).token);
+  await until(async () => {
+    await player.send(tokenBytes, edgeA.port);
+    await new Promise((r) => setTimeout(r, 50));
+    return (await metric(edgeA.metricsPort, /fs_edge_tokens_total\{tenant="arena",result="accepted"\} (\d+)/)) >= 1;
+  }, 10_000, 'the token to be accepted (public keys reach the edge)');
+  await player.send('matchmade', edgeA.port);
+  await until(() => player.messages.some((m) => m.toString() === 'echo:matchmade'), 5_000, 'the pre-authorised player to play');
+  assert.ok(!player.messages.some((m) => m.subarray(0, 4).toString() === 'FSCH'), 'no challenge for a token holder');
+  await impostor.send(tokenBytes, edgeA.port);
+  await until(async () => (await metric(edgeA.metricsPort, /fs_edge_tokens_total\{tenant="arena",result="rejected"\} (\d+)/)) === 1, 5_000, 'the stolen token to be refused');
 
   // 3. Edge B, with its own replica, passes the verified client without a challenge once the
   //    event has reached its replica (a packet arriving before that would be challenged there).

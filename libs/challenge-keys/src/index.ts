@@ -1,3 +1,5 @@
-/** libs/challenge-keys: what an edge runs to receive per-epoch challenge keys (never the master secret). */
+/** libs/challenge-keys: what an edge runs to receive per-epoch challenge keys (never the master secret) and token public keys. */
 export { EpochKeyFollower } from './epoch-key-follower.js';
 export type { EpochKeyFollowerOptions } from './epoch-key-follower.js';
+export { PublicKeyFollower } from './public-key-follower.js';
+export type { PublicKeyFollowerOptions } from './public-key-follower.js';

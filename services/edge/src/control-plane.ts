@@ -3,8 +3,8 @@ import { Kvm } from '@nats-io/kv';
 import {
   CHALLENGE_DIFFICULTY_BUCKET, ChallengeSubject, decodeApiMessage, encodeApiMessage, serviceKey, type DifficultyRecord, type LoadReport, type TenantDeployment,
 } from '@flowshield/proto';
-import type { KeyRing } from '@flowshield/puzzle';
-import { EpochKeyFollower } from '@flowshield/challenge-keys';
+import type { KeyRing, TokenVerifier } from '@flowshield/puzzle';
+import { EpochKeyFollower, PublicKeyFollower } from '@flowshield/challenge-keys';
 import type { Logger } from 'pino';
 import { DeploymentWatcher } from './deployments.js';
 import { address16 } from './packet-view.js';
@@ -23,6 +23,7 @@ export class ControlPlane {
   connected = false;
   private deployments: DeploymentWatcher | null = null;
   private keys: EpochKeyFollower | null = null;
+  private publicKeys: PublicKeyFollower | null = null;
   private difficultyWatch: { stop(): void } | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private stopped = false;
@@ -32,7 +33,7 @@ export class ControlPlane {
   private markReady!: () => void;
 
   constructor(
-    private readonly options: { servers: string[]; edgeId: string; services: readonly ProtectedService[]; keyRing: KeyRing; logger: Logger },
+    private readonly options: { servers: string[]; edgeId: string; services: readonly ProtectedService[]; keyRing: KeyRing; tokens: TokenVerifier; logger: Logger },
   ) {
     this.ready = new Promise((resolve) => { this.markReady = resolve; });
   }
@@ -76,6 +77,14 @@ export class ControlPlane {
         onBadRecord: (key, err) => {
           this.badRecords++;
           logger.warn({ key, err: (err as Error).message }, 'challenge key record rejected');
+        },
+      });
+    });
+    void this.retry('token public keys', async () => {
+      this.publicKeys = await PublicKeyFollower.start(nc, this.options.tokens, {
+        onBadRecord: (key, err) => {
+          this.badRecords++;
+          logger.warn({ key, err: (err as Error).message }, 'token public key record rejected');
         },
       });
     });
@@ -157,6 +166,7 @@ export class ControlPlane {
     for (const t of this.timers) clearTimeout(t);
     this.deployments?.stop();
     this.keys?.stop();
+    this.publicKeys?.stop();
     this.difficultyWatch?.stop();
     await this.nc?.drain().catch(() => undefined);
   }

@@ -1,6 +1,6 @@
 import { randomBytes, randomFillSync } from 'node:crypto';
 import { StandardChallenge, systemClock, type HostEnvironment, type PacketMeta } from '@flowshield/vm';
-import { ChallengeLimiter, PuzzleEngine, type KeyRing } from '@flowshield/puzzle';
+import { ChallengeLimiter, PuzzleEngine, type KeyRing, type TokenVerifier } from '@flowshield/puzzle';
 import type { ServiceConfig } from './config.js';
 import type { TenantState } from './state-overlay.js';
 
@@ -33,6 +33,8 @@ export class EdgeHost implements HostEnvironment {
     service: ServiceConfig,
     /** the challenge epoch keys, shared by the edge's tenants and kept current by the control plane */
     readonly keyRing: KeyRing,
+    /** verified tokens, checked with the challenge service's public keys only */
+    readonly tokens: TokenVerifier,
     hmacKey?: Uint8Array,
   ) {
     this.hmacKey = hmacKey ?? randomBytes(32);

@@ -1,6 +1,6 @@
 import { pino, type Logger } from 'pino';
 import { EventPublisher } from '@flowshield/events';
-import { KeyRing } from '@flowshield/puzzle';
+import { KeyRing, TokenVerifier } from '@flowshield/puzzle';
 import { ReplicaReader } from '@flowshield/replica';
 import type { Server } from 'node:http';
 import type { EdgeConfig } from './config.js';
@@ -36,12 +36,13 @@ export class Edge {
     const publisher = new EventPublisher({ servers: config.nats.servers, edgeId: config.edgeId, logger });
     const replica: { current: ReplicaReader | null } = { current: null };
     const keyRing = new KeyRing();
+    const tokens = new TokenVerifier({ clock: Date.now });
     const services = config.services.map((service) => {
       const state = new TenantState(service.tenant, publisher, replica);
-      const host = new EdgeHost(state, service, keyRing);
+      const host = new EdgeHost(state, service, keyRing, tokens);
       return new ProtectedService(service, new TenantRuntime(service.tenant, host, service.failVerdict, config.engine), log);
     });
-    const control = new ControlPlane({ servers: config.nats.servers, edgeId: config.edgeId, services, keyRing, logger });
+    const control = new ControlPlane({ servers: config.nats.servers, edgeId: config.edgeId, services, keyRing, tokens, logger });
     const edge = new Edge(config, services, publisher, replica, control, logger);
     edge.openReplica();
     for (const service of services) await service.start();

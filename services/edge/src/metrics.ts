@@ -36,6 +36,10 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
     inc({ tenant, result: 'accepted' }, s.runtime.stats.answersAccepted);
     inc({ tenant, result: 'rejected' }, s.runtime.stats.answersRejected);
   }));
+  counter('fs_edge_tokens_total', 'Verified tokens by result', ['tenant', 'result'], (inc) => each((s, tenant) => {
+    inc({ tenant, result: 'accepted' }, s.runtime.stats.tokens.accepted);
+    inc({ tenant, result: 'rejected' }, s.runtime.stats.tokens.rejected);
+  }));
   counter('fs_edge_malformed_total', 'Datagrams rejected before the program, by reason', ['tenant', 'reason'], (inc) => each((s, tenant) => {
     for (const [reason, n] of s.malformed) inc({ tenant, reason }, n);
   }));

@@ -1,5 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { answerSize, decodeAnswer, isAnswerPacket, isHelloPacket } from '@flowshield/proto';
+import { TOKEN_MAGIC, answerSize, decodeAnswer, isAnswerPacket, isHelloPacket, packetMagic } from '@flowshield/proto';
 import type { BatchPacket, PacketMeta, RunEffects } from '@flowshield/vm';
 import type { ServiceConfig } from './config.js';
 import { EdgeError, EdgeErrorCode } from './errors.js';
@@ -105,6 +105,10 @@ export class ProtectedService {
     for (const { data, rinfo } of batch) {
       const session = this.admit(data, rinfo, nowMs);
       if (!session) continue;
+      if (packetMagic(data) === TOKEN_MAGIC) {
+        this.acceptToken(session, rinfo, data, nowMs);
+        continue;
+      }
       const slot = accepted.length;
       const scratch = this.scratch[slot] ?? (this.scratch[slot] = new Uint8Array(MAX_PROGRAM_PACKET + 48));
       packets.push({ ip: writePacket(scratch, session.ip, rinfo.port, this.local!, this.publicPort, data), meta: this.metaOf(session, rinfo, data) });
@@ -133,6 +137,27 @@ export class ProtectedService {
     this.runtime.stats.packets.drop++;
     this.runtime.stats.bytes.drop += data.length;
     return null;
+  }
+
+  /**
+   * A verified token (issued by the challenge service to a client verified elsewhere, or to a
+   * player a matchmaker vouches for) makes its source VERIFIED until the token expires, without a
+   * puzzle. It is checked with public keys only, bound to this source and service, and never
+   * forwarded; a bad token changes nothing and is counted.
+   */
+  private acceptToken(session: ClientSession, rinfo: RemoteInfo, data: Buffer, nowMs: number): void {
+    const stats = this.runtime.stats;
+    const host = this.runtime.host;
+    const outcome = host.tokens.verify(data, { address: session.ip.bytes, port: rinfo.port }, { address: this.local!.bytes, port: this.publicPort });
+    stats.packets.drop++;
+    stats.bytes.drop += data.length;
+    if (!outcome.ok) {
+      stats.tokens.rejected++;
+      this.log.warn('token', { tenant: this.config.tenant, source: rinfo.address, reason: outcome.reason }, 'token rejected');
+      return;
+    }
+    stats.tokens.accepted++;
+    host.state.setStatus(session.ip.bytes, { status: STATUS_VERIFIED, expiry: outcome.token.expiresAt }, nowMs / 1000);
   }
 
   private metaOf(session: ClientSession, rinfo: RemoteInfo, data: Buffer): PacketMeta {

@@ -18,6 +18,7 @@ export class TenantStats {
   answersAccepted = 0;
   answersRejected = 0;
   repliesSent = 0;
+  readonly tokens = { accepted: 0, rejected: 0 };
   swaps = { ok: 0, refused: 0 };
 }
 
