@@ -156,7 +156,7 @@ test('cli program verbs - test runs the standard challenge: challenged, answered
   assert.equal(challenge.length, 57);
   const answer = encodeAnswer(challenge, solveChallenge(challenge));
   const forged = answer.slice();
-  forged[forged.length - 1]! ^= 0xff;
+  forged[50]! ^= 0xff; // inside the tag: refused whatever the solution
   // Same seed and clock: the replayed capture issues the same challenge, so the answer matches it.
   const result = await runCli(['test', object, pcap([from('192.0.2.50', hello), from('192.0.2.50', answer), from('192.0.2.50', 'game data'), from('192.0.2.51', hello), from('192.0.2.51', forged), from('192.0.2.51', 'game data')]), '--json']);
   const lines = jsonLines(result.stdout);
