@@ -46,7 +46,7 @@ export class Edge {
     const edge = new Edge(config, services, publisher, replica, control, logger);
     edge.openReplica();
     for (const service of services) await service.start();
-    const registry = edgeMetrics(services, () => publisher, () => control.connected);
+    const registry = edgeMetrics(services, () => publisher, control);
     const metrics = await serveMetrics(registry, config.metrics.host, config.metrics.port);
     edge.metricsServer = metrics.server;
     edge.metricsPort = metrics.port;

@@ -7,7 +7,7 @@ import type { ProtectedService } from './protected-service.js';
  * Prometheus metrics of one edge. The packet path only increments plain numbers in TenantStats;
  * these collectors copy them at scrape time, so no label lookup happens per packet.
  */
-export function edgeMetrics(services: readonly ProtectedService[], publisher: () => EventPublisher | null, natsConnected: () => boolean): Registry {
+export function edgeMetrics(services: readonly ProtectedService[], publisher: () => EventPublisher | null, control: { connected: boolean; badRecords: number }): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'fs_edge_process_' });
   const counter = (name: string, help: string, labelNames: string[], fill: (set: (labels: Record<string, string | number>, value: number) => void) => void) =>
@@ -65,7 +65,9 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
     inc({ outcome: 'overflow' }, stats.overflow);
   });
   gauge('fs_edge_challenge_keys', 'Challenge epoch keys this edge holds (0: it cannot issue or verify challenges)', [], (set) => set({}, services[0]?.runtime.host.keyRing.list().length ?? 0));
-  gauge('fs_edge_nats_connected', '1 while the NATS connection is up', [], (set) => set({}, natsConnected() ? 1 : 0));
+  counter('fs_edge_origin_replies_total', 'Datagrams from the origin relayed back to clients', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.sessions.relayed)));
+  counter('fs_edge_control_bad_records_total', 'Deployment, key and difficulty records that did not decode', [], (inc) => inc({}, control.badRecords));
+  gauge('fs_edge_nats_connected', '1 while the NATS connection is up', [], (set) => set({}, control.connected ? 1 : 0));
   return registry;
 }
 

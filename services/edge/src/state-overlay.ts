@@ -31,8 +31,6 @@ export class TenantState implements StateStore {
   private readonly flowData: LruMap<string, bigint>;
   /** program version recorded in events */
   programVersion = 0;
-  /** transitions the publisher refused (buffer full): counted, and still applied locally */
-  refusedEvents = 0;
 
   constructor(
     readonly tenant: string,
@@ -72,7 +70,7 @@ export class TenantState implements StateStore {
         reason: reasonOf(prev, entry.status),
         programVersion: this.programVersion,
       });
-      if (!event) this.refusedEvents++;
+      // A null event: the publisher's buffer is full (it counts that); the transition still applies here.
     }
     const wall = event?.hlcWall ?? Math.floor(now * 1000);
     this.overlay.set(ipKey(ip), { status: entry.status, expiry: entry.expiry, hlcWall: wall, hlcLogical: event?.hlcLogical ?? 0 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { loadProgram, ProgramInstance, VmErrorCode, type BatchPacket, type LoadedProgram, type RunEffects, type VmFault, type Verdict } from '@flowshield/vm';
+import { loadProgram, ProgramInstance, VmErrorCode, type BatchPacket, type RunEffects, type VmFault, type Verdict } from '@flowshield/vm';
 import type { TenantDeployment } from '@flowshield/proto';
 import type { EdgeHost } from './edge-host.js';
 
@@ -36,7 +36,6 @@ export interface BatchOutcome {
  */
 export class TenantRuntime {
   deployment: TenantDeployment | null = null;
-  private program: LoadedProgram | null = null;
   private instance: ProgramInstance | null = null;
   readonly stats = new TenantStats();
   lastRefusal: string | null = null;
@@ -62,8 +61,7 @@ export class TenantRuntime {
       if (sha !== deployment.sha256) throw new Error(`object checksum ${sha.slice(0, 12)} does not match the record's ${deployment.sha256.slice(0, 12)}`);
       const program = loadProgram(deployment.object, { section: deployment.section || undefined, budget: deployment.budget });
       const instance = new ProgramInstance(program, this.host, { engine: this.engine });
-      // The swap: three assignments in one synchronous step, so no packet sees a mix.
-      this.program = program;
+      // The swap: assignments in one synchronous step, so no packet sees a mix.
       this.instance = instance;
       this.deployment = deployment;
       this.host.state.programVersion = deployment.version;
@@ -75,10 +73,6 @@ export class TenantRuntime {
       this.lastRefusal = (err as Error).message;
       return this.lastRefusal;
     }
-  }
-
-  get loaded(): LoadedProgram | null {
-    return this.program;
   }
 
   /**
