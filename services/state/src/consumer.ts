@@ -32,6 +32,8 @@ export class StateConsumer {
   private readonly log: RateLimitedLog;
   private stopping = false;
   private loop: Promise<void> | null = null;
+  /** the stream sequence the next message must have; set by position(), advanced per message */
+  private expected = 1;
 
   constructor(private readonly o: ConsumerOptions) {
     this.stream = o.stream ?? EVENTS_STREAM;
@@ -57,6 +59,9 @@ export class StateConsumer {
       // The stream's max_age removed events this replica never merged: it can only be made whole from a snapshot.
       this.o.logger.error({ stream: this.stream, startSeq, firstSeq: state.first_seq }, 'events expired from the stream before this replica merged them; restore it from a snapshot');
     }
+    // Sequences are contiguous from here: the stream holds only event subjects, and max_age only
+    // removes from the front.
+    this.expected = Math.max(startSeq, state.first_seq || startSeq);
     await jsm.consumers.delete(this.stream, this.durable).catch(() => undefined);
     await jsm.consumers.add(this.stream, {
       durable_name: this.durable,
@@ -97,9 +102,16 @@ export class StateConsumer {
     let events: StatusEvent[] = [];
     let last: JsMsg | null = null;
     let count = 0;
-    const committed = this.o.writer.sequence(this.stream);
     for await (const msg of messages) {
-      if (msg.seq <= committed) continue; // merged before a crash; the recorded sequence says so
+      if (msg.seq < this.expected) continue; // merged before a crash; the recorded sequence says so
+      if (msg.seq > this.expected) {
+        // A message the server handed to an earlier fetch never reached us (a fetch that expired
+        // while it was in flight). Merging past it and acknowledging everything before would lose
+        // it for good: commit what is complete, then re-position at the recorded sequence.
+        if (last && count > 0) this.commit(events, last, count);
+        throw new Error(`gap in the event stream: expected sequence ${this.expected}, got ${msg.seq}`);
+      }
+      this.expected = msg.seq + 1;
       try {
         const batch = decodeBatch(msg.data);
         for (const e of batch.events) events.push(e);

@@ -46,7 +46,7 @@ test('state - SIGKILL in the middle of a large stream: after restart the digest 
 
     const crashed = (await replicaFacts(crashDb))!;
     const clean = (await replicaFacts(steadyDb))!;
-    assert.equal(crashed.digest, clean.digest);
+    assert.equal(crashed.digest, clean.digest, `replicas differ: crashed ${JSON.stringify(crashed)}, clean ${JSON.stringify(clean)}, ${kills} kills`);
     assert.equal(crashed.entries, clean.entries);
     // Every event merged exactly once: the counter lives in the same transactions as the data.
     assert.equal(clean.appliedEvents, total);
