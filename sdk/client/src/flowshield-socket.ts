@@ -7,6 +7,9 @@ import { expectedTries, type SolveProgress } from '@flowshield/puzzle';
 import { ClientError, ClientErrorCode } from './errors.js';
 import { InlineSolver, WorkerSolver, type ChallengeSolver } from './worker-solver.js';
 
+/** Long enough for a challenge to come back from an edge on the same continent. */
+const DEFAULT_HOLD_AFTER_HELLO_MS = 250;
+
 export interface ConnectOptions {
   host: string;
   port: number;
@@ -36,8 +39,9 @@ export interface ConnectOptions {
   progressIntervalMs?: number;
   /**
    * Hold game packets for up to this long after the hello, waiting for a possible challenge
-   * (default 0: send at once). Without it, packets sent before the challenge arrives are dropped by
-   * the edge (it challenges unknown sources); with it, an already verified client waits this long.
+   * (default 250 ms; 0 sends at once). Packets sent before the challenge arrives would be dropped by
+   * the edge (it challenges unknown sources); held, they go out in order once it is answered. An
+   * already verified client waits this long once, at connect.
    */
   holdAfterHelloMs?: number;
 }
@@ -128,7 +132,8 @@ export class FlowshieldSocket extends EventEmitter<FlowshieldSocketEvents> {
     // without amplifying: a hello (64 bytes), or the token (117 bytes).
     if (options.token) s.raw(options.token);
     else if (options.hello !== false) s.raw(encodeHello());
-    if (options.holdAfterHelloMs && options.holdAfterHelloMs > 0) s.greet(options.holdAfterHelloMs);
+    const hold = options.holdAfterHelloMs ?? (options.token || options.hello === false ? 0 : DEFAULT_HOLD_AFTER_HELLO_MS);
+    if (hold > 0) s.greet(hold);
     return s;
   }
 
