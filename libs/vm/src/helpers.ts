@@ -22,15 +22,10 @@ export interface HelperContext {
 
 export type HelperFunction = (ctx: HelperContext) => number | bigint;
 
-/** What a helper's argument must be, for the verifier. */
-export type HelperArgKind = 'any' | 'scalar' | 'pointer' | 'pointer-or-null' | 'size' | 'context' | 'map' | 'map-key' | 'map-value';
-
 export interface HelperDefinition {
   readonly id: number;
   readonly name: string;
   readonly fn: HelperFunction;
-  /** Argument kinds for r1.. (absent: unchecked). */
-  readonly args?: readonly HelperArgKind[];
 }
 
 export class HelperTable {

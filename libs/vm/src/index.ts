@@ -4,7 +4,7 @@ export { decodeProgram, validateSlots, MAX_PROGRAM_SLOTS, type DecodedProgram, t
 export { encodeProgram, readSlot, INSTRUCTION_BYTES, type RawInstruction } from './isa/instruction.js';
 export { INSTRUCTION_TABLE, opcodeInfo, type OpcodeInfo, type Kind } from './isa/instruction-table.js';
 export { Interpreter, RunResult, DEFAULT_BUDGET, type InterpreterOptions, type RunOptions, type TraceStep } from './interpreter/interpreter.js';
-export { HelperTable, type HelperContext, type HelperFunction, type HelperDefinition, type HelperArgKind } from './helpers.js';
+export { HelperTable, type HelperContext, type HelperFunction, type HelperDefinition } from './helpers.js';
 export {
   layoutRegions, STACK_ADDRESS, STACK_TOP, STACK_BYTES, STACK_FRAME_BYTES, MAX_CALL_DEPTH, FIRST_REGION_ADDRESS,
   type MemoryRegion, type RegionSpec,

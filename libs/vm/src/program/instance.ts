@@ -113,7 +113,7 @@ export class ProgramInstance {
     const maps = new MapStore(object.maps, object.mapsAddress);
     this.binding = new RunBinding(env, maps);
     const binding = this.binding;
-    this.helpers = new HelperTable(type.helpers.map((spec) => ({ id: spec.id, name: spec.name, args: undefined, fn: (ctx) => spec.impl(ctx, binding) })));
+    this.helpers = new HelperTable(type.helpers.map((spec) => ({ id: spec.id, name: spec.name, fn: (ctx) => spec.impl(ctx, binding) })));
     const ctxSpec = { name: 'context', address: CONTEXT_ADDRESS, size: type.context.size, writable: type.context.writable };
     const packetSpec = { name: 'packet', address: PACKET_ADDRESS, size: type.packetRegionBytes, writable: false };
     // Writable data is this instance's own copy; read-only data can be shared (by the interpreter).

@@ -1,3 +1,4 @@
+import { CF_EBPF_GENERIC } from '../platform/program-types.js';
 import type { HelperPrototype, Platform, RegionInfo } from '../platform/types.js';
 
 /*
@@ -41,15 +42,8 @@ const maps = [
 
 export const PFP_LIKE: Platform = {
   name: 'pfp',
-  context: {
-    size: 24,
-    writable: false,
-    fields: [
-      { name: 'data', offset: 0, size: 8, kind: 'region', region: 'packet' },
-      { name: 'data_end', offset: 8, size: 8, kind: 'packet-end', region: 'packet' },
-      { name: 'metadata', offset: 16, size: 8, kind: 'scalar' },
-    ],
-  },
+  // The PFP context layout itself, with the verifier's own test helpers and regions.
+  context: CF_EBPF_GENERIC.context,
   helpers,
   regions: [{ name: 'packet', address: PACKET_ADDRESS, size: PFP_PACKET_BYTES, writable: false }, ...TEST_REGIONS],
   maps,
