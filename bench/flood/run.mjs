@@ -1,0 +1,194 @@
+// bench/flood: the edge under a spoofed random-source flood, against a bare C relay, in one run.
+// Usage (root: the sender uses a raw socket):
+//   node bench/flood/run.mjs [--seconds 3] [--clients 8] [--client-rate 50] [--sources 1000000]
+//                            [--few 4] [--payload 64] [--json]
+// See README.md for what each figure means and how the load is bounded.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { FlowshieldStack, ROOT, edgeCounters, memoryOf } from './stack.mjs';
+import { build, kernelDrops, runSender, startDaemon } from './native.mjs';
+import { LegitClients } from './clients.mjs';
+
+const { values: opt } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '3' },
+    clients: { type: 'string', default: '8' },
+    'client-rate': { type: 'string', default: '50' },
+    sources: { type: 'string', default: '1000000' },
+    few: { type: 'string', default: '4' },
+    payload: { type: 'string', default: '64' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const SECONDS = Number(opt.seconds);
+const K = Number(opt.clients);
+const CLIENT_RATE = Number(opt['client-rate']);
+const SOURCES = Number(opt.sources);
+const FEW = Number(opt.few);
+const PAYLOAD = Number(opt.payload);
+/** A "few sources" flood still stops at this many packets, whatever the time limit. */
+const FEW_COUNT = 20_000_000;
+/** After the sender stops: time for queued datagrams and in-flight replies to be counted. */
+const GRACE_MS = 800;
+/** Rates are read between these points of a flood, away from its start and end. */
+const SETTLE_MS = 400;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (text) => { if (!opt.json) process.stderr.write(`${text}\n`); };
+
+const dir = mkdtempSync(join(tmpdir(), 'flowshield-bench-flood-'));
+const stack = new FlowshieldStack(dir);
+const daemons = [];
+const clientSets = [];
+// Each phase takes its sources from its own part of the sender's address permutation, so the
+// "new sources" of one phase were never seen in an earlier one.
+let nextFirst = 0;
+const takeSources = (n) => { const first = nextFirst; nextFirst += n + 4096; return first; };
+
+/**
+ * One flood against a target ({ port, counters() → { at, packets } }) while `clients` play.
+ * Returns what the sender offered, what the target read (rate in the steady middle of the flood,
+ * total once drained), kernel drops at its socket, and the clients' window.
+ */
+async function phase(target, flood, clients) {
+  const first = takeSources(flood.sources);
+  const before = await target.counters();
+  const drops0 = kernelDrops(target.port);
+  const mark0 = clients?.mark();
+  const sending = runSender(bins.sender, { port: target.port, payload: PAYLOAD, seconds: SECONDS, first, ...flood });
+  await sleep(SETTLE_MS);
+  const a = await target.counters();
+  await sleep(SECONDS * 1000 - 2 * SETTLE_MS);
+  const b = await target.counters();
+  const sent = await sending;
+  const mark1 = clients?.mark();
+  await sleep(GRACE_MS);
+  const after = await target.counters();
+  const window = clients ? clients.window(mark0, mark1) : null;
+  const legit = window?.sent ?? 0;
+  const processed = Math.max(0, after.packets - before.packets - legit);
+  return {
+    offered: sent.sent,
+    offeredRate: sent.rate,
+    distinctSources: sent.distinctSources,
+    rate: (b.packets - a.packets) / ((b.at - a.at) / 1000),
+    processed,
+    processedRatio: sent.sent ? processed / sent.sent : NaN,
+    kernelDrops: kernelDrops(target.port) - drops0,
+    clients: window,
+  };
+}
+
+/** Clients alone, no flood: the latency baseline. */
+async function quiet(clients) {
+  const m0 = clients.mark();
+  await sleep(SECONDS * 1000);
+  const m1 = clients.mark();
+  await sleep(GRACE_MS);
+  return clients.window(m0, m1);
+}
+
+const connectClients = async (port, firstHost, challenge) => {
+  const set = await LegitClients.connect({ count: K, port, firstHost, rate: CLIENT_RATE, challenge });
+  clientSets.push(set);
+  return set;
+};
+
+let bins;
+const results = {};
+try {
+  const t0 = performance.now();
+  bins = build(dir);
+  const echo = await startDaemon(bins.echo, []);
+  daemons.push(echo);
+  const relayProc = await startDaemon(bins.relay, ['--origin', `127.0.0.1:${echo.port}`, '--sessions', String(Math.max(SOURCES, 1024))]);
+  daemons.push(relayProc);
+  const relay = { port: relayProc.port, counters: async () => { const c = await relayProc.counters(); return { at: c.at, packets: c.clientIn }; } };
+
+  log('starting nats-server, the challenge service and the edge (challenge.c) …');
+  await stack.startControlPlane();
+  stack.deploy(join(ROOT, 'programs/examples/challenge.c'), 'flood');
+  const edgeProc = await stack.startEdge({ tenant: 'flood', originPort: echo.port });
+  const edge = { port: edgeProc.port, counters: () => edgeCounters(edgeProc) };
+
+  // Legitimate clients: 127.0.0.10.. through the edge, 127.0.0.40.. through the relay, 127.0.0.70.. straight to the origin.
+  const viaEdge = await connectClients(edge.port, 10, true);
+  const viaRelay = await connectClients(relay.port, 40, false);
+  const direct = await connectClients(echo.port, 70, false);
+  log(`ready after ${((performance.now() - t0) / 1000).toFixed(1)} s; ${K} clients verified by the edge; phases of ${SECONDS} s`);
+
+  direct.play();
+  results.direct = await quiet(direct);
+  await direct.close();
+
+  viaEdge.play();
+  log('edge: flood from a few sources, as fast as the sender goes …');
+  results.edgeFew = await phase(edge, { sources: FEW, count: FEW_COUNT }, viaEdge);
+  const capacity = results.edgeFew.rate;
+  log(`edge: ${SOURCES} new sources at 0.8 × its few-source capacity (${Math.round(0.8 * capacity)}/s) …`);
+  results.edgeMany = await phase(edge, { sources: SOURCES, count: SOURCES, rate: 0.8 * capacity }, viaEdge);
+  log('edge: overload, new sources as fast as the sender goes …');
+  results.edgeOverload = await phase(edge, { sources: SOURCES, count: SOURCES }, viaEdge);
+  results.edgeMemory = memoryOf(edgeProc.pid);
+  await viaEdge.close();
+
+  viaRelay.play();
+  log('C relay: the same floods …');
+  results.relayFew = await phase(relay, { sources: FEW, count: FEW_COUNT }, viaRelay);
+  results.relayMany = await phase(relay, { sources: SOURCES, count: SOURCES, rate: 0.8 * capacity }, viaRelay);
+  results.relayOverload = await phase(relay, { sources: SOURCES, count: SOURCES }, viaRelay);
+  results.relayMemory = memoryOf(relayProc.pid);
+  await viaRelay.close();
+  results.elapsedSeconds = (performance.now() - t0) / 1000;
+} finally {
+  await Promise.allSettled(clientSets.map((c) => c.close()));
+  await Promise.allSettled(daemons.map((d) => d.stop()));
+  await stack.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+report(results);
+
+function report(r) {
+  const target = (value, goal, text) => ({ value, target: text, met: Number.isFinite(value) && value >= goal });
+  const figures = {
+    edgeFewSourcesPps: r.edgeFew.rate,
+    edgeManySourcesPps: r.edgeOverload.rate,
+    relayFewSourcesPps: r.relayFew.rate,
+    relayManySourcesPps: r.relayOverload.rate,
+    edgeVsRelayFewSources: target(r.edgeFew.rate / r.relayFew.rate, 0.9, '≥ 0.9×'),
+    edgeVsRelayManySources: target(r.edgeOverload.rate / r.relayOverload.rate, 0.9, '≥ 0.9×'),
+    manySourcesProcessedRatio: target(r.edgeMany.processedRatio, 0.9, '≥ 0.9× of offered (offered 0.8× few-source capacity)'),
+    clientsDeliveryDuringFlood: target(r.edgeMany.clients.deliveryRatio, 0.99, '≥ 99%'),
+    clientsDeliveryUnderOverload: target(r.edgeOverload.clients.deliveryRatio, 0.9, '≥ 90% (aim)'),
+    clientsP99AddedVsDirectUs: r.edgeMany.clients.p99 - r.direct.p99,
+    clientsP99AddedVsRelayUs: r.edgeMany.clients.p99 - r.relayMany.clients.p99,
+    edgePeakRssMiB: r.edgeMemory.peakMiB,
+  };
+  const out = { config: { seconds: SECONDS, clients: K, clientRate: CLIENT_RATE, sources: SOURCES, fewSources: FEW, payload: PAYLOAD }, figures, phases: r };
+  if (opt.json) {
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+    return;
+  }
+  const n = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '—');
+  const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '—');
+  const mark = (t) => `(target ${t.target}: ${t.met ? 'MET' : 'NOT MET'})`;
+  const row = (name, p) => console.log(`${name.padEnd(30)} ${n(p.offeredRate).padStart(8)} ${n(p.rate).padStart(9)} ${pct(p.processedRatio).padStart(8)} ${n(p.kernelDrops).padStart(9)} ${n(p.distinctSources).padStart(9)}   ${p.clients ? `${pct(p.clients.deliveryRatio).padStart(7)} ${n(p.clients.p50).padStart(7)} ${n(p.clients.p99).padStart(8)} ${String(p.clients.challenges).padStart(5)}` : ''}`);
+  console.log(`bench/flood: ${SECONDS} s phases, ${PAYLOAD}-byte datagrams, ${K} legitimate clients × ${CLIENT_RATE} pkt/s, ${FEW} "few" sources, up to ${SOURCES} new sources; whole run ${n(r.elapsedSeconds, 1)} s`);
+  console.log(`${''.padEnd(30)} ${'offered/s'.padStart(8)} ${'read/s'.padStart(9)} ${'read'.padStart(8)} ${'k-drops'.padStart(9)} ${'sources'.padStart(9)}   ${'clients'.padStart(7)} ${'p50 µs'.padStart(7)} ${'p99 µs'.padStart(8)} ${'chal.'.padStart(5)}`);
+  console.log(`${'clients straight to the origin'.padEnd(30)} ${''.padStart(58)}   ${pct(r.direct.deliveryRatio).padStart(7)} ${n(r.direct.p50).padStart(7)} ${n(r.direct.p99).padStart(8)}`);
+  row('edge, few sources, max rate', r.edgeFew);
+  row('edge, new sources, 0.8× cap.', r.edgeMany);
+  row('edge, new sources, overload', r.edgeOverload);
+  row('C relay, few sources, max', r.relayFew);
+  row('C relay, new sources, 0.8×', r.relayMany);
+  row('C relay, new sources, overload', r.relayOverload);
+  console.log('');
+  console.log(`edge packets/s, few sources:      ${n(figures.edgeFewSourcesPps)} = ${n(figures.edgeVsRelayFewSources.value, 2)}× the C relay's ${n(figures.relayFewSourcesPps)} ${mark(figures.edgeVsRelayFewSources)}`);
+  console.log(`edge packets/s, new sources:      ${n(figures.edgeManySourcesPps)} = ${n(figures.edgeVsRelayManySources.value, 2)}× the C relay's ${n(figures.relayManySourcesPps)} ${mark(figures.edgeVsRelayManySources)}`);
+  console.log(`new sources at 0.8× capacity:     edge read ${pct(figures.manySourcesProcessedRatio.value)} of what was offered ${mark(figures.manySourcesProcessedRatio)}`);
+  console.log(`legitimate clients, that flood:   ${pct(figures.clientsDeliveryDuringFlood.value)} delivered ${mark(figures.clientsDeliveryDuringFlood)}; p99 added ${n(figures.clientsP99AddedVsDirectUs)} µs vs straight to the origin (no flood), ${n(figures.clientsP99AddedVsRelayUs)} µs vs the C relay under the same flood`);
+  console.log(`legitimate clients, overload:     ${pct(figures.clientsDeliveryUnderOverload.value)} delivered ${mark(figures.clientsDeliveryUnderOverload)}`);
+  console.log(`edge peak RSS (VmHWM):            ${n(figures.edgePeakRssMiB, 1)} MiB (C relay with a ${SOURCES}-session table: ${n(r.relayMemory.peakMiB, 1)} MiB)`);
+}
