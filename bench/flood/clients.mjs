@@ -75,7 +75,7 @@ export class LegitClients {
 
   /**
    * What came back of the packets sent between two marks (replies may arrive until now: call it
-   * after a grace period): { sent, received, deliveryRatio, p50, p99 (µs), challenges }.
+   * after a grace period): { sent, received, deliveryRatio, p50, p99 (µs), challenges, rtts }.
    */
   window(from, to) {
     let sent = 0;
@@ -91,7 +91,7 @@ export class LegitClients {
     rtts.sort((a, b) => a - b);
     const q = (f) => rtts.length ? rtts[Math.min(rtts.length - 1, Math.floor(rtts.length * f))] : NaN;
     const challenges = this.players.reduce((n, p, i) => n + (to[i].challenges - from[i].challenges), 0);
-    return { sent, received, deliveryRatio: sent ? received / sent : NaN, p50: q(0.5), p99: q(0.99), challenges };
+    return { sent, received, deliveryRatio: sent ? received / sent : NaN, p50: q(0.5), p99: q(0.99), challenges, rtts };
   }
 
   async close() {

@@ -24,15 +24,16 @@ export async function startDaemon(binary, args) {
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = [];
   const waiting = [];
+  child.once('exit', (code) => { for (const w of waiting.splice(0)) w.reject(new Error(`${binary} exited (code ${code})`)); });
   createInterface({ input: child.stdout }).on('line', (text) => {
     const value = JSON.parse(text);
     const next = waiting.shift();
-    if (next) next(value); else lines.push(value);
+    if (next) next.resolve(value); else lines.push(value);
   });
   const nextLine = () => new Promise((resolve, reject) => {
     if (lines.length) return resolve(lines.shift());
-    waiting.push(resolve);
-    child.once('exit', (code) => reject(new Error(`${binary} exited (code ${code})`)));
+    if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`${binary} has exited`));
+    waiting.push({ resolve, reject });
   });
   const { port } = await nextLine();
   return {
@@ -50,8 +51,8 @@ export async function startDaemon(binary, args) {
 }
 
 /** Runs the flood sender once; resolves with what it printed ({sent, seconds, rate, …}). */
-export function runSender(binary, { port, count, seconds, rate = 0, sources, first = 0, payload = 64 }) {
-  const args = ['--dst', `127.0.0.1:${port}`, '--count', String(Math.ceil(count)), '--seconds', String(seconds), '--rate', String(Math.round(rate)), '--sources', String(sources), '--first', String(first), '--payload', String(payload)];
+export function runSender(binary, { port, count, seconds, rate = 0, sources, first = 0, payload = 64, fixedPorts = false }) {
+  const args = ['--fixed-ports', fixedPorts ? '1' : '0', '--dst', `127.0.0.1:${port}`, '--count', String(Math.ceil(count)), '--seconds', String(seconds), '--rate', String(Math.round(rate)), '--sources', String(sources), '--first', String(first), '--payload', String(payload)];
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';

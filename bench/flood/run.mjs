@@ -1,7 +1,7 @@
 // bench/flood: the edge under a spoofed random-source flood, against a bare C relay, in one run.
 // Usage (root: the sender uses a raw socket):
 //   node bench/flood/run.mjs [--seconds 3] [--clients 8] [--client-rate 50] [--sources 1000000]
-//                            [--few 4] [--payload 64] [--json]
+//                            [--few 4] [--payload 64] [--relay-workers 1] [--json]
 // See README.md for what each figure means and how the load is bounded.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,8 @@ const { values: opt } = parseArgs({
     sources: { type: 'string', default: '1000000' },
     few: { type: 'string', default: '4' },
     payload: { type: 'string', default: '64' },
+    'relay-workers': { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '2' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -28,6 +30,7 @@ const CLIENT_RATE = Number(opt['client-rate']);
 const SOURCES = Number(opt.sources);
 const FEW = Number(opt.few);
 const PAYLOAD = Number(opt.payload);
+const ROUNDS = Number(opt.rounds);
 /** A "few sources" flood still stops at this many packets, whatever the time limit. */
 const FEW_COUNT = 20_000_000;
 /** After the sender stops: time for queued datagrams and in-flight replies to be counted. */
@@ -65,8 +68,10 @@ async function phase(target, flood, clients) {
   const mark1 = clients?.mark();
   await sleep(GRACE_MS);
   const after = await target.counters();
+  const mark2 = clients?.mark();
   const window = clients ? clients.window(mark0, mark1) : null;
-  const legit = window?.sent ?? 0;
+  // The clients' own packets, from the first count to the last, are not the flood's.
+  const legit = clients ? clients.window(mark0, mark2).sent : 0;
   const processed = Math.max(0, after.packets - before.packets - legit);
   return {
     offered: sent.sent,
@@ -77,7 +82,23 @@ async function phase(target, flood, clients) {
     processedRatio: sent.sent ? processed / sent.sent : NaN,
     kernelDrops: kernelDrops(target.port) - drops0,
     clients: window,
+    ...(after.byVerdict ? { verdicts: Object.fromEntries(Object.entries(after.byVerdict).map(([v, n]) => [v, n - (before.byVerdict[v] ?? 0)])), challengesSent: after.challengesSent - before.challengesSent } : {}),
   };
+}
+
+/**
+ * Rounds of one phase: the best round's rates and counts (the one least slowed by whatever else
+ * runs on the machine), the clients of every round pooled, and each round as a sample.
+ */
+function combine(rounds) {
+  const best = rounds.reduce((a, b) => (b.rate > a.rate ? b : a));
+  const rtts = rounds.flatMap((p) => p.clients.rtts).sort((a, b) => a - b);
+  const sent = rounds.reduce((n, p) => n + p.clients.sent, 0);
+  const received = rounds.reduce((n, p) => n + p.clients.received, 0);
+  const q = (f) => (rtts.length ? rtts[Math.min(rtts.length - 1, Math.floor(rtts.length * f))] : NaN);
+  const clients = { sent, received, deliveryRatio: sent ? received / sent : NaN, p50: q(0.5), p99: q(0.99), challenges: rounds.reduce((n, p) => n + p.clients.challenges, 0) };
+  for (const p of rounds) delete p.clients.rtts;
+  return { ...best, clients, rounds: rounds.map(({ rounds: _r, ...p }) => p) };
 }
 
 /** Clients alone, no flood: the latency baseline. */
@@ -102,7 +123,7 @@ try {
   bins = build(dir);
   const echo = await startDaemon(bins.echo, []);
   daemons.push(echo);
-  const relayProc = await startDaemon(bins.relay, ['--origin', `127.0.0.1:${echo.port}`, '--sessions', String(Math.max(SOURCES, 1024))]);
+  const relayProc = await startDaemon(bins.relay, ['--origin', `127.0.0.1:${echo.port}`, '--sessions', String(Math.max(SOURCES, 1024)), '--workers', opt['relay-workers']]);
   daemons.push(relayProc);
   const relay = { port: relayProc.port, counters: async () => { const c = await relayProc.counters(); return { at: c.at, packets: c.clientIn }; } };
 
@@ -120,26 +141,37 @@ try {
 
   direct.play();
   results.direct = await quiet(direct);
+  delete results.direct.rtts;
   await direct.close();
 
+  // Saturation phases run as edge/relay pairs, ROUNDS times, so load from outside this run falls
+  // on both alike; a figure is the best round (the least disturbed), the clients' figures pool all.
   viaEdge.play();
-  log('edge: flood from a few sources, as fast as the sender goes …');
-  results.edgeFew = await phase(edge, { sources: FEW, count: FEW_COUNT }, viaEdge);
-  const capacity = results.edgeFew.rate;
-  log(`edge: ${SOURCES} new sources at 0.8 × its few-source capacity (${Math.round(0.8 * capacity)}/s) …`);
-  results.edgeMany = await phase(edge, { sources: SOURCES, count: SOURCES, rate: 0.8 * capacity }, viaEdge);
-  log('edge: overload, new sources as fast as the sender goes …');
-  results.edgeOverload = await phase(edge, { sources: SOURCES, count: SOURCES }, viaEdge);
-  results.edgeMemory = memoryOf(edgeProc.pid);
-  await viaEdge.close();
-
   viaRelay.play();
-  log('C relay: the same floods …');
-  results.relayFew = await phase(relay, { sources: FEW, count: FEW_COUNT }, viaRelay);
-  results.relayMany = await phase(relay, { sources: SOURCES, count: SOURCES, rate: 0.8 * capacity }, viaRelay);
-  results.relayOverload = await phase(relay, { sources: SOURCES, count: SOURCES }, viaRelay);
+  const few = { sources: FEW, count: FEW_COUNT, fixedPorts: true };
+  const many = { sources: SOURCES, count: SOURCES };
+  const samples = { edgeFew: [], relayFew: [], edgeOverload: [], relayOverload: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    log(`round ${round + 1}/${ROUNDS}: a few sources as fast as the sender goes, edge then C relay …`);
+    samples.edgeFew.push(await phase(edge, few, viaEdge));
+    samples.relayFew.push(await phase(relay, few, viaRelay));
+  }
+  results.edgeFew = combine(samples.edgeFew);
+  results.relayFew = combine(samples.relayFew);
+  const capacity = results.edgeFew.rate;
+  log(`${SOURCES} new sources at 0.8 × the edge's few-source capacity (${Math.round(0.8 * capacity)}/s), edge then C relay …`);
+  results.edgeMany = await phase(edge, { ...many, rate: 0.8 * capacity }, viaEdge);
+  results.relayMany = await phase(relay, { ...many, rate: 0.8 * capacity }, viaRelay);
+  for (let round = 0; round < ROUNDS; round++) {
+    log(`round ${round + 1}/${ROUNDS}: overload, new sources as fast as the sender goes, edge then C relay …`);
+    samples.edgeOverload.push(await phase(edge, many, viaEdge));
+    samples.relayOverload.push(await phase(relay, many, viaRelay));
+  }
+  results.edgeOverload = combine(samples.edgeOverload);
+  results.relayOverload = combine(samples.relayOverload);
+  results.edgeMemory = memoryOf(edgeProc.pid);
   results.relayMemory = memoryOf(relayProc.pid);
-  await viaRelay.close();
+  for (const p of [results.edgeMany, results.relayMany]) delete p.clients.rtts;
   results.elapsedSeconds = (performance.now() - t0) / 1000;
 } finally {
   await Promise.allSettled(clientSets.map((c) => c.close()));
@@ -153,6 +185,7 @@ report(results);
 function report(r) {
   const target = (value, goal, text) => ({ value, target: text, met: Number.isFinite(value) && value >= goal });
   const figures = {
+    rounds: ROUNDS,
     edgeFewSourcesPps: r.edgeFew.rate,
     edgeManySourcesPps: r.edgeOverload.rate,
     relayFewSourcesPps: r.relayFew.rate,
@@ -166,7 +199,7 @@ function report(r) {
     clientsP99AddedVsRelayUs: r.edgeMany.clients.p99 - r.relayMany.clients.p99,
     edgePeakRssMiB: r.edgeMemory.peakMiB,
   };
-  const out = { config: { seconds: SECONDS, clients: K, clientRate: CLIENT_RATE, sources: SOURCES, fewSources: FEW, payload: PAYLOAD }, figures, phases: r };
+  const out = { config: { rounds: ROUNDS, seconds: SECONDS, clients: K, clientRate: CLIENT_RATE, sources: SOURCES, fewSources: FEW, payload: PAYLOAD }, figures, phases: r };
   if (opt.json) {
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return;
@@ -175,7 +208,7 @@ function report(r) {
   const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '—');
   const mark = (t) => `(target ${t.target}: ${t.met ? 'MET' : 'NOT MET'})`;
   const row = (name, p) => console.log(`${name.padEnd(30)} ${n(p.offeredRate).padStart(8)} ${n(p.rate).padStart(9)} ${pct(p.processedRatio).padStart(8)} ${n(p.kernelDrops).padStart(9)} ${n(p.distinctSources).padStart(9)}   ${p.clients ? `${pct(p.clients.deliveryRatio).padStart(7)} ${n(p.clients.p50).padStart(7)} ${n(p.clients.p99).padStart(8)} ${String(p.clients.challenges).padStart(5)}` : ''}`);
-  console.log(`bench/flood: ${SECONDS} s phases, ${PAYLOAD}-byte datagrams, ${K} legitimate clients × ${CLIENT_RATE} pkt/s, ${FEW} "few" sources, up to ${SOURCES} new sources; whole run ${n(r.elapsedSeconds, 1)} s`);
+  console.log(`bench/flood: ${SECONDS} s phases (max-rate rows: best of ${ROUNDS} rounds, clients pooled), ${PAYLOAD}-byte datagrams, ${K} legitimate clients × ${CLIENT_RATE} pkt/s, ${FEW} "few" sources, up to ${SOURCES} new sources; whole run ${n(r.elapsedSeconds, 1)} s`);
   console.log(`${''.padEnd(30)} ${'offered/s'.padStart(8)} ${'read/s'.padStart(9)} ${'read'.padStart(8)} ${'k-drops'.padStart(9)} ${'sources'.padStart(9)}   ${'clients'.padStart(7)} ${'p50 µs'.padStart(7)} ${'p99 µs'.padStart(8)} ${'chal.'.padStart(5)}`);
   console.log(`${'clients straight to the origin'.padEnd(30)} ${''.padStart(58)}   ${pct(r.direct.deliveryRatio).padStart(7)} ${n(r.direct.p50).padStart(7)} ${n(r.direct.p99).padStart(8)}`);
   row('edge, few sources, max rate', r.edgeFew);

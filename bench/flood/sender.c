@@ -7,11 +7,12 @@
  * of two required bounds: a packet count and a time limit.
  *
  *   sender --dst 127.0.0.1:PORT --count N --seconds S [--rate PPS] [--sources N] [--first I]
- *          [--payload BYTES] [--batch B] [--exclude A.B.C.D/LEN]... [--seed X]
+ *          [--payload BYTES] [--batch B] [--exclude A.B.C.D/LEN]... [--seed X] [--fixed-ports 1]
  *
  * Sources: --sources distinct addresses, taken from a fixed pseudo-random permutation of the 2^24
  * addresses of 127.0.0.0/8, starting at index --first (so phases of one run can use disjoint sets).
- * Packet j comes from source (j mod sources) and a random port in 1024..65535. 127.0.0.0/24 (which
+ * Packet j comes from source (j mod sources) and a random port in 1024..65535 (with --fixed-ports 1,
+ * each source keeps one port: a few sources are then a few flows, not a new flow per packet). 127.0.0.0/24 (which
  * holds 127.0.0.1 and the benchmark's legitimate clients) is always excluded; --exclude adds more.
  * With --rate 0 (default) it sends as fast as sendmmsg goes; otherwise it paces batches to the rate.
  * Prints one JSON object: {"sent", "seconds", "rate", "sources", "distinctSources", "payload", "errors"}.
@@ -105,7 +106,7 @@ int main(int argc, char **argv) {
     long long count = -1;
     double seconds = -1, rate = 0;
     long sources = 1000000, first = 0;
-    int payload = 64, batch = 256;
+    int payload = 64, batch = 256, fixed_ports = 0;
     uint32_t seed = 0x5EED;
     parse_cidr("127.0.0.0/24", &excludes[n_excludes++]);
     for (int i = 1; i < argc; i++) {
@@ -121,6 +122,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--first")) first = atol(v);
         else if (!strcmp(a, "--payload")) payload = atoi(v);
         else if (!strcmp(a, "--batch")) batch = atoi(v);
+        else if (!strcmp(a, "--fixed-ports")) fixed_ports = atoi(v);
         else if (!strcmp(a, "--seed")) seed = (uint32_t)strtoul(v, NULL, 0);
         else if (!strcmp(a, "--exclude")) {
             if (n_excludes == MAX_EXCLUDES || parse_cidr(v, &excludes[n_excludes++])) die("bad --exclude (A.B.C.D/LEN, at most 15)");
@@ -214,7 +216,8 @@ int main(int argc, char **argv) {
             ip->id = htons((uint16_t)j);
             ip->check = 0;
             ip->check = htons(checksum(ip, sizeof *ip, 0));
-            udp->source = htons((uint16_t)(1024 + rng32() % (65536 - 1024)));
+            uint32_t r = fixed_ports ? (ip->saddr * 0x9E3779B1u) >> 8 : rng32();
+            udp->source = htons((uint16_t)(1024 + r % (65536 - 1024)));
             udp->check = 0;
             /* UDP checksum over the pseudo-header, header and payload (valid, though IPv4 allows 0). */
             uint32_t pseudo = (ntohl(ip->saddr) >> 16) + (ntohl(ip->saddr) & 0xFFFF) + (ntohl(ip->daddr) >> 16) +
