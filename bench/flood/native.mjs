@@ -71,3 +71,21 @@ export function kernelDrops(port) {
   }
   return drops;
 }
+
+/**
+ * The premise of the harness, checked at every run: datagrams with spoofed 127.x.y.z sources,
+ * written by the raw sender, reach a UDP socket bound to 127.0.0.1 (no rp_filter or martian drop
+ * on lo), from as many distinct addresses as were sent. Resolves with { sent, received, distinct }.
+ */
+export async function checkSpoofing(binary, { count = 2000, first = 15_000_000 } = {}) {
+  const { createSocket } = await import('node:dgram');
+  const socket = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+  await new Promise((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const sources = new Set();
+  let received = 0;
+  socket.on('message', (_data, rinfo) => { received++; sources.add(rinfo.address); });
+  const sent = await runSender(binary, { port: socket.address().port, count, seconds: 2, rate: 20_000, sources: count, first });
+  await new Promise((r) => setTimeout(r, 300));
+  socket.close();
+  return { sent: sent.sent, received, distinct: sources.size };
+}

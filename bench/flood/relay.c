@@ -4,7 +4,10 @@
  * the origin; the origin's replies go back to the client that caused them.
  *
  *   relay --origin 127.0.0.1:PORT [--listen 127.0.0.1:0] [--sessions 1048576] [--workers 1]
- *         [--batch 64] [--rcvbuf 8388608]
+ *         [--batch 64] [--rcvbuf 8388608] [--sink 1]
+ *
+ * With --sink 1 it only reads and counts (no session, nothing forwarded): the ceiling of batched
+ * reading alone, which is what the edge does with a flood it drops.
  *
  * I/O: recvmmsg/sendmmsg in batches; with --workers N, N threads each own a listen socket on the
  * same port (SO_REUSEPORT: the kernel spreads sources over them), an origin socket and a session
@@ -71,7 +74,7 @@ struct worker {
     pthread_t thread;
 };
 
-static int n_workers = 1, batch = 64;
+static int n_workers = 1, batch = 64, sink = 0;
 static struct worker workers[MAX_WORKERS];
 
 static uint32_t hash(uint32_t ip, uint16_t port) {
@@ -159,6 +162,7 @@ static void *run(void *arg) {
             int n = recvmmsg(w->listen_fd, in, (unsigned)batch, MSG_DONTWAIT, NULL);
             if (n <= 0) break;
             w->st.clientIn += (uint64_t)n;
+            if (sink) { if (n < batch) break; continue; }
             for (int k = 0; k < n; k++) {
                 int32_t i = session_of(w, names[k].sin_addr.s_addr, names[k].sin_port);
                 oiov[k] = (struct iovec){ bufs[k], in[k].msg_len };
@@ -250,6 +254,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--workers")) n_workers = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--batch")) batch = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--rcvbuf")) rcvbuf = atol(argv[i + 1]);
+        else if (!strcmp(argv[i], "--sink")) sink = atoi(argv[i + 1]);
         else die("unknown option (see the comment at the top of relay.c)");
     }
     if (!have_origin) die("--origin ADDRESS:PORT is required");

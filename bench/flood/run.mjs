@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FlowshieldStack, ROOT, edgeCounters, memoryOf } from './stack.mjs';
-import { build, kernelDrops, runSender, startDaemon } from './native.mjs';
+import { build, checkSpoofing, kernelDrops, runSender, startDaemon } from './native.mjs';
 import { LegitClients } from './clients.mjs';
 
 const { values: opt } = parseArgs({
@@ -47,7 +47,13 @@ const clientSets = [];
 // Each phase takes its sources from its own part of the sender's address permutation, so the
 // "new sources" of one phase were never seen in an earlier one.
 let nextFirst = 0;
-const takeSources = (n) => { const first = nextFirst; nextFirst += n + 4096; return first; };
+// (The permutation has 2^24 entries; past 15M, below the spoofing check's range, it starts over.)
+const takeSources = (n) => {
+  if (nextFirst + n + 4096 > 15_000_000) nextFirst = 0;
+  const first = nextFirst;
+  nextFirst += n + 4096;
+  return first;
+};
 
 /**
  * One flood against a target ({ port, counters() → { at, packets } }) while `clients` play.
@@ -92,6 +98,7 @@ async function phase(target, flood, clients) {
  */
 function combine(rounds) {
   const best = rounds.reduce((a, b) => (b.rate > a.rate ? b : a));
+  if (!best.clients) return { ...best, rounds };
   const rtts = rounds.flatMap((p) => p.clients.rtts).sort((a, b) => a - b);
   const sent = rounds.reduce((n, p) => n + p.clients.sent, 0);
   const received = rounds.reduce((n, p) => n + p.clients.received, 0);
@@ -121,11 +128,18 @@ const results = {};
 try {
   const t0 = performance.now();
   bins = build(dir);
+  results.spoofCheck = await checkSpoofing(bins.sender);
+  if (results.spoofCheck.received < 0.99 * results.spoofCheck.sent || results.spoofCheck.distinct < 0.99 * results.spoofCheck.sent) {
+    throw new Error(`spoofed datagrams do not arrive on this machine (${JSON.stringify(results.spoofCheck)}): see README.md, "Spoofed sources on lo"`);
+  }
   const echo = await startDaemon(bins.echo, []);
   daemons.push(echo);
   const relayProc = await startDaemon(bins.relay, ['--origin', `127.0.0.1:${echo.port}`, '--sessions', String(Math.max(SOURCES, 1024)), '--workers', opt['relay-workers']]);
   daemons.push(relayProc);
   const relay = { port: relayProc.port, counters: async () => { const c = await relayProc.counters(); return { at: c.at, packets: c.clientIn }; } };
+  const sinkProc = await startDaemon(bins.relay, ['--origin', `127.0.0.1:${echo.port}`, '--sink', '1']);
+  daemons.push(sinkProc);
+  const sink = { port: sinkProc.port, counters: async () => { const c = await sinkProc.counters(); return { at: c.at, packets: c.clientIn }; } };
 
   log('starting nats-server, the challenge service and the edge (challenge.c) …');
   await stack.startControlPlane();
@@ -150,25 +164,29 @@ try {
   viaRelay.play();
   const few = { sources: FEW, count: FEW_COUNT, fixedPorts: true };
   const many = { sources: SOURCES, count: SOURCES };
-  const samples = { edgeFew: [], relayFew: [], edgeOverload: [], relayOverload: [] };
+  const samples = { edgeFew: [], relayFew: [], sinkFew: [], edgeOverload: [], relayOverload: [], sinkOverload: [] };
   for (let round = 0; round < ROUNDS; round++) {
-    log(`round ${round + 1}/${ROUNDS}: a few sources as fast as the sender goes, edge then C relay …`);
+    log(`round ${round + 1}/${ROUNDS}: a few sources as fast as the sender goes, edge, C relay, C sink …`);
     samples.edgeFew.push(await phase(edge, few, viaEdge));
     samples.relayFew.push(await phase(relay, few, viaRelay));
+    samples.sinkFew.push(await phase(sink, few, null));
   }
   results.edgeFew = combine(samples.edgeFew);
   results.relayFew = combine(samples.relayFew);
+  results.sinkFew = combine(samples.sinkFew);
   const capacity = results.edgeFew.rate;
   log(`${SOURCES} new sources at 0.8 × the edge's few-source capacity (${Math.round(0.8 * capacity)}/s), edge then C relay …`);
   results.edgeMany = await phase(edge, { ...many, rate: 0.8 * capacity }, viaEdge);
   results.relayMany = await phase(relay, { ...many, rate: 0.8 * capacity }, viaRelay);
   for (let round = 0; round < ROUNDS; round++) {
-    log(`round ${round + 1}/${ROUNDS}: overload, new sources as fast as the sender goes, edge then C relay …`);
+    log(`round ${round + 1}/${ROUNDS}: overload, new sources as fast as the sender goes, edge, C relay, C sink …`);
     samples.edgeOverload.push(await phase(edge, many, viaEdge));
     samples.relayOverload.push(await phase(relay, many, viaRelay));
+    samples.sinkOverload.push(await phase(sink, many, null));
   }
   results.edgeOverload = combine(samples.edgeOverload);
   results.relayOverload = combine(samples.relayOverload);
+  results.sinkOverload = combine(samples.sinkOverload);
   results.edgeMemory = memoryOf(edgeProc.pid);
   results.relayMemory = memoryOf(relayProc.pid);
   for (const p of [results.edgeMany, results.relayMany]) delete p.clients.rtts;
@@ -190,6 +208,10 @@ function report(r) {
     edgeManySourcesPps: r.edgeOverload.rate,
     relayFewSourcesPps: r.relayFew.rate,
     relayManySourcesPps: r.relayOverload.rate,
+    sinkFewSourcesPps: r.sinkFew.rate,
+    sinkManySourcesPps: r.sinkOverload.rate,
+    edgeVsSinkFewSources: r.edgeFew.rate / r.sinkFew.rate,
+    edgeVsSinkManySources: r.edgeOverload.rate / r.sinkOverload.rate,
     edgeVsRelayFewSources: target(r.edgeFew.rate / r.relayFew.rate, 0.9, '≥ 0.9×'),
     edgeVsRelayManySources: target(r.edgeOverload.rate / r.relayOverload.rate, 0.9, '≥ 0.9×'),
     manySourcesProcessedRatio: target(r.edgeMany.processedRatio, 0.9, '≥ 0.9× of offered (offered 0.8× few-source capacity)'),
@@ -217,11 +239,15 @@ function report(r) {
   row('C relay, few sources, max', r.relayFew);
   row('C relay, new sources, 0.8×', r.relayMany);
   row('C relay, new sources, overload', r.relayOverload);
+  row('C sink, few sources, max', r.sinkFew);
+  row('C sink, new sources, overload', r.sinkOverload);
   console.log('');
   console.log(`edge packets/s, few sources:      ${n(figures.edgeFewSourcesPps)} = ${n(figures.edgeVsRelayFewSources.value, 2)}× the C relay's ${n(figures.relayFewSourcesPps)} ${mark(figures.edgeVsRelayFewSources)}`);
   console.log(`edge packets/s, new sources:      ${n(figures.edgeManySourcesPps)} = ${n(figures.edgeVsRelayManySources.value, 2)}× the C relay's ${n(figures.relayManySourcesPps)} ${mark(figures.edgeVsRelayManySources)}`);
+  console.log(`vs reading alone (C sink):       few sources ${n(figures.edgeVsSinkFewSources, 2)}× its ${n(figures.sinkFewSourcesPps)}, new sources ${n(figures.edgeVsSinkManySources, 2)}× its ${n(figures.sinkManySourcesPps)} (no target: the ceiling of reading and dropping)`);
   console.log(`new sources at 0.8× capacity:     edge read ${pct(figures.manySourcesProcessedRatio.value)} of what was offered ${mark(figures.manySourcesProcessedRatio)}`);
   console.log(`legitimate clients, that flood:   ${pct(figures.clientsDeliveryDuringFlood.value)} delivered ${mark(figures.clientsDeliveryDuringFlood)}; p99 added ${n(figures.clientsP99AddedVsDirectUs)} µs vs straight to the origin (no flood), ${n(figures.clientsP99AddedVsRelayUs)} µs vs the C relay under the same flood`);
   console.log(`legitimate clients, overload:     ${pct(figures.clientsDeliveryUnderOverload.value)} delivered ${mark(figures.clientsDeliveryUnderOverload)}`);
+  console.log(`spoofed sources arrive:           ${r.spoofCheck.received} of ${r.spoofCheck.sent} test datagrams, from ${r.spoofCheck.distinct} distinct 127/8 addresses`);
   console.log(`edge peak RSS (VmHWM):            ${n(figures.edgePeakRssMiB, 1)} MiB (C relay with a ${SOURCES}-session table: ${n(r.relayMemory.peakMiB, 1)} MiB)`);
 }
