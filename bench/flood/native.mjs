@@ -41,7 +41,8 @@ export async function startDaemon(binary, args) {
     port,
     async counters() {
       child.kill('SIGUSR1');
-      return { at: performance.now(), ...(await nextLine()) };
+      const line = await nextLine();
+      return { at: performance.now(), ...line };
     },
     stop() {
       if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

@@ -188,6 +188,8 @@ try {
   results.relayOverload = combine(samples.relayOverload);
   results.sinkOverload = combine(samples.sinkOverload);
   results.edgeMemory = memoryOf(edgeProc.pid);
+  const held = await edge.counters();
+  results.edgeTables = { sessions: held.sessions, overlayEntries: held.overlayEntries };
   results.relayMemory = memoryOf(relayProc.pid);
   for (const p of [results.edgeMany, results.relayMany]) delete p.clients.rtts;
   results.elapsedSeconds = (performance.now() - t0) / 1000;
@@ -220,6 +222,7 @@ function report(r) {
     clientsP99AddedVsDirectUs: r.edgeMany.clients.p99 - r.direct.p99,
     clientsP99AddedVsRelayUs: r.edgeMany.clients.p99 - r.relayMany.clients.p99,
     edgePeakRssMiB: r.edgeMemory.peakMiB,
+    edgeSessionsAtEnd: r.edgeTables.sessions,
   };
   const out = { config: { rounds: ROUNDS, seconds: SECONDS, clients: K, clientRate: CLIENT_RATE, sources: SOURCES, fewSources: FEW, payload: PAYLOAD }, figures, phases: r };
   if (opt.json) {
@@ -249,5 +252,5 @@ function report(r) {
   console.log(`legitimate clients, that flood:   ${pct(figures.clientsDeliveryDuringFlood.value)} delivered ${mark(figures.clientsDeliveryDuringFlood)}; p99 added ${n(figures.clientsP99AddedVsDirectUs)} µs vs straight to the origin (no flood), ${n(figures.clientsP99AddedVsRelayUs)} µs vs the C relay under the same flood`);
   console.log(`legitimate clients, overload:     ${pct(figures.clientsDeliveryUnderOverload.value)} delivered ${mark(figures.clientsDeliveryUnderOverload)}`);
   console.log(`spoofed sources arrive:           ${r.spoofCheck.received} of ${r.spoofCheck.sent} test datagrams, from ${r.spoofCheck.distinct} distinct 127/8 addresses`);
-  console.log(`edge peak RSS (VmHWM):            ${n(figures.edgePeakRssMiB, 1)} MiB (C relay with a ${SOURCES}-session table: ${n(r.relayMemory.peakMiB, 1)} MiB)`);
+  console.log(`edge peak RSS (VmHWM):            ${n(figures.edgePeakRssMiB, 1)} MiB, holding ${n(r.edgeTables.sessions)} sessions and ${n(r.edgeTables.overlayEntries)} state-overlay entries at the end (C relay with a ${SOURCES}-session table: ${n(r.relayMemory.peakMiB, 1)} MiB)`);
 }

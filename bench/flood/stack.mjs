@@ -116,7 +116,8 @@ function sum(text, name, match = () => true) {
 
 /**
  * What the edge says it did: every datagram it read by verdict (`fs_edge_packets_total`, all
- * verdicts, including any it drops before the program), challenges, and keys held.
+ * verdicts, including any it drops before the program), challenges, keys held, and what its
+ * per-source tables hold (sessions, state overlay).
  */
 export async function edgeCounters(edge) {
   const text = await scrape(edge.metricsPort);
@@ -130,6 +131,8 @@ export async function edgeCounters(edge) {
     packets: Object.values(byVerdict).reduce((a, b) => a + b, 0),
     byVerdict,
     challengesSent: sum(text, 'fs_edge_challenges_sent_total'),
+    sessions: sum(text, 'fs_edge_sessions', (labels) => labels.includes('kind="known"')),
+    overlayEntries: sum(text, 'fs_edge_state_overlay_entries'),
     keys: sum(text, 'fs_edge_challenge_keys'),
   };
 }
