@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FlowshieldStack, ROOT, edgeCounters, memoryOf } from './stack.mjs';
+import { FlowshieldStack, ROOT, cpuSecondsOf, edgeCounters, memoryOf } from './stack.mjs';
 import { build, checkSpoofing, kernelDrops, runSender, startDaemon } from './native.mjs';
 import { LegitClients } from './clients.mjs';
 
@@ -68,8 +68,10 @@ async function phase(target, flood, clients) {
   const sending = runSender(bins.sender, { port: target.port, payload: PAYLOAD, seconds: SECONDS, first, ...flood });
   await sleep(SETTLE_MS);
   const a = await target.counters();
+  const cpuA = cpuSecondsOf(target.pid);
   await sleep(SECONDS * 1000 - 2 * SETTLE_MS);
   const b = await target.counters();
+  const cpuB = cpuSecondsOf(target.pid);
   const sent = await sending;
   const mark1 = clients?.mark();
   await sleep(GRACE_MS);
@@ -84,6 +86,9 @@ async function phase(target, flood, clients) {
     offeredRate: sent.rate,
     distinctSources: sent.distinctSources,
     rate: (b.packets - a.packets) / ((b.at - a.at) / 1000),
+    // cores the target used meanwhile: below 1 on one worker means it was starved, not saturated
+    cpu: (cpuB - cpuA) / ((b.at - a.at) / 1000),
+    perCpuSecond: cpuB > cpuA ? (b.packets - a.packets) / (cpuB - cpuA) : NaN,
     processed,
     processedRatio: sent.sent ? processed / sent.sent : NaN,
     kernelDrops: kernelDrops(target.port) - drops0,
@@ -136,16 +141,16 @@ try {
   daemons.push(echo);
   const relayProc = await startDaemon(bins.relay, ['--origin', `127.0.0.1:${echo.port}`, '--sessions', String(Math.max(SOURCES, 1024)), '--workers', opt['relay-workers']]);
   daemons.push(relayProc);
-  const relay = { port: relayProc.port, counters: async () => { const c = await relayProc.counters(); return { at: c.at, packets: c.clientIn }; } };
+  const relay = { pid: relayProc.pid, port: relayProc.port, counters: async () => { const c = await relayProc.counters(); return { at: c.at, packets: c.clientIn }; } };
   const sinkProc = await startDaemon(bins.relay, ['--origin', `127.0.0.1:${echo.port}`, '--sink', '1']);
   daemons.push(sinkProc);
-  const sink = { port: sinkProc.port, counters: async () => { const c = await sinkProc.counters(); return { at: c.at, packets: c.clientIn }; } };
+  const sink = { pid: sinkProc.pid, port: sinkProc.port, counters: async () => { const c = await sinkProc.counters(); return { at: c.at, packets: c.clientIn }; } };
 
   log('starting nats-server, the challenge service and the edge (challenge.c) …');
   await stack.startControlPlane();
   stack.deploy(join(ROOT, 'programs/examples/challenge.c'), 'flood');
   const edgeProc = await stack.startEdge({ tenant: 'flood', originPort: echo.port });
-  const edge = { port: edgeProc.port, counters: () => edgeCounters(edgeProc) };
+  const edge = { pid: edgeProc.pid, port: edgeProc.port, counters: () => edgeCounters(edgeProc) };
 
   // Legitimate clients: 127.0.0.10.. through the edge, 127.0.0.40.. through the relay, 127.0.0.70.. straight to the origin.
   const viaEdge = await connectClients(edge.port, 10, true);
@@ -214,6 +219,8 @@ function report(r) {
     sinkManySourcesPps: r.sinkOverload.rate,
     edgeVsSinkFewSources: r.edgeFew.rate / r.sinkFew.rate,
     edgeVsSinkManySources: r.edgeOverload.rate / r.sinkOverload.rate,
+    edgeVsRelayPerCpuFewSources: r.edgeFew.perCpuSecond / r.relayFew.perCpuSecond,
+    edgeVsRelayPerCpuManySources: r.edgeOverload.perCpuSecond / r.relayOverload.perCpuSecond,
     edgeVsRelayFewSources: target(r.edgeFew.rate / r.relayFew.rate, 0.9, '≥ 0.9×'),
     edgeVsRelayManySources: target(r.edgeOverload.rate / r.relayOverload.rate, 0.9, '≥ 0.9×'),
     manySourcesProcessedRatio: target(r.edgeMany.processedRatio, 0.9, '≥ 0.9× of offered (offered 0.8× few-source capacity)'),
@@ -232,10 +239,10 @@ function report(r) {
   const n = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '—');
   const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '—');
   const mark = (t) => `(target ${t.target}: ${t.met ? 'MET' : 'NOT MET'})`;
-  const row = (name, p) => console.log(`${name.padEnd(30)} ${n(p.offeredRate).padStart(8)} ${n(p.rate).padStart(9)} ${pct(p.processedRatio).padStart(8)} ${n(p.kernelDrops).padStart(9)} ${n(p.distinctSources).padStart(9)}   ${p.clients ? `${pct(p.clients.deliveryRatio).padStart(7)} ${n(p.clients.p50).padStart(7)} ${n(p.clients.p99).padStart(8)} ${String(p.clients.challenges).padStart(5)}` : ''}`);
+  const row = (name, p) => console.log(`${name.padEnd(30)} ${n(p.offeredRate).padStart(8)} ${n(p.rate).padStart(9)} ${n(p.cpu, 2).padStart(5)} ${pct(p.processedRatio).padStart(8)} ${n(p.kernelDrops).padStart(9)} ${n(p.distinctSources).padStart(9)}   ${p.clients ? `${pct(p.clients.deliveryRatio).padStart(7)} ${n(p.clients.p50).padStart(7)} ${n(p.clients.p99).padStart(8)} ${String(p.clients.challenges).padStart(5)}` : ''}`);
   console.log(`bench/flood: ${SECONDS} s phases (max-rate rows: best of ${ROUNDS} rounds, clients pooled), ${PAYLOAD}-byte datagrams, ${K} legitimate clients × ${CLIENT_RATE} pkt/s, ${FEW} "few" sources, up to ${SOURCES} new sources; whole run ${n(r.elapsedSeconds, 1)} s`);
-  console.log(`${''.padEnd(30)} ${'offered/s'.padStart(8)} ${'read/s'.padStart(9)} ${'read'.padStart(8)} ${'k-drops'.padStart(9)} ${'sources'.padStart(9)}   ${'clients'.padStart(7)} ${'p50 µs'.padStart(7)} ${'p99 µs'.padStart(8)} ${'chal.'.padStart(5)}`);
-  console.log(`${'clients straight to the origin'.padEnd(30)} ${''.padStart(58)}   ${pct(r.direct.deliveryRatio).padStart(7)} ${n(r.direct.p50).padStart(7)} ${n(r.direct.p99).padStart(8)}`);
+  console.log(`${''.padEnd(30)} ${'offered/s'.padStart(8)} ${'read/s'.padStart(9)} ${'cpu'.padStart(5)} ${'read'.padStart(8)} ${'k-drops'.padStart(9)} ${'sources'.padStart(9)}   ${'clients'.padStart(7)} ${'p50 µs'.padStart(7)} ${'p99 µs'.padStart(8)} ${'chal.'.padStart(5)}`);
+  console.log(`${'clients straight to the origin'.padEnd(30)} ${''.padStart(64)}   ${pct(r.direct.deliveryRatio).padStart(7)} ${n(r.direct.p50).padStart(7)} ${n(r.direct.p99).padStart(8)}`);
   row('edge, few sources, max rate', r.edgeFew);
   row('edge, new sources, 0.8× cap.', r.edgeMany);
   row('edge, new sources, overload', r.edgeOverload);
@@ -247,6 +254,7 @@ function report(r) {
   console.log('');
   console.log(`edge packets/s, few sources:      ${n(figures.edgeFewSourcesPps)} = ${n(figures.edgeVsRelayFewSources.value, 2)}× the C relay's ${n(figures.relayFewSourcesPps)} ${mark(figures.edgeVsRelayFewSources)}`);
   console.log(`edge packets/s, new sources:      ${n(figures.edgeManySourcesPps)} = ${n(figures.edgeVsRelayManySources.value, 2)}× the C relay's ${n(figures.relayManySourcesPps)} ${mark(figures.edgeVsRelayManySources)}`);
+  console.log(`per CPU-second used:              edge ${n(r.edgeFew.perCpuSecond)} vs relay ${n(r.relayFew.perCpuSecond)} datagrams (${n(figures.edgeVsRelayPerCpuFewSources, 2)}×) from a few sources, ${n(r.edgeOverload.perCpuSecond)} vs ${n(r.relayOverload.perCpuSecond)} (${n(figures.edgeVsRelayPerCpuManySources, 2)}×) from new sources (less moved by outside load)`);
   console.log(`vs reading alone (C sink):       few sources ${n(figures.edgeVsSinkFewSources, 2)}× its ${n(figures.sinkFewSourcesPps)}, new sources ${n(figures.edgeVsSinkManySources, 2)}× its ${n(figures.sinkManySourcesPps)} (no target: the ceiling of reading and dropping)`);
   console.log(`new sources at 0.8× capacity:     edge read ${pct(figures.manySourcesProcessedRatio.value)} of what was offered ${mark(figures.manySourcesProcessedRatio)}`);
   console.log(`legitimate clients, that flood:   ${pct(figures.clientsDeliveryDuringFlood.value)} delivered ${mark(figures.clientsDeliveryDuringFlood)}; p99 added ${n(figures.clientsP99AddedVsDirectUs)} µs vs straight to the origin (no flood), ${n(figures.clientsP99AddedVsRelayUs)} µs vs the C relay under the same flood`);

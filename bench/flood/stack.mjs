@@ -3,7 +3,7 @@
 // deployments, workers): adapt this file, not run.mjs. It follows bench/edge/run.mjs.
 import { spawn, execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NatsTestServer, scrape } from '@flowshield/test-support';
 
@@ -137,9 +137,50 @@ export async function edgeCounters(edge) {
   };
 }
 
-/** Peak and current resident memory of a process (kB → MiB), from /proc. */
+function children(pid) {
+  const out = [];
+  let tasks = [];
+  try { tasks = readdirSync(`/proc/${pid}/task`); } catch { return out; }
+  for (const task of tasks) {
+    try { out.push(...readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)); } catch { /* gone */ }
+  }
+  return out;
+}
+
+/** A process and all its descendants (an edge may run its workers as child processes). */
+function tree(pid) {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) all.push(...children(all[i]));
+  return all;
+}
+
+/**
+ * Peak and current resident memory (MiB) from /proc/<pid>/status: VmHWM and VmRSS of the process
+ * (worker threads included), plus those of any child processes (the sum of their peaks bounds the
+ * peak of their sum).
+ */
 export function memoryOf(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
-  return { peakMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024 };
+  let peakMiB = 0;
+  let rssMiB = 0;
+  const pids = tree(pid);
+  for (const p of pids) {
+    let status;
+    try { status = readFileSync(`/proc/${p}/status`, 'utf8'); } catch { continue; }
+    const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+    peakMiB += kb('VmHWM') / 1024;
+    rssMiB += kb('VmRSS') / 1024;
+  }
+  return { peakMiB, rssMiB, processes: pids.length };
+}
+
+/** CPU seconds (user + system) used so far by a process and its descendants, from /proc/<pid>/stat. */
+export function cpuSecondsOf(pid) {
+  let ticks = 0;
+  for (const p of tree(pid)) {
+    let stat;
+    try { stat = readFileSync(`/proc/${p}/stat`, 'utf8'); } catch { continue; }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
 }
