@@ -1,7 +1,7 @@
 // bench/flood: the edge under a spoofed random-source flood, against a bare C relay, in one run.
 // Usage (root: the sender uses a raw socket):
 //   node bench/flood/run.mjs [--seconds 3] [--clients 8] [--client-rate 50] [--sources 1000000]
-//                            [--few 4] [--payload 64] [--relay-workers 1] [--json]
+//                            [--few 4] [--payload 64] [--relay-workers 1] [--rounds 2] [--json]
 // See README.md for what each figure means and how the load is bounded.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,10 @@ const SOURCES = Number(opt.sources);
 const FEW = Number(opt.few);
 const PAYLOAD = Number(opt.payload);
 const ROUNDS = Number(opt.rounds);
+for (const [name, value, min] of [['seconds', SECONDS, 1], ['clients', K, 1], ['client-rate', CLIENT_RATE, 1], ['sources', SOURCES, 1], ['few', FEW, 1], ['payload', PAYLOAD, 8], ['rounds', ROUNDS, 1]]) {
+  if (!(value >= min)) throw new Error(`--${name} must be a number ≥ ${min}`);
+}
+if (SOURCES > 4_000_000) throw new Error('--sources must be ≤ 4,000,000 (the relay table and the sender permutation are sized for it)');
 /** A "few sources" flood still stops at this many packets, whatever the time limit. */
 const FEW_COUNT = 20_000_000;
 /** After the sender stops: time for queued datagrams and in-flight replies to be counted. */
