@@ -31,10 +31,14 @@ const SOURCES = Number(opt.sources);
 const FEW = Number(opt.few);
 const PAYLOAD = Number(opt.payload);
 const ROUNDS = Number(opt.rounds);
-for (const [name, value, min] of [['seconds', SECONDS, 1], ['clients', K, 1], ['client-rate', CLIENT_RATE, 1], ['sources', SOURCES, 1], ['few', FEW, 1], ['payload', PAYLOAD, 8], ['rounds', ROUNDS, 1]]) {
-  if (!(value >= min)) throw new Error(`--${name} must be a number ≥ ${min}`);
+for (const [name, value, min] of [['seconds', SECONDS, 1], ['clients', K, 1], ['client-rate', CLIENT_RATE, 1], ['sources', SOURCES, 1], ['few', FEW, 1], ['payload', PAYLOAD, 0], ['rounds', ROUNDS, 1]]) {
+  if (!(value >= min)) usage(`--${name} must be a number ≥ ${min}`);
 }
-if (SOURCES > 4_000_000) throw new Error('--sources must be ≤ 4,000,000 (the relay table and the sender permutation are sized for it)');
+if (SOURCES > 4_000_000) usage('--sources must be ≤ 4,000,000 (the relay table and the sender permutation are sized for it)');
+function usage(message) {
+  process.stderr.write(`bench/flood: ${message}\n`);
+  process.exit(2);
+}
 /** A "few sources" flood still stops at this many packets, whatever the time limit. */
 const FEW_COUNT = 20_000_000;
 /** After the sender stops: time for queued datagrams and in-flight replies to be counted. */
