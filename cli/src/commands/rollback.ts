@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
-import { PROGRAMS_BUCKET, type TenantDeployment } from '@flowshield/proto';
+import { PROGRAMS_BUCKET, signDeployment, type TenantDeployment } from '@flowshield/proto';
 import { CliError } from '../errors.js';
 import { addServerOption, withNats } from './event-options.js';
+import { addSigningKeyOption, readSigningKey } from './operator-key.js';
 import { checkTenant, defaultDeployer, openProgramsBucket, publishDeployment, reportSkipped, type TenantHistory } from './programs-bucket.js';
 
 interface RollbackOptions {
   tenant?: string;
   to?: string;
   deployedBy: string;
+  signingKey?: string;
   server: string;
   json?: boolean;
 }
@@ -49,7 +51,7 @@ export function rollbackTarget(history: TenantHistory, to: number | undefined): 
  * is live, and records the version it replaced in `rolledBackFrom`.
  */
 export function registerRollback(program: Command): void {
-  addServerOption(
+  addServerOption(addSigningKeyOption(
     program
       .command('rollback')
       .description(`make an earlier program version live again on every edge (from the history of NATS KV bucket ${PROGRAMS_BUCKET})`)
@@ -57,17 +59,20 @@ export function registerRollback(program: Command): void {
       .option('--to <version>', 'version to make live (default: the highest version below the live one)')
       .option('--deployed-by <who>', 'recorded as the deployer (env FLOWSHIELD_DEPLOYED_BY, default user@host)', defaultDeployer())
       .option('--json', 'print {"tenant","version","sha256","rolledBackFrom"}'),
-  ).action(async (opts: RollbackOptions) => {
+  )).action(async (opts: RollbackOptions) => {
     const tenant = checkTenant(opts.tenant);
     const to = opts.to === undefined ? undefined : parseVersion(opts.to);
+    const signer = readSigningKey(opts.signingKey);
     const { deployment, history } = await withNats(opts.server, async (nc) => {
       const kv = await openProgramsBucket(nc, opts.server);
-      return publishDeployment(kv, tenant, (h) => ({
+      // Re-signed: the republished record differs (deployedAt, deployedBy, rolledBackFrom), and
+      // the old one may have been signed by a key the edges no longer trust.
+      return publishDeployment(kv, tenant, (h) => signDeployment({
         ...rollbackTarget(h, to),
         deployedAt: Date.now(),
         deployedBy: opts.deployedBy,
         rolledBackFrom: h.live?.deployment.version ?? null,
-      }));
+      }, signer));
     });
     reportSkipped(history.skipped);
     const { version, sha256, rolledBackFrom } = deployment;
