@@ -58,3 +58,10 @@ export function writeOperatorKeyPair(dir: string, force: boolean): { signer: Ope
   }
   return { signer, keyFile, pubFile };
 }
+
+/** The key pair in `dir`, made when missing (what `flowshield start` runs with). */
+export function ensureOperatorKeyPair(dir: string): { signer: OperatorSigner; keyFile: string } {
+  const keyFile = join(dir, OPERATOR_KEY_FILE);
+  if (existsSync(keyFile)) return { signer: readSigningKey(keyFile), keyFile };
+  return writeOperatorKeyPair(dir, true);
+}
