@@ -45,7 +45,7 @@ export function registerDeploy(program: Command): void {
       .option('--section <name>', 'program section to load (default: the only one)')
       .option('--type <type>', `program type, checked against the one the section name selects: ${PROGRAM_TYPE_NAMES.join(', ')}`)
       .option('--fail-verdict <verdict>', 'verdict when the program faults or returns an undefined value: pass or drop', 'drop')
-      .option('--monitoring', 'run and count the program, but pass every packet')
+      .option('--monitoring', 'a dry run: run the program and count what it would do, but pass every packet and send, write or publish nothing')
       .option('--budget <n>', `per-run instruction budget, at most ${MAX_PROGRAM_BUDGET}`, String(DEFAULT_PROGRAM_BUDGET))
       .option('--deployed-by <who>', 'recorded as the deployer (env FLOWSHIELD_DEPLOYED_BY, default user@host)', defaultDeployer())
       .option('--json', 'print {"tenant","version","sha256","instructions"}'),
@@ -95,7 +95,7 @@ export function registerDeploy(program: Command): void {
     }
     process.stdout.write(
       `deployed ${path} to ${deploymentKey(tenant)}: version ${deployment.version}, sha256 ${sha}\n`
-      + `${instructions} instructions, type ${sectionType}, fail verdict ${deployment.failVerdict}${deployment.monitoring ? ', monitoring (every packet passes)' : ''}\n`,
+      + `${instructions} instructions, type ${sectionType}, fail verdict ${deployment.failVerdict}${deployment.monitoring ? ', monitoring (a dry run: every packet passes)' : ''}\n`,
     );
   });
 }
