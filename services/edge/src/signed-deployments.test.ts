@@ -18,7 +18,7 @@ test('edge signed deployments - unsigned, foreign-key, altered and over-budget r
   const edge = await Edge.start(parseEdgeConfig({
     edgeId: 'edge-signed', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText],
     programLimits: { maxBudget: 200_000 },
-    services: [{ tenant: 'game', listen: { host: '127.0.0.1', port: 0 }, public: { port: 207 }, origin: { host: '127.0.0.1', port: origin.port } }],
+    services: ['game', 'other'].map((tenant) => ({ tenant, listen: { host: '127.0.0.1', port: 0 }, public: { port: 207 }, origin: { host: '127.0.0.1', port: origin.port } })),
   }), { logger: pino({ level: 'info' }, log.stream) });
   const client = await RawClient.bind('127.0.0.5');
   t.after(async () => { client.close(); origin.close(); await edge.stop(); await nc.close(); await nats.dispose(); });
@@ -63,6 +63,12 @@ test('edge signed deployments - unsigned, foreign-key, altered and over-budget r
   assert.match(metrics, /fs_edge_program_swaps_total\{tenant="game",result="unsigned"\} 1\n/);
   assert.match(metrics, /fs_edge_program_swaps_total\{tenant="game",result="bad_signature"\} 4\n/);
   assert.match(metrics, /fs_edge_program_swaps_total\{tenant="game",result="over_budget"\} 2\n/);
+
+  // A record signed for one tenant, copied under another tenant's key, is applied to neither.
+  await deploy(nc, 'game', passAll, { tenant: 'other', version: 1 });
+  await until(() => edge.control.badRecords === 1, 10_000, 'the misplaced record rejected');
+  assert.equal(edge.service('other')!.runtime.version, 0);
+  assert.equal(runtime.version, 1);
 
   // A correctly signed new version is applied.
   await deploy(nc, 'game', passAll, { version: 9 });
