@@ -6,7 +6,7 @@ import { CliError } from '../errors.js';
 import { addServerOption, withNats } from './event-options.js';
 import { PROGRAM_TYPE_NAMES, loadProgramFile, readInput } from './load.js';
 import { addSigningKeyOption, readSigningKey } from './operator-key.js';
-import { checkTenant, defaultDeployer, highestVersion, openProgramsBucket, publishDeployment } from './programs-bucket.js';
+import { checkTenant, defaultDeployer, highestVersion, nextDeployedAt, openProgramsBucket, publishDeployment } from './programs-bucket.js';
 
 interface DeployOptions {
   tenant?: string;
@@ -82,7 +82,7 @@ export function registerDeploy(program: Command): void {
         failVerdict: opts.failVerdict as FailVerdict,
         monitoring: opts.monitoring === true,
         budget,
-        deployedAt: Date.now(),
+        deployedAt: nextDeployedAt(history),
         deployedBy: opts.deployedBy,
         rolledBackFrom: null,
       }, signer), nc.info?.max_payload);

@@ -42,6 +42,8 @@ test('cli keys operator init - writes operator.key (0600) and operator.pub, refu
       const kv = await new Kvm(nc).open(PROGRAMS_BUCKET);
       const revisions = [];
       for await (const e of await kv.history({ key: deploymentKey('acme') })) revisions.push(decodeDeployment(e.value));
+      // deployedAt always rises (edges refuse a record whose deployedAt is not after the running one's).
+      assert.ok(revisions.every((d, i) => i === 0 || d.deployedAt > revisions[i - 1]!.deployedAt), JSON.stringify(revisions.map((d) => d.deployedAt)));
       const first = new OperatorKeySet([String(made.publicKey)]);
       const second = new OperatorKeySet([String(forced.publicKey)]);
       assert.deepEqual(revisions.map((d) => [d.version, checkDeploymentSignature(d, first), checkDeploymentSignature(d, second)]), [

@@ -3,7 +3,7 @@ import { PROGRAMS_BUCKET, signDeployment, type TenantDeployment } from '@flowshi
 import { CliError } from '../errors.js';
 import { addServerOption, withNats } from './event-options.js';
 import { addSigningKeyOption, readSigningKey } from './operator-key.js';
-import { checkTenant, defaultDeployer, openProgramsBucket, publishDeployment, reportSkipped, type TenantHistory } from './programs-bucket.js';
+import { checkTenant, defaultDeployer, nextDeployedAt, openProgramsBucket, publishDeployment, reportSkipped, type TenantHistory } from './programs-bucket.js';
 
 interface RollbackOptions {
   tenant?: string;
@@ -69,7 +69,7 @@ export function registerRollback(program: Command): void {
       // the old one may have been signed by a key the edges no longer trust.
       return publishDeployment(kv, tenant, (h) => signDeployment({
         ...rollbackTarget(h, to),
-        deployedAt: Date.now(),
+        deployedAt: nextDeployedAt(h),
         deployedBy: opts.deployedBy,
         rolledBackFrom: h.live?.deployment.version ?? null,
       }, signer));

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { pino } from 'pino';
 import { NatsTestServer } from '@flowshield/test-support';
-import { MAX_PROGRAM_BUDGET, OperatorSigner } from '@flowshield/proto';
+import { Kvm } from '@nats-io/kv';
+import { MAX_PROGRAM_BUDGET, OperatorSigner, PROGRAMS_BUCKET, deploymentKey, encodeDeployment } from '@flowshield/proto';
 import { Edge } from './edge.js';
 import { parseEdgeConfig } from './config.js';
 import { EchoOrigin, RawClient, TEST_OPERATOR, compileExample, deploy, logLines, natsConnect, scrape, until, writeSource } from './testing/harness.js';
@@ -64,6 +65,13 @@ test('edge signed deployments - unsigned, foreign-key, altered and over-budget r
   assert.match(metrics, /fs_edge_program_swaps_total\{tenant="game",result="bad_signature"\} 4\n/);
   assert.match(metrics, /fs_edge_program_swaps_total\{tenant="game",result="over_budget"\} 2\n/);
 
+  // An old signed record written back (here: the running one's predecessor time, and v1 itself
+  // replayed after v9 runs) is stale: a downgrade needs the operator key, not bucket access.
+  const v1 = runtime.deployment!;
+  await deploy(nc, 'game', passAll, { version: 10, deployedAt: v1.deployedAt - 1 });
+  await until(() => runtime.stats.swaps.stale === 1, 10_000, 'the stale record refused');
+  assert.equal(runtime.version, 1);
+
   // A record signed for one tenant, copied under another tenant's key, is applied to neither.
   await deploy(nc, 'game', passAll, { tenant: 'other', version: 1 });
   await until(() => edge.control.badRecords === 1, 10_000, 'the misplaced record rejected');
@@ -75,6 +83,11 @@ test('edge signed deployments - unsigned, foreign-key, altered and over-budget r
   await until(() => runtime.version === 9, 10_000, 'the next signed version');
   await client.send('anything', port);
   await until(() => client.messages.length === 3, 5_000, 'pass-all echo');
+  const kv = await new Kvm(nc).open(PROGRAMS_BUCKET);
+  await kv.put(deploymentKey('game'), encodeDeployment(v1));
+  await until(() => runtime.stats.swaps.stale === 2, 10_000, 'the replayed v1 refused');
+  assert.equal(runtime.version, 9);
+  assert.match(await scrape(edge.metricsPort), /fs_edge_program_swaps_total\{tenant="game",result="stale"\} 2\n/);
 });
 
 test('edge signed deployments - an edge without operatorKeys says so at start and refuses every deployment', async (t) => {

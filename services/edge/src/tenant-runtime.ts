@@ -7,8 +7,8 @@ import type { EdgeHost } from './edge-host.js';
 export type EdgeVerdict = 'pass' | 'drop';
 
 /** What happened to a deployment this edge was given (the `result` label of fs_edge_program_swaps_total). */
-export type SwapResult = 'applied' | 'refused' | 'unsigned' | 'bad_signature' | 'over_budget';
-export const SWAP_RESULTS: readonly SwapResult[] = ['applied', 'refused', 'unsigned', 'bad_signature', 'over_budget'];
+export type SwapResult = 'applied' | 'refused' | 'unsigned' | 'bad_signature' | 'over_budget' | 'stale';
+export const SWAP_RESULTS: readonly SwapResult[] = ['applied', 'refused', 'unsigned', 'bad_signature', 'over_budget', 'stale'];
 
 /** What a program in monitoring mode would have done (the `would` label of fs_edge_monitored_total). */
 export type MonitoredAction = 'pass' | 'drop' | 'challenge' | 'reply' | 'set_status';
@@ -30,7 +30,7 @@ export class TenantStats {
   answersRejected = 0;
   repliesSent = 0;
   readonly tokens = { accepted: 0, rejected: 0 };
-  readonly swaps: Record<SwapResult, number> = { applied: 0, refused: 0, unsigned: 0, bad_signature: 0, over_budget: 0 };
+  readonly swaps: Record<SwapResult, number> = { applied: 0, refused: 0, unsigned: 0, bad_signature: 0, over_budget: 0, stale: 0 };
 }
 
 /** The edge's decision for each packet of a batch, and what the program asked for besides. */
@@ -95,6 +95,11 @@ export class TenantRuntime {
     if (running && deployment.version === running.version && deployment.sha256 === running.sha256 && deployment.monitoring === running.monitoring
       && deployment.failVerdict === running.failVerdict && deployment.budget === running.budget) {
       return null; // already running
+    }
+    // An old signed record written back into the bucket (a downgrade, say to a monitoring-only
+    // version) is refused: `deploy` and `rollback` always write a deployedAt above every earlier one.
+    if (running && deployment.deployedAt <= running.deployedAt) {
+      return refuse('stale', `deployedAt ${deployment.deployedAt} is not after the running version's ${running.deployedAt} (an old record written again?)`);
     }
     try {
       const sha = createHash('sha256').update(deployment.object).digest('hex');

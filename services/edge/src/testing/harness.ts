@@ -39,6 +39,9 @@ export interface DeployOptions {
   tamper?: Partial<TenantDeployment>;
 }
 
+// deployedAt rises with every record, as `flowshield deploy` makes it (edges refuse one that does not).
+let lastDeployedAt = 0;
+
 /** Writes a deployment record as `flowshield deploy` would (signed by TEST_OPERATOR unless told otherwise). */
 export async function deploy(nc: NatsConnection, tenant: string, object: Uint8Array, fields: Partial<TenantDeployment> = {}, options: DeployOptions = {}): Promise<TenantDeployment> {
   const kv = await new Kvm(nc).create(PROGRAMS_BUCKET, { history: DEPLOYMENT_HISTORY });
@@ -46,7 +49,7 @@ export async function deploy(nc: NatsConnection, tenant: string, object: Uint8Ar
   const version = fields.version ?? (previous?.value.length ? (await import('@flowshield/proto')).decodeDeployment(previous.value).version + 1 : 1);
   const unsigned: TenantDeployment = {
     tenant, version, object, sha256: createHash('sha256').update(object).digest('hex'), section: '', failVerdict: 'drop', monitoring: false,
-    budget: 100_000, deployedAt: Date.now(), deployedBy: 'test', rolledBackFrom: null, ...fields, signature: null,
+    budget: 100_000, deployedAt: (lastDeployedAt = Math.max(Date.now(), lastDeployedAt + 1)), deployedBy: 'test', rolledBackFrom: null, ...fields, signature: null,
   };
   const signer = options.signer === undefined ? TEST_OPERATOR : options.signer;
   const deployment = { ...(signer ? signDeployment(unsigned, signer) : unsigned), ...options.tamper };
