@@ -40,7 +40,7 @@ test('cli keys operator init - writes operator.key (0600) and operator.pub, refu
     const nc = await connect({ servers: nats.url });
     try {
       const kv = await new Kvm(nc).open(PROGRAMS_BUCKET);
-      const revisions = [];
+      const revisions: ReturnType<typeof decodeDeployment>[] = [];
       for await (const e of await kv.history({ key: deploymentKey('acme') })) revisions.push(decodeDeployment(e.value));
       // deployedAt always rises (edges refuse a record whose deployedAt is not after the running one's).
       assert.ok(revisions.every((d, i) => i === 0 || d.deployedAt > revisions[i - 1]!.deployedAt), JSON.stringify(revisions.map((d) => d.deployedAt)));
