@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { NatsTestServer } from '@flowshield/test-support';
 import { connect } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
-import { OperatorKeySet, PROGRAMS_BUCKET, checkDeploymentSignature, decodeDeployment, deploymentKey } from '@flowshield/proto';
+import { OperatorKeySet, PROGRAMS_BUCKET, checkDeploymentSignature, decodeDeployment, deploymentKey, encodeDeployment } from '@flowshield/proto';
 import { runCli } from '../testing/run-cli.js';
 import { assertOneLineFailure, cliJson, compileExample, tempDir } from './programs-cli.test-support.js';
 
@@ -35,7 +35,10 @@ test('cli keys operator init - writes operator.key (0600) and operator.pub, refu
     const magic = await compileExample(dir, 'magic_token.c');
     await cliJson(['deploy', magic, '--tenant', 'acme', '--server', nats.url, '--signing-key', String(made.keyFile)]);
     await cliJson(['deploy', magic, '--tenant', 'acme', '--server', nats.url, '--signing-key', String(made.keyFile)]);
-    const back = await runCli(['rollback', '--tenant', 'acme', '--server', nats.url, '--json'], { env: { FLOWSHIELD_OPERATOR_KEY: '', FLOWSHIELD_DATA_DIR: join(dir, 'data') } });
+    // rollback republishes only what the key it signs with had signed: not another key's record, nor an unsigned one.
+    assertOneLineFailure(await runCli(['rollback', '--tenant', 'acme', '--server', nats.url], { env: { FLOWSHIELD_OPERATOR_KEY: '', FLOWSHIELD_DATA_DIR: join(dir, 'data') } }),
+      /version 1 of tenant acme is not signed by this operator key, so it may not be what was deployed; deploy the program again instead$/m);
+    const back = await runCli(['rollback', '--tenant', 'acme', '--server', nats.url, '--json', '--signing-key', String(made.keyFile)]);
     assert.equal(back.code, 0, back.stderr);
     const nc = await connect({ servers: nats.url });
     try {
@@ -47,13 +50,19 @@ test('cli keys operator init - writes operator.key (0600) and operator.pub, refu
       const first = new OperatorKeySet([String(made.publicKey)]);
       const second = new OperatorKeySet([String(forced.publicKey)]);
       assert.deepEqual(revisions.map((d) => [d.version, checkDeploymentSignature(d, first), checkDeploymentSignature(d, second)]), [
-        [1, 'ok', 'bad_signature'], [2, 'ok', 'bad_signature'], [1, 'bad_signature', 'ok'], // the rollback is re-signed by the key it ran with
+        [1, 'ok', 'bad_signature'], [2, 'ok', 'bad_signature'], [1, 'ok', 'bad_signature'],
       ]);
+      assert.notDeepEqual(revisions[2]!.signature, revisions[0]!.signature, 'the rollback is signed anew');
+      await kv.put(deploymentKey('acme'), encodeDeployment({ ...revisions[1]!, version: 3, deployedAt: Date.now() + 1000, signature: null }));
     } finally {
       await nc.close();
     }
-    const listed = await cliJson(['programs', '--server', nats.url]) as { programs: Array<{ signedBy: string }> };
-    assert.equal(listed.programs[0]!.signedBy, forced.publicKey);
+    const unsigned = await cliJson(['programs', '--server', nats.url]) as { programs: Array<{ signedBy: string | null }> };
+    assert.equal(unsigned.programs[0]!.signedBy, null, 'the unsigned record written by hand shows as such');
+    await cliJson(['rollback', '--tenant', 'acme', '--signing-key', String(made.keyFile), '--server', nats.url]); // to v2, signed by this key
+    assertOneLineFailure(await runCli(['rollback', '--tenant', 'acme', '--to', '3', '--server', nats.url, '--signing-key', String(made.keyFile)]), /version 3 of tenant acme is not signed, so/);
+    const listed = await cliJson(['programs', '--server', nats.url]) as { programs: Array<{ signedBy: string; version: number }> };
+    assert.deepEqual([listed.programs[0]!.version, listed.programs[0]!.signedBy], [2, made.publicKey]);
   } finally {
     await nats.dispose();
     rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { PROGRAMS_BUCKET, signDeployment, type TenantDeployment } from '@flowshield/proto';
+import { OperatorKeySet, PROGRAMS_BUCKET, checkDeploymentSignature, signDeployment, type OperatorSigner, type TenantDeployment } from '@flowshield/proto';
 import { CliError } from '../errors.js';
 import { addServerOption, withNats } from './event-options.js';
 import { addSigningKeyOption, readSigningKey } from './operator-key.js';
@@ -45,6 +45,14 @@ export function rollbackTarget(history: TenantHistory, to: number | undefined): 
   return history.revisions.findLast((r) => r.deployment.version === previous)!.deployment;
 }
 
+/** The target, if this operator key signed it exactly as it is stored. */
+function trustedTarget(target: TenantDeployment, signer: OperatorSigner): TenantDeployment {
+  if (checkDeploymentSignature(target, new OperatorKeySet([signer.publicKey])) !== 'ok') {
+    throw new CliError('FS_ERR_CLI_UNTRUSTED_RECORD', `version ${target.version} of tenant ${target.tenant} is ${target.signature === null ? 'not signed' : 'not signed by this operator key'}, so it may not be what was deployed; deploy the program again instead`);
+  }
+  return target;
+}
+
 /**
  * `flowshield rollback --tenant T [--to V]`: republishes an earlier version of the tenant's
  * program as the newest revision. It keeps its version number, so `programs` shows which program
@@ -65,10 +73,10 @@ export function registerRollback(program: Command): void {
     const signer = readSigningKey(opts.signingKey);
     const { deployment, history } = await withNats(opts.server, async (nc) => {
       const kv = await openProgramsBucket(nc, opts.server);
-      // Re-signed: the republished record differs (deployedAt, deployedBy, rolledBackFrom), and
-      // the old one may have been signed by a key the edges no longer trust.
+      // Re-signed, since the republished record differs (deployedAt, deployedBy, rolledBackFrom);
+      // so only a record this key signed is republished, never one anybody could have written.
       return publishDeployment(kv, tenant, (h) => signDeployment({
-        ...rollbackTarget(h, to),
+        ...trustedTarget(rollbackTarget(h, to), signer),
         deployedAt: nextDeployedAt(h),
         deployedBy: opts.deployedBy,
         rolledBackFrom: h.live?.deployment.version ?? null,
