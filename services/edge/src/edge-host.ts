@@ -4,6 +4,7 @@ import { ChallengeLimiter, PuzzleEngine, type KeyRing, type TokenVerifier } from
 import type { ServiceConfig } from './config.js';
 import { DryRunState } from './dry-run-state.js';
 import type { TenantState } from './state-overlay.js';
+import { DifficultyFloor } from './difficulty-floor.js';
 
 const random = new Uint32Array(1024);
 let randomAt = random.length;
@@ -28,6 +29,7 @@ export class EdgeHost implements HostEnvironment {
   readonly counters = new Map<number, bigint>();
   challengesRefused = 0;
   difficulty: DifficultySetting;
+  private readonly floor: DifficultyFloor;
 
   constructor(
     readonly state: TenantState,
@@ -42,10 +44,11 @@ export class EdgeHost implements HostEnvironment {
     this.difficulty = { bits: service.challenges.difficultyBits, floorBits: 0, subPuzzles: service.challenges.subPuzzles };
     this.limiter = EdgeHost.limiterFor(service);
     const engine = new PuzzleEngine({ keyRing, clock: Date.now });
+    this.floor = new DifficultyFloor(this.difficulty.bits, engine.validitySeconds * 1000);
     this.challenge = new StandardChallenge({
       engine,
       difficulty: () => ({ bits: this.difficulty.bits, subPuzzles: this.difficulty.subPuzzles }),
-      floorBits: () => this.difficulty.floorBits,
+      floorBits: () => this.floor.bitsAt(Date.now()),
     });
   }
 
@@ -69,6 +72,12 @@ export class EdgeHost implements HostEnvironment {
     // Refusals of the shadow limiter are not the edge's refusals: kept on the shadow.
     dry.challengesRefused = 0;
     return dry;
+  }
+
+  /** The challenge service's difficulty for this service; answers to what this edge issued before stay valid. */
+  setDifficulty(setting: DifficultySetting, nowMs = Date.now()): void {
+    this.floor.update(setting.bits, setting.floorBits, nowMs);
+    this.difficulty = setting;
   }
 
   random(): number {
