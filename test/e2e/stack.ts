@@ -76,8 +76,12 @@ export class Stack {
   readonly procs: Proc[] = [];
   nats!: NatsTestServer;
 
+  /** The operator key pair, made by `flowshield keys operator init` in the stack's folder. */
+  operator!: { publicKey: string; keyFile: string };
+
   async startNats(): Promise<void> {
     this.nats = await NatsTestServer.start();
+    this.operator = JSON.parse(this.cli(['keys', 'operator', 'init', '--out', this.dir, '--json']));
   }
 
   async startState(id: string): Promise<{ proc: Proc; db: string }> {
@@ -107,6 +111,7 @@ export class Stack {
       nats: { servers: [this.nats.url] },
       replicaPath: options.replicaPath,
       metrics: { port: metricsPort },
+      operatorKeys: [this.operator.publicKey],
       services: [{
         tenant: options.tenant,
         listen: { host: '127.0.0.1', port: 0 },
@@ -126,7 +131,7 @@ export class Stack {
 
   /** Runs `flowshield ARGS` against this stack's NATS; throws with its stderr when it fails. */
   cli(args: string[]): string {
-    return execFileSync(process.execPath, [bin('cli/bin/flowshield.js'), ...args], { env: { ...process.env, NATS_URL: this.nats.url }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync(process.execPath, [bin('cli/bin/flowshield.js'), ...args], { env: { ...process.env, NATS_URL: this.nats.url, FLOWSHIELD_OPERATOR_KEY: this.operator?.keyFile ?? '' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   compile(example: string): string {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,6 +30,11 @@ test('e2e - `flowshield start` brings the stack up, the example client plays thr
   const clientCode = await new Promise<number | null>((resolve) => client.once('exit', resolve));
   assert.equal(clientCode, 0, out);
   assert.match(out, /server: echo: move 5/);
+
+  // The demo deployment was signed with the operator key made in the data dir, which the edge trusts alone.
+  assert.equal(statSync(join(dataDir, 'operator.key')).mode & 0o777, 0o600);
+  const edgeConfig = JSON.parse(readFileSync(join(dataDir, 'edge.json'), 'utf8')) as { operatorKeys: string[] };
+  assert.deepEqual(edgeConfig.operatorKeys, [readFileSync(join(dataDir, 'operator.pub'), 'utf8').trim()]);
 
   stack.kill('SIGINT');
   assert.equal(await exited, 0);

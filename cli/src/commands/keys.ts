@@ -4,6 +4,7 @@ import {
   ChallengeSubject, DecodeError, decodeApiMessage, encodeApiMessage, type EpochInfo, type KeysListReply, type KeysRotateReply,
 } from '@flowshield/proto';
 import { CliError } from '../errors.js';
+import { defaultDataDir, writeOperatorKeyPair } from './operator-key.js';
 
 interface KeysOptions {
   server: string;
@@ -52,7 +53,7 @@ function printEpochs(epochs: EpochInfo[]): void {
  * service's NATS API. Shows ids and epochs only; key bytes never leave the service.
  */
 export function registerKeys(program: Command): void {
-  const keys = program.command('keys').description('challenge key ring: key ids and epochs (never key bytes)');
+  const keys = program.command('keys').description('the challenge key ring (key ids and epochs, never key bytes) and the operator signing key');
   const common = (c: Command) => c
     .option('--server <url>', 'NATS server URL (env NATS_URL)', process.env.NATS_URL || 'nats://127.0.0.1:4222')
     .option('--timeout <ms>', 'how long to wait for the challenge service', '5000')
@@ -78,5 +79,20 @@ export function registerKeys(program: Command): void {
         return;
       }
       process.stdout.write(`rotated: current epoch ${reply.current}${reply.previous === null ? '' : `, previous ${reply.previous} still accepted`}\n`);
+    });
+
+  keys.command('operator').description('the operator key that signs deployments (edges trust its public key, `operatorKeys`)')
+    .command('init')
+    .description('make an Ed25519 operator key pair: operator.key (private, mode 0600) and operator.pub; prints the public key for the edges\' operatorKeys')
+    .option('--out <dir>', 'folder to write into (env FLOWSHIELD_DATA_DIR, default .data)', defaultDataDir())
+    .option('--force', 'replace an existing key pair (edges trusting the old public key will refuse what the new one signs)')
+    .option('--json', 'print {"publicKey","keyFile","pubFile"}')
+    .action((opts: { out: string; force?: boolean; json?: boolean }) => {
+      const { signer, keyFile, pubFile } = writeOperatorKeyPair(opts.out, opts.force === true);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ publicKey: signer.publicKeyText, keyFile, pubFile })}\n`);
+        return;
+      }
+      process.stdout.write(`${signer.publicKeyText}\nwrote ${keyFile} (private, keep it secret) and ${pubFile}; add the public key to each edge's "operatorKeys"\n`);
     });
 }

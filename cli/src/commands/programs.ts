@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { PROGRAMS_BUCKET } from '@flowshield/proto';
+import { PROGRAMS_BUCKET, publicKeyToText } from '@flowshield/proto';
 import { CliError } from '../errors.js';
 import { addServerOption, iso, withNats } from './event-options.js';
 import {
@@ -19,7 +19,7 @@ function revisionToJson(r: DeploymentRevision): Record<string, unknown> {
   return {
     tenant: d.tenant, version: d.version, sha256: d.sha256, section: d.section, failVerdict: d.failVerdict, monitoring: d.monitoring,
     budget: d.budget, deployedAt: iso(d.deployedAt), deployedBy: d.deployedBy, rolledBackFrom: d.rolledBackFrom, revision: r.revision,
-    bytes: d.object.length,
+    bytes: d.object.length, signedBy: d.signature === null ? null : publicKeyToText(d.signature.publicKey),
   };
 }
 

@@ -17,7 +17,7 @@ export function registerStart(program: Command): void {
   program
     .command('start')
     .description('run the whole stack on this machine: nats-server, state and challenge services, an echo game server and an edge with the example program')
-    .option('--data-dir <dir>', 'where nats, the replica and keys are kept', join(process.cwd(), '.data'))
+    .option('--data-dir <dir>', 'where nats, the replica and keys are kept, the operator key pair too (env FLOWSHIELD_DATA_DIR)', process.env.FLOWSHIELD_DATA_DIR || join(process.cwd(), '.data'))
     .option('--server <url>', 'use this NATS instead of starting one (env NATS_URL)', process.env.NATS_URL)
     .option('--nats-port <port>', 'port for the nats-server started here (the next free one if taken)', '4222')
     .option('--edge-port <port>', 'UDP port clients send to (the next free one if taken)', '27015')

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { CliError } from '../errors.js';
+import { ensureOperatorKeyPair } from '../commands/operator-key.js';
 import { StackChild } from './child.js';
 
 /** The repository root: the stack runs the services' built entry points from it. */
@@ -111,7 +112,9 @@ export class LocalStack {
     this.origin = await startEchoOrigin(originPort);
     const object = join(o.dataDir, 'program.o');
     const cli = join(ROOT, 'cli/bin/flowshield.js');
-    const run = (args: string[]) => execFileSync(process.execPath, [cli, ...args], { env: { ...process.env, NATS_URL: natsUrl! }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    // The operator key signs the demo deployment; the edge trusts only its public key.
+    const operator = ensureOperatorKeyPair(o.dataDir);
+    const run = (args: string[]) => execFileSync(process.execPath, [cli, ...args], { env: { ...process.env, NATS_URL: natsUrl!, FLOWSHIELD_OPERATOR_KEY: operator.keyFile }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     run(['compile', o.program, '-o', object]);
     const deployed = JSON.parse(run(['deploy', object, '--tenant', o.tenant, '--deployed-by', 'flowshield start', '--json'])) as { version: number; sha256: string };
 
@@ -121,6 +124,7 @@ export class LocalStack {
       nats: { servers: [natsUrl] },
       replicaPath: join(o.dataDir, 'state'),
       metrics: { port: edgeMetrics },
+      operatorKeys: [operator.signer.publicKeyText],
       services: [{ tenant: o.tenant, listen: { host: '127.0.0.1', port: edgePort }, origin: { host: '127.0.0.1', port: originPort } }],
     };
     const configPath = join(o.dataDir, 'edge.json');

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { isTenantName } from '@flowshield/proto';
+import { MAX_PROGRAM_BUDGET, isTenantName, publicKeyFromText } from '@flowshield/proto';
 import { EdgeError, EdgeErrorCode } from './errors.js';
 
 /** One protected service: where the edge listens, where it relays to, and its limits. */
@@ -18,6 +18,8 @@ export interface ServiceConfig {
   challenges: { perSourcePerSecond: number; perSourceBurst: number; totalPerSecond: number; totalBurst: number; difficultyBits: number; subPuzzles: number };
   /** verdict while no program is deployed, or when the program fails */
   failVerdict: 'pass' | 'drop';
+  /** this tenant's fraction of `programLimits.cpuMsPerSecond` (default: an equal share) */
+  cpuShare: number;
 }
 
 export interface EdgeConfig {
@@ -30,7 +32,22 @@ export interface EdgeConfig {
   /** execution engine for programs */
   engine: 'wasm' | 'interp';
   services: ServiceConfig[];
+  /**
+   * Operator public keys (`ed25519:<64 hex>`, as `flowshield keys operator init` prints and
+   * writes to operator.pub). A deployment is applied only when signed by one of them; with none,
+   * every deployment is refused.
+   */
+  operatorKeys: string[];
+  programLimits: {
+    /** the highest per-run instruction budget a record may ask for (at most MAX_PROGRAM_BUDGET) */
+    maxBudget: number;
+    /** program CPU time per second shared by the tenants; a tenant over its share is shed */
+    cpuMsPerSecond: number;
+  };
 }
+
+/** Default program CPU per second: half a core, so programs never take the whole event loop. */
+export const DEFAULT_CPU_MS_PER_SECOND = 500;
 
 const fail = (message: string): never => {
   throw new EdgeError(EdgeErrorCode.BAD_CONFIG, `edge config: ${message}`);
@@ -49,6 +66,11 @@ function host(value: unknown, where: string): string {
 function positive(value: unknown, fallback: number, where: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) fail(`${where} must be a positive number`);
+  return value as number;
+}
+
+function share(value: unknown, where: string): number {
+  if (typeof value !== 'number' || !(value > 0) || value > 1) fail(`${where} must be a fraction greater than 0 and at most 1`);
   return value as number;
 }
 
@@ -95,8 +117,21 @@ export function parseEdgeConfig(raw: unknown): EdgeConfig {
         subPuzzles,
       },
       failVerdict,
+      cpuShare: s.cpuShare === undefined ? 1 / c.services.length : share(s.cpuShare, `${at}.cpuShare`),
     };
   });
+  const operatorKeys = c.operatorKeys ?? [];
+  if (!Array.isArray(operatorKeys) || !operatorKeys.every((k) => typeof k === 'string')) fail('operatorKeys must be a list of public keys (ed25519:<64 hex>)');
+  operatorKeys.forEach((k: string, i: number) => {
+    try {
+      publicKeyFromText(k);
+    } catch (err) {
+      fail(`operatorKeys[${i}]: ${(err as Error).message}`);
+    }
+  });
+  const limits = c.programLimits ?? {};
+  const maxBudget = limits.maxBudget ?? MAX_PROGRAM_BUDGET;
+  if (!Number.isSafeInteger(maxBudget) || maxBudget < 1 || maxBudget > MAX_PROGRAM_BUDGET) fail(`programLimits.maxBudget must be an integer from 1 to ${MAX_PROGRAM_BUDGET}`);
   return {
     edgeId: c.edgeId,
     nats: { servers },
@@ -104,5 +139,7 @@ export function parseEdgeConfig(raw: unknown): EdgeConfig {
     metrics: { host: c.metrics?.host === undefined ? '127.0.0.1' : host(c.metrics.host, 'metrics.host'), port: c.metrics?.port === undefined ? 9464 : port(c.metrics.port, 'metrics.port', true) },
     engine,
     services,
+    operatorKeys: operatorKeys.map((k: string) => k.trim()),
+    programLimits: { maxBudget, cpuMsPerSecond: positive(limits.cpuMsPerSecond, DEFAULT_CPU_MS_PER_SECOND, 'programLimits.cpuMsPerSecond') },
   };
 }

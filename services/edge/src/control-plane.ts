@@ -99,7 +99,7 @@ export class ControlPlane {
     if (!service) return;
     const refused = service.runtime.apply(deployment);
     const fields = { tenant: deployment.tenant, version: deployment.version, sha256: deployment.sha256.slice(0, 12), monitoring: deployment.monitoring };
-    if (refused) this.options.logger.error({ ...fields, err: refused, running: service.runtime.version }, 'deployment refused; the running program stays');
+    if (refused) this.options.logger.error({ ...fields, result: refused.result, err: refused.reason, running: service.runtime.version }, 'deployment refused; the running program stays');
     else this.options.logger.info(fields, 'program deployed');
   }
 

@@ -48,6 +48,11 @@ export class DeploymentWatcher {
       this.options.onBadRecord(key, err);
       return;
     }
+    // A signed record of one tenant copied under another's key is still not that tenant's record.
+    if (deploymentKey(deployment.tenant) !== key) {
+      this.options.onBadRecord(key, new Error(`record names tenant ${JSON.stringify(deployment.tenant)} under key ${key}`));
+      return;
+    }
     this.options.onDeployment(deployment);
   }
 

@@ -2,6 +2,7 @@ import { randomBytes, randomFillSync } from 'node:crypto';
 import { StandardChallenge, systemClock, type HostEnvironment, type PacketMeta } from '@flowshield/vm';
 import { ChallengeLimiter, PuzzleEngine, type KeyRing, type TokenVerifier } from '@flowshield/puzzle';
 import type { ServiceConfig } from './config.js';
+import { DryRunState } from './dry-run-state.js';
 import type { TenantState } from './state-overlay.js';
 import { DifficultyFloor } from './difficulty-floor.js';
 
@@ -32,7 +33,7 @@ export class EdgeHost implements HostEnvironment {
 
   constructor(
     readonly state: TenantState,
-    service: ServiceConfig,
+    private readonly service: ServiceConfig,
     /** the challenge epoch keys, shared by the edge's tenants and kept current by the control plane */
     readonly keyRing: KeyRing,
     /** verified tokens, checked with the challenge service's public keys only */
@@ -41,10 +42,7 @@ export class EdgeHost implements HostEnvironment {
   ) {
     this.hmacKey = hmacKey ?? randomBytes(32);
     this.difficulty = { bits: service.challenges.difficultyBits, floorBits: 0, subPuzzles: service.challenges.subPuzzles };
-    this.limiter = new ChallengeLimiter({
-      perSource: { perSecond: service.challenges.perSourcePerSecond, burst: service.challenges.perSourceBurst },
-      perTarget: { perSecond: service.challenges.totalPerSecond, burst: service.challenges.totalBurst },
-    });
+    this.limiter = EdgeHost.limiterFor(service);
     const engine = new PuzzleEngine({ keyRing, clock: Date.now });
     this.floor = new DifficultyFloor(this.difficulty.bits, engine.validitySeconds * 1000);
     this.challenge = new StandardChallenge({
@@ -52,6 +50,28 @@ export class EdgeHost implements HostEnvironment {
       difficulty: () => ({ bits: this.difficulty.bits, subPuzzles: this.difficulty.subPuzzles }),
       floorBits: () => this.floor.bitsAt(Date.now()),
     });
+  }
+
+  private static limiterFor(service: ServiceConfig): ChallengeLimiter {
+    return new ChallengeLimiter({
+      perSource: { perSecond: service.challenges.perSourcePerSecond, burst: service.challenges.perSourceBurst },
+      perTarget: { perSecond: service.challenges.totalPerSecond, burst: service.challenges.totalBurst },
+    });
+  }
+
+  /**
+   * The host a monitored (dry-run) deployment runs against: this one, seen through a prototype,
+   * with its own state shadow and its own challenge limits, so the run sees what it would see
+   * enforcing — keys, difficulty, clock — and leaves no trace outside its counters. What it asked
+   * for (challenges, replies, status changes) is counted and discarded by the tenant runtime.
+   */
+  dryRun(): HostEnvironment {
+    const dry = Object.create(this) as EdgeHost;
+    Object.defineProperty(dry, 'state', { value: new DryRunState(this.state) });
+    Object.defineProperty(dry, 'limiter', { value: EdgeHost.limiterFor(this.service) });
+    // Refusals of the shadow limiter are not the edge's refusals: kept on the shadow.
+    dry.challengesRefused = 0;
+    return dry;
   }
 
   /** The challenge service's difficulty for this service; answers to what this edge issued before stay valid. */
