@@ -60,7 +60,7 @@ export function registerRollback(program: Command): void {
   ).action(async (opts: RollbackOptions) => {
     const tenant = checkTenant(opts.tenant);
     const to = opts.to === undefined ? undefined : parseVersion(opts.to);
-    const { deployment, history } = await withNats(opts.server, async (nc) => {
+    const { deployment, history } = await withNats(opts, async (nc) => {
       const kv = await openProgramsBucket(nc, opts.server);
       return publishDeployment(kv, tenant, (h) => ({
         ...rollbackTarget(h, to),
