@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -201,4 +201,39 @@ test('access - each role does its job: edge follows programs and keys and publis
     await challenge.stop();
     await state.stop();
   }
+});
+
+/** A CA and a server certificate for 127.0.0.1, made with openssl (null when it is not installed). */
+function makeCertificates(folder: string): { ca: string; cert: string; key: string } | null {
+  const run = (args: string[]) => execFileSync('openssl', args, { cwd: folder, stdio: 'ignore' });
+  try {
+    run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=flowshield test CA', '-keyout', 'ca-key.pem', '-out', 'ca.pem']);
+    run(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server-key.pem', '-out', 'server.csr']);
+    writeFileSync(join(folder, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+    run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-days', '2', '-extfile', 'san.ext', '-out', 'server.pem']);
+  } catch {
+    return null;
+  }
+  return { ca: join(folder, 'ca.pem'), cert: join(folder, 'server.pem'), key: join(folder, 'server-key.pem') };
+}
+
+test('access tls - with a tls {} block, a client that verifies the server with --tls-ca connects; one that cannot verify it does not', { timeout: 90_000 }, async (t) => {
+  const folder = mkdtempSync(join(tmpdir(), 'flowshield-tls-'));
+  t.after(() => rmSync(folder, { recursive: true, force: true }));
+  const certs = makeCertificates(folder);
+  if (!certs) {
+    t.skip('openssl is not installed');
+    return;
+  }
+  const tlsServer = await NatsTestServer.start({ auth: { tls: { cert: certs.cert, key: certs.key } } });
+  t.after(() => tlsServer.dispose());
+  const operator = accessConnectOptions({ role: 'operator', creds: tlsServer.creds('operator'), tlsCa: certs.ca });
+  const nc = await connect({ servers: tlsServer.url, ...operator });
+  assert.ok((await jetstreamManager(nc)).getOptions());
+  await nc.close();
+  const { tls: _tls, ...untrusting } = operator;
+  await assert.rejects(connect({ servers: tlsServer.url, timeout: TIMEOUT, maxReconnectAttempts: 0, ...untrusting }));
+  const env = { ...process.env, NATS_URL: tlsServer.url, NATS_CREDS: tlsServer.creds('operator'), FLOWSHIELD_DATA_DIR: '' };
+  const listed = await cli(['programs', '--json', '--tls-ca', certs.ca], env);
+  assert.equal(listed.status, 0, listed.stderr);
 });
