@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { NatsTestServer, freePort } from '@flowshield/test-support';
+import { NatsTestServer, freePort, scrape } from '@flowshield/test-support';
 import { accessConnectOptions, type Role } from '@flowshield/access';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 
@@ -162,7 +162,7 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
 }
 
 export async function metric(port: number, pattern: RegExp): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const text = await scrape(port);
   const match = pattern.exec(text);
   return match ? Number(match[1]) : 0;
 }

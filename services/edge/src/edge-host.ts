@@ -3,6 +3,7 @@ import { StandardChallenge, systemClock, type HostEnvironment, type PacketMeta }
 import { ChallengeLimiter, PuzzleEngine, type KeyRing, type TokenVerifier } from '@flowshield/puzzle';
 import type { ServiceConfig } from './config.js';
 import type { TenantState } from './state-overlay.js';
+import { DifficultyFloor } from './difficulty-floor.js';
 
 const random = new Uint32Array(1024);
 let randomAt = random.length;
@@ -27,6 +28,7 @@ export class EdgeHost implements HostEnvironment {
   readonly counters = new Map<number, bigint>();
   challengesRefused = 0;
   difficulty: DifficultySetting;
+  private readonly floor: DifficultyFloor;
 
   constructor(
     readonly state: TenantState,
@@ -44,11 +46,18 @@ export class EdgeHost implements HostEnvironment {
       perTarget: { perSecond: service.challenges.totalPerSecond, burst: service.challenges.totalBurst },
     });
     const engine = new PuzzleEngine({ keyRing, clock: Date.now });
+    this.floor = new DifficultyFloor(this.difficulty.bits, engine.validitySeconds * 1000);
     this.challenge = new StandardChallenge({
       engine,
       difficulty: () => ({ bits: this.difficulty.bits, subPuzzles: this.difficulty.subPuzzles }),
-      floorBits: () => this.difficulty.floorBits,
+      floorBits: () => this.floor.bitsAt(Date.now()),
     });
+  }
+
+  /** The challenge service's difficulty for this service; answers to what this edge issued before stay valid. */
+  setDifficulty(setting: DifficultySetting, nowMs = Date.now()): void {
+    this.floor.update(setting.bits, setting.floorBits, nowMs);
+    this.difficulty = setting;
   }
 
   random(): number {
