@@ -68,6 +68,7 @@ export async function withNats<T>(opts: NatsOptions, fn: (nc: NatsConnection) =>
     nc = await connect({ servers: target.server, timeout: timeoutMs, maxReconnectAttempts: 0, noAsyncTraces: true, ...access });
   } catch (err) {
     const reason = (err as Error).message ?? String(err);
+    if (opts.verbose) process.stderr.write(`flowshield: connecting to ${target.server} failed: ${reason}\n`);
     if (/authori[sz]ation/i.test(reason)) {
       throw new CliError('FS_ERR_CLI_NATS_REFUSED', `NATS at ${target.server} refused the login (${target.creds ? `credentials ${target.creds}` : 'no credentials: pass --creds or NATS_CREDS'})`, { cause: err });
     }
