@@ -71,7 +71,7 @@ export function registerDeploy(program: Command): void {
       throw new CliError('FS_ERR_CLI_BAD_OPTION', `--type ${opts.type} differs from ${sectionType}, which section '${loaded.object.section}' selects on the edges; rename the section`);
     }
 
-    const { deployment } = await withNats(opts.server, async (nc) => {
+    const { deployment } = await withNats(opts, async (nc) => {
       const kv = await openProgramsBucket(nc, opts.server);
       return publishDeployment(kv, tenant, (history) => signDeployment({
         tenant,

@@ -56,7 +56,7 @@ export function registerPrograms(program: Command): void {
       await showHistory(opts, tenant);
       return;
     }
-    const { live, skipped } = await withNats(opts.server, async (nc) => readLiveDeployments(await openProgramsBucket(nc, opts.server)));
+    const { live, skipped } = await withNats(opts, async (nc) => readLiveDeployments(await openProgramsBucket(nc, opts.server)));
     const shown = tenant === undefined ? live : live.filter((r) => r.deployment.tenant === tenant);
     const shownSkipped = tenant === undefined ? skipped : skipped.filter((s) => s.key === `tenant.${tenant}`);
     if (opts.json) {
@@ -79,7 +79,7 @@ export function registerPrograms(program: Command): void {
 }
 
 async function showHistory(opts: ProgramsOptions, tenant: string): Promise<void> {
-  const history = await withNats(opts.server, async (nc) => readTenantHistory(await openProgramsBucket(nc, opts.server), tenant));
+  const history = await withNats(opts, async (nc) => readTenantHistory(await openProgramsBucket(nc, opts.server), tenant));
   reportSkipped(history.skipped);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({

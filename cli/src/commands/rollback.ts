@@ -71,7 +71,7 @@ export function registerRollback(program: Command): void {
     const tenant = checkTenant(opts.tenant);
     const to = opts.to === undefined ? undefined : parseVersion(opts.to);
     const signer = readSigningKey(opts.signingKey);
-    const { deployment, history } = await withNats(opts.server, async (nc) => {
+    const { deployment, history } = await withNats(opts, async (nc) => {
       const kv = await openProgramsBucket(nc, opts.server);
       // Re-signed, since the republished record differs (deployedAt, deployedBy, rolledBackFrom);
       // so only a record this key signed is republished, never one anybody could have written.

@@ -20,7 +20,7 @@ export {
   decodeAnswer, encodeAnswer, encodeHello, TOKEN_SIZE, TOKEN_SIGNED_SIZE, encodeTokenClaims, assembleToken, decodeToken,
   EPOCH_KEY_RECORD_SIZE, PUBLIC_KEY_RECORD_SIZE, encodeEpochKeyRecord, decodeEpochKeyRecord, encodePublicKeyRecord,
   decodePublicKeyRecord, CHALLENGE_API_VERSION, CHALLENGE_SUBJECT_PREFIX, ChallengeSubject, CHALLENGE_QUEUE_GROUP,
-  CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, epochKvKey, publicKeyKvKey, toBase64,
+  CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, TENANT_KEY_BUCKET, epochKvKey, publicKeyKvKey, toBase64,
   fromBase64, decodeApiMessage, encodeApiMessage, isEndpointText,
 } from './challenge/index.js';
 export type {

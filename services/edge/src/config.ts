@@ -25,7 +25,8 @@ export interface ServiceConfig {
 export interface EdgeConfig {
   /** this edge's id in events (a NATS subject token) */
   edgeId: string;
-  nats: { servers: string[] };
+  /** `creds`: this edge's NATS credentials (`.creds` or nkey seed file); `tlsCa`: CA of the server's TLS certificate. */
+  nats: { servers: string[]; creds: string | null; tlsCa: string | null };
   /** the host's LMDB state replica, opened read-only; null = only this edge's own transitions */
   replicaPath: string | null;
   metrics: { host: string; port: number };
@@ -81,6 +82,10 @@ export function parseEdgeConfig(raw: unknown): EdgeConfig {
   if (typeof c.edgeId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(c.edgeId)) fail('edgeId must be 1-64 letters, digits, - or _');
   const servers = c.nats?.servers ?? ['nats://127.0.0.1:4222'];
   if (!Array.isArray(servers) || servers.length === 0 || !servers.every((s) => typeof s === 'string')) fail('nats.servers must be a list of URLs');
+  for (const field of ['creds', 'tlsCa'] as const) {
+    const value = c.nats?.[field];
+    if (value !== undefined && value !== null && (typeof value !== 'string' || value === '')) fail(`nats.${field} must be a file path or null`);
+  }
   if (c.replicaPath !== undefined && c.replicaPath !== null && typeof c.replicaPath !== 'string') fail('replicaPath must be a path or null');
   const engine = c.engine ?? 'wasm';
   if (engine !== 'wasm' && engine !== 'interp') fail("engine must be 'wasm' or 'interp'");
@@ -134,7 +139,7 @@ export function parseEdgeConfig(raw: unknown): EdgeConfig {
   if (!Number.isSafeInteger(maxBudget) || maxBudget < 1 || maxBudget > MAX_PROGRAM_BUDGET) fail(`programLimits.maxBudget must be an integer from 1 to ${MAX_PROGRAM_BUDGET}`);
   return {
     edgeId: c.edgeId,
-    nats: { servers },
+    nats: { servers, creds: c.nats?.creds ?? null, tlsCa: c.nats?.tlsCa ?? null },
     replicaPath: c.replicaPath ?? null,
     metrics: { host: c.metrics?.host === undefined ? '127.0.0.1' : host(c.metrics.host, 'metrics.host'), port: c.metrics?.port === undefined ? 9464 : port(c.metrics.port, 'metrics.port', true) },
     engine,

@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import {
   CHALLENGE_DIFFICULTY_BUCKET, ChallengeSubject, decodeApiMessage, encodeApiMessage, serviceKey, type DifficultyRecord, type LoadReport, type TenantDeployment,
@@ -33,7 +33,7 @@ export class ControlPlane {
   private markReady!: () => void;
 
   constructor(
-    private readonly options: { servers: string[]; edgeId: string; services: readonly ProtectedService[]; keyRing: KeyRing; tokens: TokenVerifier; logger: Logger },
+    private readonly options: { servers: string[]; access: Partial<ConnectionOptions>; edgeId: string; services: readonly ProtectedService[]; keyRing: KeyRing; tokens: TokenVerifier; logger: Logger },
   ) {
     this.ready = new Promise((resolve) => { this.markReady = resolve; });
   }
@@ -47,7 +47,12 @@ export class ControlPlane {
 
   private async run(): Promise<void> {
     const { logger } = this.options;
-    const nc = await connect({ servers: this.options.servers, name: `edge-${this.options.edgeId}`, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true, noAsyncTraces: true });
+    // The first connection is retried like everything else here (NATS may come up after the edge).
+    const nc = await this.retry('nats connection', () => connect({
+      servers: this.options.servers, name: `edge-${this.options.edgeId}`, maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true,
+      ...this.options.access,
+    }));
+    if (!nc) return;
     if (this.stopped) {
       await nc.close();
       return;
@@ -103,20 +108,22 @@ export class ControlPlane {
     else this.options.logger.info(fields, 'program deployed');
   }
 
-  private async retry(what: string, attempt: () => Promise<void>): Promise<void> {
+  /** Runs `attempt` until it succeeds or the plane stops (then null), logging every tenth failure. */
+  private async retry<T>(what: string, attempt: () => Promise<T>): Promise<T | null> {
     for (let tries = 0; !this.stopped; tries++) {
       try {
-        await attempt();
-        return;
+        return await attempt();
       } catch (err) {
         if (tries % 10 === 0) this.options.logger.warn({ what, err: (err as Error).message }, 'control plane not ready; retrying');
         await new Promise((r) => setTimeout(r, RETRY_MS));
       }
     }
+    return null;
   }
 
   private async followDifficulty(nc: NatsConnection): Promise<void> {
     const kv = await new Kvm(nc).open(CHALLENGE_DIFFICULTY_BUCKET);
+    await kv.status(); // opening binds without a look: fail (and retry) until the challenge service made it
     const byKey = new Map(this.options.services.map((s) => [serviceKey({ address: address16(s.publicAddress.host === 'localhost' ? '127.0.0.1' : s.publicAddress.host).bytes, port: s.publicAddress.port }), s]));
     const iter = await kv.watch();
     void (async () => {

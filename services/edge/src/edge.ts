@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { accessConnectOptions, Role } from '@flowshield/access';
 import { EventPublisher } from '@flowshield/events';
 import { KeyRing, TokenVerifier } from '@flowshield/puzzle';
 import { OperatorKeySet } from '@flowshield/proto';
@@ -35,7 +36,9 @@ export class Edge {
   static async start(config: EdgeConfig, options: { logger?: Logger } = {}): Promise<Edge> {
     const logger = options.logger ?? pino({ name: 'flowshield-edge', base: { edgeId: config.edgeId } });
     const log = new RateLimitedLog(logger);
-    const publisher = new EventPublisher({ servers: config.nats.servers, edgeId: config.edgeId, logger });
+    // One user per edge id: it may publish only its own events subject and read only its inbox.
+    const access = accessConnectOptions({ role: Role.edge, edgeId: config.edgeId, creds: config.nats.creds, tlsCa: config.nats.tlsCa });
+    const publisher = new EventPublisher({ servers: config.nats.servers, connectOptions: access, edgeId: config.edgeId, logger });
     const replica: { current: ReplicaReader | null } = { current: null };
     const keyRing = new KeyRing();
     const tokens = new TokenVerifier({ clock: Date.now });
@@ -53,7 +56,7 @@ export class Edge {
       });
       return new ProtectedService(service, runtime, log);
     });
-    const control = new ControlPlane({ servers: config.nats.servers, edgeId: config.edgeId, services, keyRing, tokens, logger });
+    const control = new ControlPlane({ servers: config.nats.servers, access, edgeId: config.edgeId, services, keyRing, tokens, logger });
     const edge = new Edge(config, services, publisher, replica, control, logger);
     edge.openReplica();
     for (const service of services) await service.start();

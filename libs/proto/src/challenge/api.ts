@@ -24,6 +24,8 @@ export const ChallengeSubject = {
   difficulty: 'fs.challenge.difficulty.get',
   /** Edges publish LoadReport here (no reply). */
   load: 'fs.challenge.load',
+  /** An edge asks for a tenant's HMAC key it does not hold yet (edges only; answered from TENANT_KEY_BUCKET). */
+  tenantKey: 'fs.challenge.tenant-key',
 } as const;
 export const CHALLENGE_QUEUE_GROUP = 'fs-challenge';
 
@@ -33,6 +35,9 @@ export const CHALLENGE_EPOCH_BUCKET = 'fs-challenge-epochs';
 export const CHALLENGE_PUBKEY_BUCKET = 'fs-challenge-pubkeys';
 /** KV bucket of difficulty per protected service. Keys: `serviceKey(target)`. */
 export const CHALLENGE_DIFFICULTY_BUCKET = 'fs-challenge-difficulty';
+
+/** KV bucket of per-tenant HMAC keys for the PFP helpers (secret: edges only). Keys `tenant.<name>`. */
+export const TENANT_KEY_BUCKET = 'fs-tenant-keys';
 
 export const epochKvKey = (keyId: number): string => `epoch.${keyId}`;
 export const publicKeyKvKey = (signingKeyId: number): string => `ed25519.${signingKeyId}`;

@@ -20,7 +20,7 @@ export {
 export type { EpochKeyRecord, PublicKeyRecord } from './records.js';
 export {
   CHALLENGE_API_VERSION, CHALLENGE_SUBJECT_PREFIX, ChallengeSubject, CHALLENGE_QUEUE_GROUP, CHALLENGE_EPOCH_BUCKET,
-  CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, epochKvKey, publicKeyKvKey, toBase64, fromBase64,
+  CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, TENANT_KEY_BUCKET, epochKvKey, publicKeyKvKey, toBase64, fromBase64,
   decodeApiMessage, encodeApiMessage, isEndpointText,
 } from './api.js';
 export type {
