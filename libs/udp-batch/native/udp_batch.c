@@ -36,12 +36,11 @@ typedef struct {
   int family; /* AF_INET or AF_INET6 */
   int polling;
   int closing;
-  int poll_closed;
-  int finalized;
+  int env_gone;
   napi_env env;
   napi_ref on_readable;
   napi_async_context async_ctx;
-  uv_poll_t poll;
+  uv_poll_t *poll;
   /* Scratch vectors for one chunk, allocated once per socket. */
   struct mmsghdr msgs[CHUNK];
   struct iovec iov[CHUNK];
@@ -150,16 +149,15 @@ static void close_fd(sock_t *s) {
 
 /* ---- open ---- */
 
-/* The struct lives until both the poll handle is closed (libuv owns it until then) and the JS
- * handle is collected (its external points at it), in whichever order they come. */
-static void release(sock_t *s) {
-  if (s->poll_closed && s->finalized) free(s);
-}
-
-static void on_poll_closed(uv_handle_t *h) {
-  sock_t *s = h->data;
-  s->poll_closed = 1;
-  release(s);
+/* The poll handle is malloc'd on its own and closed with libc's free as its close callback: when a
+ * worker thread ends, Node unloads this addon before the loop runs close callbacks, so a callback
+ * inside this file would be called after it is unmapped. (free(void *) called as a
+ * uv_close_cb(uv_handle_t *) is the same call on every ABI Node runs on.) */
+static void shut(sock_t *s);
+static void on_env_exit(void *arg) {
+  sock_t *s = arg;
+  s->env_gone = 1; /* the hook is being run: shut() must not try to remove it */
+  shut(s);
 }
 
 /* uv_close stops the poll synchronously, so the fd can be closed right after it: closing it
@@ -168,7 +166,9 @@ static void shut(sock_t *s) {
   if (s->closing) return;
   s->closing = 1;
   s->polling = 0;
-  uv_close((uv_handle_t *)&s->poll, on_poll_closed);
+  if (!s->env_gone) napi_remove_env_cleanup_hook(s->env, on_env_exit, s);
+  uv_close((uv_handle_t *)s->poll, (uv_close_cb)free);
+  s->poll = NULL;
   close_fd(s);
 }
 
@@ -180,8 +180,7 @@ static void finalize_sock(napi_env env, void *data, void *hint) {
   s->on_readable = NULL;
   s->async_ctx = NULL;
   shut(s);
-  s->finalized = 1;
-  release(s);
+  free(s); /* the JS handle was the last thing pointing at it */
 }
 
 static int set_buf(int fd, int force_opt, int opt, uint64_t bytes) {
@@ -252,17 +251,20 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   s->family = family == 4 ? AF_INET : AF_INET6;
   s->env = env;
   uv_loop_t *loop;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &s->poll, fd) != 0) {
+  s->poll = malloc(sizeof *s->poll);
+  if (!s->poll || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, s->poll, fd) != 0) {
     close(fd);
+    free(s->poll);
     free(s);
     return throw_code(env, "FS_ERR_UDPBATCH_SYSCALL", "uv_poll_init failed");
   }
-  s->poll.data = s; /* a poll handle keeps the loop alive only while started (and ref'd) */
+  s->poll->data = s; /* a poll handle keeps the loop alive only while started (and ref'd) */
+  napi_add_env_cleanup_hook(env, on_env_exit, s);
   napi_value handle;
   if (napi_create_external(env, s, finalize_sock, NULL, &handle) != napi_ok ||
       napi_type_tag_object(env, handle, &SOCK_TAG) != napi_ok) {
-    s->finalized = 1;
     shut(s);
+    free(s);
     return throw_code(env, "FS_ERR_UDPBATCH_ARGUMENT", "napi_create_external failed");
   }
   return handle;
@@ -470,7 +472,7 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
     napi_create_string_utf8(env, "UDPBATCH", NAPI_AUTO_LENGTH, &name);
     CHECK_NAPI(napi_async_init(env, NULL, name, &s->async_ctx));
   }
-  int r = uv_poll_start(&s->poll, UV_READABLE, on_poll);
+  int r = uv_poll_start(s->poll, UV_READABLE, on_poll);
   if (r != 0) return throw_code(env, "FS_ERR_UDPBATCH_SYSCALL", uv_strerror(r));
   s->polling = 1;
   return NULL;
@@ -481,7 +483,7 @@ static napi_value js_stop(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, argv, 1)) return NULL;
   sock_t *s = get_sock(env, argv[0], 0);
   if (!s) return NULL;
-  if (s->fd >= 0 && s->polling) uv_poll_stop(&s->poll);
+  if (s->fd >= 0 && s->polling) uv_poll_stop(s->poll);
   s->polling = 0;
   if (s->on_readable) napi_delete_reference(env, s->on_readable);
   s->on_readable = NULL;
@@ -497,8 +499,8 @@ static napi_value js_ref(napi_env env, napi_callback_info info) {
   bool on;
   CHECK_NAPI(napi_get_value_bool(env, argv[1], &on));
   if (s->closing) return NULL;
-  if (on) uv_ref((uv_handle_t *)&s->poll);
-  else uv_unref((uv_handle_t *)&s->poll);
+  if (on) uv_ref((uv_handle_t *)s->poll);
+  else uv_unref((uv_handle_t *)s->poll);
   return NULL;
 }
 
