@@ -45,8 +45,11 @@ typedef struct {
   struct mmsghdr msgs[CHUNK];
   struct iovec iov[CHUNK];
   struct sockaddr_in6 addrs[CHUNK];
+  /* SO_RXQ_OVFL: each datagram carries the socket's running count of drops for a full buffer. */
+  char ctrl[CHUNK][CMSG_SPACE(sizeof(uint32_t))];
   /* Counters since open (doubles: JS numbers). */
   double received, truncated, sent, send_errors, would_block;
+  uint32_t drops;
 } sock_t;
 
 static const napi_type_tag SOCK_TAG = {0x666c6f7773686965ULL, 0x6c64756470626174ULL};
@@ -237,6 +240,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (fd < 0) return throw_errno(env, "socket", errno);
   int one = 1, v6 = v6only ? 1 : 0;
   if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) goto fail_errno_reuse;
+  setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one); /* best effort: only feeds stats().dropped */
   if (family == 6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6, sizeof v6) != 0) goto fail_errno_v6;
   if (rcv > 0 && set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, rcv) != 0) goto fail_errno_rcv;
   if (snd > 0 && set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, snd) != 0) goto fail_errno_snd;
@@ -329,6 +333,8 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
       s->msgs[i].msg_hdr.msg_namelen = sizeof s->addrs[i];
       s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
       s->msgs[i].msg_hdr.msg_iovlen = 1;
+      s->msgs[i].msg_hdr.msg_control = s->ctrl[i];
+      s->msgs[i].msg_hdr.msg_controllen = sizeof s->ctrl[i];
     }
     /* MSG_TRUNC: msg_len is the datagram's real length, so truncation is measured, not guessed. */
     int r = recvmmsg(s->fd, s->msgs, n, MSG_DONTWAIT | MSG_TRUNC, NULL);
@@ -345,6 +351,11 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
       rec[3] = full;
       put_addr(rec, &s->addrs[i]);
       if (full > slot || (s->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)) s->truncated++;
+    }
+    if (r > 0) {
+      struct msghdr *last = &s->msgs[r - 1].msg_hdr;
+      for (struct cmsghdr *c = CMSG_FIRSTHDR(last); c; c = CMSG_NXTHDR(last, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) memcpy(&s->drops, CMSG_DATA(c), sizeof s->drops);
     }
     got += r;
     s->received += r;
@@ -553,7 +564,8 @@ static napi_value js_local(napi_env env, napi_callback_info info) {
   return port;
 }
 
-/* stats(handle, out Float64Array(5)): received, truncated, sent, sendErrors, wouldBlock */
+/* stats(handle, out Float64Array(6)): received, truncated, sent, sendErrors, wouldBlock, dropped
+ * (dropped: the kernel's count, as of the last datagram read, of datagrams lost to a full buffer) */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   if (!get_args(env, info, argv, 2)) return NULL;
@@ -564,14 +576,15 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   size_t length;
   void *ptr;
   if (napi_is_typedarray(env, argv[1], &is) != napi_ok || !is ||
-      napi_get_typedarray_info(env, argv[1], &type, &length, &ptr, NULL, NULL) != napi_ok || type != napi_float64_array || length < 5)
-    return throw_code(env, "FS_ERR_UDPBATCH_ARGUMENT", "expected a Float64Array(5)");
+      napi_get_typedarray_info(env, argv[1], &type, &length, &ptr, NULL, NULL) != napi_ok || type != napi_float64_array || length < 6)
+    return throw_code(env, "FS_ERR_UDPBATCH_ARGUMENT", "expected a Float64Array(6)");
   double *o = ptr;
   o[0] = s->received;
   o[1] = s->truncated;
   o[2] = s->sent;
   o[3] = s->send_errors;
   o[4] = s->would_block;
+  o[5] = s->drops;
   return NULL;
 }
 

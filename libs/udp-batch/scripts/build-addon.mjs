@@ -45,7 +45,9 @@ const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, '
 });
 const log = `${r.stdout ?? ''}${r.stderr ?? ''}`;
 if (r.status !== 0) {
-  const first = log.split('\n').find((l) => /error/i.test(l)) ?? `node-gyp exited with ${r.status ?? r.signal}`;
+  // The compiler's own message says most; else gyp's or make's first error line.
+  const lines = log.split('\n');
+  const first = lines.find((l) => /\berror:/.test(l)) ?? lines.find((l) => /gyp ERR!|Error \d/.test(l)) ?? `node-gyp exited with ${r.status ?? r.signal}`;
   giveUp(first.trim(), log);
 }
 rmSync(note, { force: true });

@@ -52,8 +52,8 @@ export interface SocketStats {
   sendErrors: number;
   /** send calls that stopped early because the socket's send buffer was full. */
   wouldBlock: number;
-  /** Twin only: datagrams dropped because its receive queue was over recvBufferSize (the kernel
-   * counts these itself for the native socket, in /proc/net/snmp RcvbufErrors). */
+  /** Datagrams lost because the receive buffer was full: native, the kernel's SO_RXQ_OVFL count
+   * as of the last datagram read; twin, its own queue's drops past recvBufferSize. */
   dropped: number;
 }
 

@@ -276,6 +276,51 @@ for (const [name, impl] of impls) {
       }
     });
 
+    test(`udp-batch ${name} - datagrams lost to a full kernel receive buffer are counted in stats().dropped`, {
+      skip: name === 'dgram' ? 'the twin cannot see drops in the kernel before dgram reads; it counts its own queue (next test)' : false,
+    }, async () => {
+      const sock = await I.open({ type: 'udp4', address: '127.0.0.1', recvBufferSize: 4096 });
+      const client = await peer('udp4', '127.0.0.1');
+      try {
+        const port = sock.address().port;
+        await sendAll(client, Array.from({ length: 100 }, (_, i) => payload(i, 1000)), port, '127.0.0.1');
+        const region = { memory: new ArrayBuffer(2048 * 64), offset: 0, stride: 2048, count: 64 };
+        await new Promise((r) => setTimeout(r, 20));
+        while (sock.recv(region, metaArray(64)) > 0);
+        // The kernel stamps its drop count on the datagrams queued after the drops.
+        const done = drain(sock, region, metaArray(64), 1);
+        await sendAll(client, [payload(1, 10)], port, '127.0.0.1');
+        await done;
+        assert.ok(sock.stats().dropped > 0, `dropped ${sock.stats().dropped}`);
+        assert.ok(sock.stats().received < 101);
+      } finally {
+        closeAll(sock, client);
+      }
+    });
+
+    test(`udp-batch ${name} - the twin's queue is bounded by the receive buffer and counts what it drops`, {
+      skip: name === 'native' ? 'the native socket has no queue of its own (the kernel buffer is the queue)' : false,
+    }, async () => {
+      const sock = await I.open({ type: 'udp4', address: '127.0.0.1', recvBufferSize: 65536 });
+      const client = await peer('udp4', '127.0.0.1');
+      try {
+        const limit = sock.bufferSizes().recv;
+        const total = Math.ceil((limit * 1.5) / 1000);
+        for (let i = 0; i < total; i += 10) {
+          await sendAll(client, Array.from({ length: 10 }, () => payload(i, 1000)), sock.address().port, '127.0.0.1');
+          await new Promise((r) => setImmediate(r)); // let dgram read between groups: no kernel drops
+        }
+        await new Promise((r) => setTimeout(r, 50));
+        const region = { memory: new ArrayBuffer(1024 * 64), offset: 0, stride: 1024, count: 64 };
+        let received = 0;
+        for (let n; (n = sock.recv(region, metaArray(64))) > 0;) received += n;
+        assert.ok(received * 1000 <= limit, `${received} queued within ${limit} bytes`);
+        assert.ok(sock.stats().dropped > 0, `dropped ${sock.stats().dropped}`);
+      } finally {
+        closeAll(sock, client);
+      }
+    });
+
     test(`udp-batch ${name} - a wasm memory that grew between calls is read afresh`, async () => {
       const sock = await I.open({ type: 'udp4', address: '127.0.0.1' });
       const client = await peer('udp4', '127.0.0.1');
