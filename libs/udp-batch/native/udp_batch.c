@@ -37,6 +37,7 @@ typedef struct {
   int polling;
   int closing;
   int env_gone;
+  int connected; /* sends go to the peer; records' addresses are ignored */
   napi_env env;
   napi_ref on_readable;
   napi_async_context async_ctx;
@@ -405,7 +406,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
     const uint32_t *rec = meta + i * META_WORDS;
     struct sockaddr_in6 tmp;
     if ((uint64_t)rec[0] + rec[1] > memlen) return throw_code(env, "FS_ERR_UDPBATCH_REGION", "a datagram runs past the end of the memory");
-    if (get_dest(s, rec, &tmp) == 0) return throw_code(env, "FS_ERR_UDPBATCH_ADDRESS", "destination does not fit the socket's family (udp4 needs IPv4-mapped)");
+    if (!s->connected && get_dest(s, rec, &tmp) == 0) return throw_code(env, "FS_ERR_UDPBATCH_ADDRESS", "destination does not fit the socket's family (udp4 needs IPv4-mapped)");
   }
   uint64_t done = 0;
   while (done < count) {
@@ -415,8 +416,8 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
       s->iov[i].iov_base = mem + rec[0];
       s->iov[i].iov_len = rec[1];
       memset(&s->msgs[i].msg_hdr, 0, sizeof s->msgs[i].msg_hdr);
-      s->msgs[i].msg_hdr.msg_name = &s->addrs[i];
-      s->msgs[i].msg_hdr.msg_namelen = get_dest(s, rec, &s->addrs[i]);
+      s->msgs[i].msg_hdr.msg_name = s->connected ? NULL : &s->addrs[i];
+      s->msgs[i].msg_hdr.msg_namelen = s->connected ? 0 : get_dest(s, rec, &s->addrs[i]);
       s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
       s->msgs[i].msg_hdr.msg_iovlen = 1;
     }
@@ -527,6 +528,28 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* connect(handle, address Uint8Array(16), port): the kernel then delivers only that peer's
+ * datagrams to this socket (an origin-facing socket ignores spoofed "replies"). */
+static napi_value js_connect(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, argv, 3)) return NULL;
+  sock_t *s = get_sock(env, argv[0], 1);
+  if (!s) return NULL;
+  uint8_t *addr;
+  size_t len;
+  uint64_t port;
+  if (!get_bytes(env, argv[1], &addr, &len, napi_uint8_array, 1) || !get_uint(env, argv[2], 65535, &port, "port")) return NULL;
+  if (len != 16) return throw_code(env, "FS_ERR_UDPBATCH_ADDRESS", "address must be 16 bytes");
+  uint32_t rec[META_WORDS] = {0, 0, (uint32_t)port, 0};
+  memcpy(rec + 4, addr, 16);
+  struct sockaddr_in6 sa;
+  socklen_t salen = get_dest(s, rec, &sa);
+  if (salen == 0) return throw_code(env, "FS_ERR_UDPBATCH_ADDRESS", "peer does not fit the socket's family (udp4 needs IPv4-mapped)");
+  if (connect(s->fd, (struct sockaddr *)&sa, salen) != 0) return throw_errno(env, "connect", errno);
+  s->connected = 1;
+  return NULL;
+}
+
 /* setBufferSize(handle, which 0=recv 1=send, bytes) -> granted; bytes 0 only reads. */
 static napi_value js_buffer(napi_env env, napi_callback_info info) {
   napi_value argv[3];
@@ -616,6 +639,7 @@ NAPI_MODULE_INIT() {
       {"stopReadable", NULL, js_stop, NULL, NULL, NULL, napi_default, NULL},
       {"ref", NULL, js_ref, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
+      {"connect", NULL, js_connect, NULL, NULL, NULL, napi_default, NULL},
       {"bufferSize", NULL, js_buffer, NULL, NULL, NULL, napi_default, NULL},
       {"localAddress", NULL, js_local, NULL, NULL, NULL, napi_default, NULL},
       {"stats", NULL, js_stats, NULL, NULL, NULL, napi_default, NULL},

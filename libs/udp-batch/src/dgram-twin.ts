@@ -6,7 +6,7 @@ import { bytes16ToIp, ipToBytes16 } from '@flowshield/proto';
 import { UdpBatchError, UdpBatchErrorCode as C } from './errors.js';
 import { META_WORDS, Meta } from './layout.js';
 import type { BatchMemory, OpenOptions, SlotRegion, SocketStats, SocketType, UdpBatchImpl, UdpBatchSocket } from './types.js';
-import { bindAddress, bytesOf, checkMeta, checkOptions, checkRegion, checkSendBatch, checkUint, sendRange } from './validate.js';
+import { bindAddress, bytesOf, checkMeta, checkOptions, checkRegion, checkSendBatch, checkUint, connectPeer, sendRange } from './validate.js';
 
 /** dgram gained reusePort in Node 22.12 / 23.1; before that the twin cannot share a port. */
 export const DGRAM_REUSE_PORT = (() => {
@@ -32,7 +32,7 @@ class DgramSocket implements UdpBatchSocket {
   #lastAddr = '';
   #lastBytes: Uint8Array = new Uint8Array(16);
 
-  constructor(socket: Socket, readonly type: SocketType) {
+  constructor(socket: Socket, readonly type: SocketType, private readonly connected = false) {
     this.#s = socket;
     this.#limit = socket.getRecvBufferSize();
     socket.on('message', (msg, rinfo) => this.#enqueue(msg, rinfo));
@@ -120,7 +120,7 @@ class DgramSocket implements UdpBatchSocket {
     this.#open();
     const bytes = bytesOf(memory);
     const [f, n] = sendRange(meta, first, count);
-    checkSendBatch(this.type, bytes, meta, f, n);
+    checkSendBatch(this.connected ? null : this.type, bytes, meta, f, n);
     const limit = this.#s.getSendBufferSize();
     for (let i = f; i < f + n; i++) {
       // dgram queues without bound; stop where a kernel send buffer would be full.
@@ -132,12 +132,16 @@ class DgramSocket implements UdpBatchSocket {
       const off = meta[b + Meta.OFFSET]!;
       // Copied: dgram may still hold the bytes after send() returns, and the memory is reused.
       const data = Buffer.from(bytes.subarray(off, off + meta[b + Meta.LENGTH]!));
-      const a = new Uint8Array(meta.buffer, meta.byteOffset + (b + Meta.ADDRESS) * 4, 16);
-      const text = this.type === 'udp4' ? bytes16ToIp(a) : v6Dest(a);
-      this.#s.send(data, meta[b + Meta.PORT]!, text, (err) => {
+      const done = (err: Error | null) => {
         if (err) this.#st.sendErrors++;
         else this.#st.sent++;
-      });
+      };
+      // dgram refuses a destination on a connected socket: there it goes to the peer.
+      if (this.connected) this.#s.send(data, done);
+      else {
+        const a = new Uint8Array(meta.buffer, meta.byteOffset + (b + Meta.ADDRESS) * 4, 16);
+        this.#s.send(data, meta[b + Meta.PORT]!, this.type === 'udp4' ? bytes16ToIp(a) : v6Dest(a), done);
+      }
     }
     return n;
   }
@@ -220,6 +224,7 @@ export const dgramImpl: UdpBatchImpl = {
   async open(options: OpenOptions): Promise<UdpBatchSocket> {
     const address = bytes16ToIp(bindAddress(options));
     const { port, recv, send } = checkOptions(options);
+    const peer = connectPeer(options);
     if (options.reusePort === true && !DGRAM_REUSE_PORT) {
       // Binding without it would look like success and then fail on the second worker.
       throw new UdpBatchError(C.UNSUPPORTED, `reusePort needs the native addon or Node >= 22.12 (this is ${process.version})`);
@@ -239,8 +244,16 @@ export const dgramImpl: UdpBatchImpl = {
       };
       socket.once('error', onError);
       socket.bind({ port, address: bindText, exclusive: true }, () => {
-        socket.off('error', onError);
-        resolve(new DgramSocket(socket, options.type));
+        if (!peer) {
+          socket.off('error', onError);
+          resolve(new DgramSocket(socket, options.type));
+          return;
+        }
+        const text = options.type === 'udp4' ? bytes16ToIp(peer.address) : v6Dest(peer.address);
+        socket.connect(peer.port, text, () => {
+          socket.off('error', onError);
+          resolve(new DgramSocket(socket, options.type, true));
+        });
       });
     });
   },

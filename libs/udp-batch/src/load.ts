@@ -12,6 +12,7 @@ export interface NativeBinding {
   stopReadable(h: object): void;
   ref(h: object, on: boolean): void;
   close(h: object): void;
+  connect(h: object, address: Uint8Array, port: number): void;
   bufferSize(h: object, which: 0 | 1, bytes: number): number;
   localAddress(h: object, out: Uint8Array): number;
   stats(h: object, out: Float64Array): void;

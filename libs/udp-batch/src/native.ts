@@ -4,7 +4,7 @@ import { bytes16ToIp } from '@flowshield/proto';
 import { UdpBatchError, UdpBatchErrorCode as C } from './errors.js';
 import type { NativeBinding } from './load.js';
 import type { BatchMemory, OpenOptions, SlotRegion, SocketStats, SocketType, UdpBatchImpl, UdpBatchSocket } from './types.js';
-import { bindAddress, bytesOf, checkMeta, checkOptions, checkRegion, checkUint, sendRange } from './validate.js';
+import { bindAddress, bytesOf, checkMeta, checkOptions, checkRegion, checkUint, connectPeer, sendRange } from './validate.js';
 
 class NativeSocket implements UdpBatchSocket {
   readonly implementation = 'native' as const;
@@ -121,8 +121,15 @@ export function nativeImpl(binding: NativeBinding): UdpBatchImpl {
     async open(options: OpenOptions): Promise<UdpBatchSocket> {
       const address = bindAddress(options);
       const { port, recv, send } = checkOptions(options);
+      const peer = connectPeer(options);
       const handle = call(() => binding.open(options.type === 'udp4' ? 4 : 6, address, port, options.reusePort === true,
         options.ipv6Only === true, recv, send));
+      try {
+        if (peer) call(() => binding.connect(handle, peer.address, peer.port));
+      } catch (err) {
+        binding.close(handle);
+        throw err;
+      }
       return new NativeSocket(binding, handle, options.type);
     },
   };

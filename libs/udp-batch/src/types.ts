@@ -36,6 +36,12 @@ export interface OpenOptions {
   reusePort?: boolean;
   /** udp6 only: refuse IPv4-mapped traffic (default false: dual stack, v4 sources arrive mapped). */
   ipv6Only?: boolean;
+  /**
+   * connect(2) to this peer after bind: only its datagrams arrive (an origin-facing socket per
+   * client flow ignores spoofed replies). Sends then go to the peer: records' PORT and ADDRESS
+   * are not used.
+   */
+  connect?: { address: string; port: number };
   /** Requested SO_RCVBUF / SO_SNDBUF bytes; bufferSizes() reports what the kernel granted. */
   recvBufferSize?: number;
   sendBufferSize?: number;

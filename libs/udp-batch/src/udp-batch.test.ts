@@ -93,6 +93,31 @@ for (const [name, impl] of impls) {
       }
     });
 
+    test(`udp-batch ${name} - a connected socket hears only its peer and sends to it`, async () => {
+      const origin = await peer('udp4', '127.0.0.1');
+      const stranger = await peer('udp4', '127.0.0.1');
+      const sock = await I.open({ type: 'udp4', address: '127.0.0.1', connect: { address: '127.0.0.1', port: origin.address().port } });
+      try {
+        const memory = new Uint8Array(4096);
+        const meta = metaArray(8);
+        const done = drain(sock, { memory, offset: 0, stride: 512, count: 8 }, meta, 1);
+        await sendAll(stranger, [payload(9, 9)], sock.address().port, '127.0.0.1'); // refused by the kernel
+        await new Promise((r) => setTimeout(r, 20));
+        await sendAll(origin, [payload(1, 5)], sock.address().port, '127.0.0.1');
+        const { got } = await done;
+        assert.deepEqual(new Uint8Array(got[0]!.data), payload(1, 5));
+        assert.equal(sock.recv({ memory, offset: 0, stride: 512, count: 8 }, meta), 0);
+        const back = collect(origin, 1);
+        memory.set(payload(2, 7), 0);
+        setMeta(meta, 0, 0, 7, new Uint8Array(16), 0); // no destination: the peer
+        assert.equal(sock.send(memory, meta, 0, 1), 1);
+        assert.deepEqual(new Uint8Array((await back)[0]!.msg), payload(2, 7));
+      } finally {
+        closeAll(sock, origin, stranger);
+      }
+      await rejectsCode(I.open({ type: 'udp4', connect: { address: '::1', port: 9 } }), C.ADDRESS);
+    });
+
     test(`udp-batch ${name} - a datagram longer than its slot is cut to the slot, counted, and never overflows`, async () => {
       const sock = await I.open({ type: 'udp4', address: '127.0.0.1' });
       const client = await peer('udp4', '127.0.0.1');

@@ -54,13 +54,17 @@ export function isMapped(meta: Uint32Array, i: number): boolean {
   return true;
 }
 
-/** Checks a whole send batch before any of it goes (a bad record is a caller bug, not a partial send). */
-export function checkSendBatch(type: SocketType, bytes: Uint8Array, meta: Uint32Array, first: number, count: number): void {
+/**
+ * Checks a whole send batch before any of it goes (a bad record is a caller bug, not a partial
+ * send). type null: a connected socket, whose records' destinations are not used.
+ */
+export function checkSendBatch(type: SocketType | null, bytes: Uint8Array, meta: Uint32Array, first: number, count: number): void {
   for (let i = first; i < first + count; i++) {
     const b = i * META_WORDS;
     if (meta[b + Meta.OFFSET]! + meta[b + Meta.LENGTH]! > bytes.byteLength) {
       throw new UdpBatchError(C.REGION, `record ${i}: datagram at ${meta[b + Meta.OFFSET]} + ${meta[b + Meta.LENGTH]} runs past the memory's ${bytes.byteLength} bytes`);
     }
+    if (type === null) continue;
     if (meta[b + Meta.PORT]! > 65535) throw new UdpBatchError(C.ADDRESS, `record ${i}: port ${meta[b + Meta.PORT]} is not a port`);
     if (type === 'udp4' && !isMapped(meta, i)) {
       throw new UdpBatchError(C.ADDRESS, `record ${i}: a udp4 socket sends only to IPv4(-mapped) addresses`);
@@ -86,6 +90,23 @@ export function bindAddress(options: OpenOptions): Uint8Array {
     throw new UdpBatchError(C.ADDRESS, `a udp6 socket binds an IPv6 address, not ${text}`);
   }
   return bytes;
+}
+
+/** The connect peer as 16 bytes and a port, or null; a udp4 socket needs an IPv4 peer. */
+export function connectPeer(options: OpenOptions): { address: Uint8Array; port: number } | null {
+  const peer = options.connect;
+  if (peer === undefined) return null;
+  if (peer === null || typeof peer !== 'object') throw new UdpBatchError(C.ARGUMENT, 'options.connect must be { address, port }');
+  let bytes: Uint8Array;
+  try {
+    bytes = ipToBytes16(peer.address);
+  } catch (err) {
+    throw new UdpBatchError(C.ADDRESS, `not an IP address: ${JSON.stringify(peer.address)}`, { cause: err });
+  }
+  if (options.type === 'udp4' && !MAPPED.every((v, k) => bytes[k] === v)) {
+    throw new UdpBatchError(C.ADDRESS, `a udp4 socket connects to an IPv4 address, not ${peer.address}`);
+  }
+  return { address: bytes, port: checkUint(peer.port, 65535, 'options.connect.port') };
 }
 
 export function checkOptions(options: OpenOptions): { port: number; recv: number; send: number } {
