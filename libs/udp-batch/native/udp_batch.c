@@ -31,6 +31,17 @@
 /* Metadata record: 8 u32 words = [offset, length, port, datagramLength, address(16 bytes)]. */
 #define META_WORDS 8
 
+/* Scratch vectors for one chunk. One per thread (N-API instance data), shared by that thread's
+ * sockets: recv and send run to completion on the JS thread and never re-enter, so a socket costs
+ * ~100 bytes, not ~130 KiB (the edge may hold one origin-facing socket per client flow). */
+typedef struct {
+  struct mmsghdr msgs[CHUNK];
+  struct iovec iov[CHUNK];
+  struct sockaddr_in6 addrs[CHUNK];
+  /* SO_RXQ_OVFL: each datagram carries the socket's running count of drops for a full buffer. */
+  char ctrl[CHUNK][CMSG_SPACE(sizeof(uint32_t))];
+} scratch_t;
+
 typedef struct {
   int fd;
   int family; /* AF_INET or AF_INET6 */
@@ -42,12 +53,7 @@ typedef struct {
   napi_ref on_readable;
   napi_async_context async_ctx;
   uv_poll_t *poll;
-  /* Scratch vectors for one chunk, allocated once per socket. */
-  struct mmsghdr msgs[CHUNK];
-  struct iovec iov[CHUNK];
-  struct sockaddr_in6 addrs[CHUNK];
-  /* SO_RXQ_OVFL: each datagram carries the socket's running count of drops for a full buffer. */
-  char ctrl[CHUNK][CMSG_SPACE(sizeof(uint32_t))];
+  scratch_t *x; /* this thread's */
   /* Counters since open (doubles: JS numbers). */
   double received, truncated, sent, send_errors, would_block;
   uint32_t drops;
@@ -252,6 +258,11 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_errno(env, "calloc", ENOMEM);
   }
+  if (napi_get_instance_data(env, (void **)&s->x) != napi_ok || s->x == NULL) {
+    close(fd);
+    free(s);
+    return throw_code(env, "FS_ERR_UDPBATCH_SYSCALL", "no scratch buffers for this thread");
+  }
   s->fd = fd;
   s->family = family == 4 ? AF_INET : AF_INET6;
   s->env = env;
@@ -322,23 +333,24 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
     return throw_code(env, "FS_ERR_UDPBATCH_REGION", "slots run past the end of the memory");
   if (count * META_WORDS * 4 > metalen) return throw_code(env, "FS_ERR_UDPBATCH_META", "metadata array holds fewer records than count");
   uint32_t *meta = (uint32_t *)metab;
+  scratch_t *x = s->x;
 
   uint64_t got = 0;
   while (got < count) {
     unsigned n = count - got > CHUNK ? CHUNK : (unsigned)(count - got);
     for (unsigned i = 0; i < n; i++) {
-      s->iov[i].iov_base = mem + offset + (got + i) * stride;
-      s->iov[i].iov_len = slot;
-      memset(&s->msgs[i].msg_hdr, 0, sizeof s->msgs[i].msg_hdr);
-      s->msgs[i].msg_hdr.msg_name = &s->addrs[i];
-      s->msgs[i].msg_hdr.msg_namelen = sizeof s->addrs[i];
-      s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
-      s->msgs[i].msg_hdr.msg_iovlen = 1;
-      s->msgs[i].msg_hdr.msg_control = s->ctrl[i];
-      s->msgs[i].msg_hdr.msg_controllen = sizeof s->ctrl[i];
+      x->iov[i].iov_base = mem + offset + (got + i) * stride;
+      x->iov[i].iov_len = slot;
+      memset(&x->msgs[i].msg_hdr, 0, sizeof x->msgs[i].msg_hdr);
+      x->msgs[i].msg_hdr.msg_name = &x->addrs[i];
+      x->msgs[i].msg_hdr.msg_namelen = sizeof x->addrs[i];
+      x->msgs[i].msg_hdr.msg_iov = &x->iov[i];
+      x->msgs[i].msg_hdr.msg_iovlen = 1;
+      x->msgs[i].msg_hdr.msg_control = x->ctrl[i];
+      x->msgs[i].msg_hdr.msg_controllen = sizeof x->ctrl[i];
     }
     /* MSG_TRUNC: msg_len is the datagram's real length, so truncation is measured, not guessed. */
-    int r = recvmmsg(s->fd, s->msgs, n, MSG_DONTWAIT | MSG_TRUNC, NULL);
+    int r = recvmmsg(s->fd, x->msgs, n, MSG_DONTWAIT | MSG_TRUNC, NULL);
     if (r < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK || got > 0) break;
@@ -346,15 +358,15 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
     }
     for (int i = 0; i < r; i++) {
       uint32_t *rec = meta + (got + i) * META_WORDS;
-      uint32_t full = s->msgs[i].msg_len;
+      uint32_t full = x->msgs[i].msg_len;
       rec[0] = (uint32_t)(offset + (got + i) * stride);
       rec[1] = full > slot ? (uint32_t)slot : full;
       rec[3] = full;
-      put_addr(rec, &s->addrs[i]);
-      if (full > slot || (s->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)) s->truncated++;
+      put_addr(rec, &x->addrs[i]);
+      if (full > slot || (x->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)) s->truncated++;
     }
     if (r > 0) {
-      struct msghdr *last = &s->msgs[r - 1].msg_hdr;
+      struct msghdr *last = &x->msgs[r - 1].msg_hdr;
       for (struct cmsghdr *c = CMSG_FIRSTHDR(last); c; c = CMSG_NXTHDR(last, c))
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) memcpy(&s->drops, CMSG_DATA(c), sizeof s->drops);
     }
@@ -408,20 +420,21 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
     if ((uint64_t)rec[0] + rec[1] > memlen) return throw_code(env, "FS_ERR_UDPBATCH_REGION", "a datagram runs past the end of the memory");
     if (!s->connected && get_dest(s, rec, &tmp) == 0) return throw_code(env, "FS_ERR_UDPBATCH_ADDRESS", "destination does not fit the socket's family (udp4 needs IPv4-mapped)");
   }
+  scratch_t *x = s->x;
   uint64_t done = 0;
   while (done < count) {
     unsigned n = count - done > CHUNK ? CHUNK : (unsigned)(count - done);
     for (unsigned i = 0; i < n; i++) {
       const uint32_t *rec = meta + (done + i) * META_WORDS;
-      s->iov[i].iov_base = mem + rec[0];
-      s->iov[i].iov_len = rec[1];
-      memset(&s->msgs[i].msg_hdr, 0, sizeof s->msgs[i].msg_hdr);
-      s->msgs[i].msg_hdr.msg_name = s->connected ? NULL : &s->addrs[i];
-      s->msgs[i].msg_hdr.msg_namelen = s->connected ? 0 : get_dest(s, rec, &s->addrs[i]);
-      s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
-      s->msgs[i].msg_hdr.msg_iovlen = 1;
+      x->iov[i].iov_base = mem + rec[0];
+      x->iov[i].iov_len = rec[1];
+      memset(&x->msgs[i].msg_hdr, 0, sizeof x->msgs[i].msg_hdr);
+      x->msgs[i].msg_hdr.msg_name = s->connected ? NULL : &x->addrs[i];
+      x->msgs[i].msg_hdr.msg_namelen = s->connected ? 0 : get_dest(s, rec, &x->addrs[i]);
+      x->msgs[i].msg_hdr.msg_iov = &x->iov[i];
+      x->msgs[i].msg_hdr.msg_iovlen = 1;
     }
-    int r = sendmmsg(s->fd, s->msgs, n, MSG_DONTWAIT);
+    int r = sendmmsg(s->fd, x->msgs, n, MSG_DONTWAIT);
     if (r < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
@@ -630,7 +643,21 @@ static napi_value js_cbpf(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static void free_scratch(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
 NAPI_MODULE_INIT() {
+  void *have = NULL;
+  napi_get_instance_data(env, &have); /* loaded twice in one thread: keep the sockets' scratch */
+  scratch_t *x = have ? NULL : calloc(1, sizeof *x);
+  if (!have && (!x || napi_set_instance_data(env, x, free_scratch, NULL) != napi_ok)) {
+    free(x);
+    napi_throw_error(env, "FS_ERR_UDPBATCH_SYSCALL", "cannot allocate scratch buffers");
+    return NULL;
+  }
   napi_property_descriptor props[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
       {"recv", NULL, js_recv, NULL, NULL, NULL, napi_default, NULL},
