@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { ipToBytes16 } from '@flowshield/proto';
 import { dgram, native, nativeUnavailableReason } from './index.js';
 import { META_WORDS, Meta, metaArray, setMeta } from './layout.js';
+import { Outbox } from './outbox.js';
 import { closeAll, collect, drain, peer, sendAll, WasmMemory } from './testing.js';
 import type { UdpBatchImpl } from './types.js';
 import { UdpBatchErrorCode as C } from './errors.js';
@@ -73,6 +74,30 @@ for (const [name, impl] of impls) {
         }
       });
     }
+
+    test(`udp-batch ${name} - an outbox gathers built datagrams and sends them in one call`, async () => {
+      const sock = await I.open({ type: 'udp4', address: '127.0.0.1' });
+      const server = await peer('udp4', '127.0.0.1');
+      try {
+        const out = new Outbox(sock, { records: 4, bytes: 100 });
+        const to = ipToBytes16('127.0.0.1');
+        const port = server.address().port;
+        assert.ok(out.push(payload(1, 10), to, port));
+        out.reserve(20, to, port)!.set(payload(2, 20));
+        assert.ok(out.push(payload(3, 70), to, port));
+        assert.equal(out.push(payload(4, 1), to, port), false, 'arena full');
+        const arrived = collect(server, 3);
+        assert.deepEqual(out.flush(), { sent: 3, dropped: 0 });
+        assert.equal(out.length, 0);
+        assert.deepEqual((await arrived).map((g) => g.msg.length).sort((a, b) => a - b), [10, 20, 70]);
+        for (let i = 0; i < 4; i++) assert.ok(out.push(payload(i, 1), to, port));
+        assert.equal(out.push(payload(5, 1), to, port), false, 'records full');
+        assert.deepEqual(out.flush(), { sent: 4, dropped: 0 });
+        assert.deepEqual(out.flush(), { sent: 0, dropped: 0 });
+      } finally {
+        closeAll(sock, server);
+      }
+    });
 
     test(`udp-batch ${name} - udp6 dual stack: IPv4 sources arrive IPv4-mapped and replies go back to them`, async () => {
       const sock = await I.open({ type: 'udp6', address: '::' });
