@@ -144,7 +144,13 @@ static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len, na
     throw_code(env, "FS_ERR_UDPBATCH_ARGUMENT", want == napi_uint32_array ? "expected a Uint32Array" : "expected a Uint8Array");
     return 0;
   }
-  size_t elem = type == napi_uint32_array ? 4 : 1;
+  size_t elem;
+  switch (type) {
+    case napi_int16_array: case napi_uint16_array: elem = 2; break;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: elem = 4; break;
+    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: elem = 8; break;
+    default: elem = 1;
+  }
   *data = ptr;
   *len = length * elem;
   return 1;
