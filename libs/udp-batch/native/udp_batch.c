@@ -55,7 +55,7 @@ typedef struct {
   uv_poll_t *poll;
   scratch_t *x; /* this thread's */
   /* Counters since open (doubles: JS numbers). */
-  double received, truncated, sent, send_errors, would_block;
+  double received, truncated, sent, send_errors, would_block, peer_errors;
   uint32_t drops;
 } sock_t;
 
@@ -321,6 +321,19 @@ static void put_addr(uint32_t *rec, const struct sockaddr_in6 *ss) {
   }
 }
 
+/* Errors the network reported later for datagrams sent earlier (ICMP on a connected socket):
+ * delivered once, as a recv/send error or POLLERR; they say nothing about the current batch. */
+static int is_peer_error(int err) {
+  return err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH || err == EHOSTDOWN ||
+         err == ENETDOWN || err == EPROTO || err == ENOPROTOOPT || err == EMSGSIZE;
+}
+
+static void clear_error(sock_t *s) {
+  int err = 0;
+  socklen_t l = sizeof err;
+  if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &l) == 0 && err != 0) s->peer_errors++;
+}
+
 /* recv(handle, bytes: TypedArray, offset, stride, slotSize, count, meta: Uint32Array) -> received */
 static napi_value js_recv(napi_env env, napi_callback_info info) {
   napi_value argv[7];
@@ -359,6 +372,10 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
     int r = recvmmsg(s->fd, x->msgs, n, MSG_DONTWAIT | MSG_TRUNC, NULL);
     if (r < 0) {
       if (errno == EINTR) continue;
+      if (is_peer_error(errno)) { /* cleared by being reported: count and read on */
+        s->peer_errors++;
+        continue;
+      }
       if (errno == EAGAIN || errno == EWOULDBLOCK || got > 0) break;
       return throw_errno(env, "recvmmsg", errno);
     }
@@ -428,6 +445,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   }
   scratch_t *x = s->x;
   uint64_t done = 0;
+  int retried = 0;
   while (done < count) {
     unsigned n = count - done > CHUNK ? CHUNK : (unsigned)(count - done);
     for (unsigned i = 0; i < n; i++) {
@@ -447,6 +465,12 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
         s->would_block++;
         break; /* the caller sees sent < count and decides: drop (and count) or retry on the next batch */
       }
+      /* A pending error from an earlier datagram is reported on this call (and cleared): retry. */
+      if (errno == ECONNREFUSED && s->connected && !retried) {
+        s->peer_errors++;
+        retried = 1;
+        continue;
+      }
       /* This datagram alone failed (EMSGSIZE, EPERM from a firewall, ENETUNREACH, ...): skip it. */
       s->send_errors++;
       done++;
@@ -454,6 +478,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
     }
     s->sent += r;
     done += r;
+    retried = 0;
   }
   /* Records handled from `first` (sent, or refused alone and counted in sendErrors); fewer than
    * count only when the socket buffer is full. */
@@ -468,6 +493,13 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   (void)events;
   sock_t *s = h->data;
   if (s->fd < 0 || s->on_readable == NULL) return;
+  if (status < 0) {
+    /* A pending socket error (ICMP unreachable for an earlier send on a connected socket): libuv
+     * stops the poll on POLLERR. Read the error (which clears it), count it, and poll on. */
+    clear_error(s);
+    uv_poll_start(s->poll, UV_READABLE, on_poll);
+    status = 0;
+  }
   napi_env env = s->env;
   napi_handle_scope scope;
   napi_value fn, global, result, arg;
@@ -606,7 +638,7 @@ static napi_value js_local(napi_env env, napi_callback_info info) {
   return port;
 }
 
-/* stats(handle, out Float64Array(6)): received, truncated, sent, sendErrors, wouldBlock, dropped
+/* stats(handle, out Float64Array(7)): received, truncated, sent, sendErrors, wouldBlock, dropped, peerErrors
  * (dropped: the kernel's count, as of the last datagram read, of datagrams lost to a full buffer) */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
   napi_value argv[2];
@@ -618,8 +650,8 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   size_t length;
   void *ptr;
   if (napi_is_typedarray(env, argv[1], &is) != napi_ok || !is ||
-      napi_get_typedarray_info(env, argv[1], &type, &length, &ptr, NULL, NULL) != napi_ok || type != napi_float64_array || length < 6)
-    return throw_code(env, "FS_ERR_UDPBATCH_ARGUMENT", "expected a Float64Array(6)");
+      napi_get_typedarray_info(env, argv[1], &type, &length, &ptr, NULL, NULL) != napi_ok || type != napi_float64_array || length < 7)
+    return throw_code(env, "FS_ERR_UDPBATCH_ARGUMENT", "expected a Float64Array(7)");
   double *o = ptr;
   o[0] = s->received;
   o[1] = s->truncated;
@@ -627,6 +659,7 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   o[3] = s->send_errors;
   o[4] = s->would_block;
   o[5] = s->drops;
+  o[6] = s->peer_errors;
   return NULL;
 }
 

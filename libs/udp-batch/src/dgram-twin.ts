@@ -28,7 +28,7 @@ class DgramSocket implements UdpBatchSocket {
   #onReadable: (() => void) | null = null;
   #scheduled = false;
   #userRef = true;
-  readonly #st: SocketStats = { received: 0, truncated: 0, sent: 0, sendErrors: 0, wouldBlock: 0, dropped: 0 };
+  readonly #st: SocketStats = { received: 0, truncated: 0, sent: 0, sendErrors: 0, wouldBlock: 0, dropped: 0, peerErrors: 0 };
   #lastAddr = '';
   #lastBytes: Uint8Array = new Uint8Array(16);
 
@@ -36,8 +36,8 @@ class DgramSocket implements UdpBatchSocket {
     this.#s = socket;
     this.#limit = socket.getRecvBufferSize();
     socket.on('message', (msg, rinfo) => this.#enqueue(msg, rinfo));
-    // Errors after bind (ICMP-driven on some platforms) are per-datagram noise for a server socket.
-    socket.on('error', () => { this.#st.sendErrors++; });
+    // Errors after bind are the network's reports on earlier sends (ICMP on a connected socket).
+    socket.on('error', () => { this.#st.peerErrors++; });
     socket.unref(); // like the native socket: only a set onReadable keeps the process alive
   }
 

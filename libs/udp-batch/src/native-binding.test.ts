@@ -41,7 +41,7 @@ test('udp-batch binding - the addon refuses bad arguments on its own', { skip: b
     code(() => b.send(h, mem, meta, 10, 7), C.META);
     code(() => b.startReadable(h, 1 as unknown as () => void), C.ARGUMENT);
     code(() => b.attachReusePortCbpf(h, new Uint8Array(0)), C.ARGUMENT);
-    code(() => b.stats(h, new Float64Array(5)), C.ARGUMENT);
+    code(() => b.stats(h, new Float64Array(6)), C.ARGUMENT);
     assert.equal(b.recv(h, mem, 0, 64, 64, 16, meta), 0);
   } finally {
     b.close(h);

@@ -11,7 +11,7 @@ class NativeSocket implements UdpBatchSocket {
   #closed = false;
   readonly #b: NativeBinding;
   readonly #h: object;
-  readonly #stats = new Float64Array(6);
+  readonly #stats = new Float64Array(7);
 
   constructor(binding: NativeBinding, handle: object, readonly type: SocketType) {
     this.#b = binding;
@@ -74,7 +74,7 @@ class NativeSocket implements UdpBatchSocket {
   stats(): SocketStats {
     this.#b.stats(this.#h, this.#stats);
     const s = this.#stats;
-    return { received: s[0]!, truncated: s[1]!, sent: s[2]!, sendErrors: s[3]!, wouldBlock: s[4]!, dropped: s[5]! };
+    return { received: s[0]!, truncated: s[1]!, sent: s[2]!, sendErrors: s[3]!, wouldBlock: s[4]!, dropped: s[5]!, peerErrors: s[6]! };
   }
 
   attachReusePortProgram(program: Uint8Array): void {

@@ -61,6 +61,9 @@ export interface SocketStats {
   /** Datagrams lost because the receive buffer was full: native, the kernel's SO_RXQ_OVFL count
    * as of the last datagram read; twin, its own queue's drops past recvBufferSize. */
   dropped: number;
+  /** Errors the network reported later for earlier sends (ICMP unreachable on a connected
+   * socket): counted and cleared, never thrown and never stopping readiness. */
+  peerErrors: number;
 }
 
 export type Implementation = 'native' | 'dgram';

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { describe, test } from 'node:test';
 import { ipToBytes16 } from '@flowshield/proto';
 import { dgram, native, nativeUnavailableReason } from './index.js';
@@ -141,6 +142,45 @@ for (const [name, impl] of impls) {
         closeAll(sock, origin, stranger);
       }
       await rejectsCode(I.open({ type: 'udp4', connect: { address: '::1', port: 9 } }), C.ADDRESS);
+    });
+
+    test(`udp-batch ${name} - ICMP errors on a connected socket are counted, never thrown, and readiness goes on`, async () => {
+      const gone = await peer('udp4', '127.0.0.1');
+      const port = gone.address().port;
+      gone.close(); // nothing listens there now: sends draw ICMP port unreachable
+      const sock = await I.open({ type: 'udp4', address: '127.0.0.1', connect: { address: '127.0.0.1', port } });
+      try {
+        const memory = new Uint8Array(4096);
+        const meta = metaArray(8);
+        const seen: number[] = [];
+        // One handler throughout: an error must not stop readiness (libuv stops a poll on POLLERR).
+        sock.onReadable(() => {
+          const n = sock.recv({ memory, offset: 0, stride: 512, count: 8 }, meta);
+          for (let i = 0; i < n; i++) seen.push(meta[i * META_WORDS + Meta.LENGTH]!);
+        });
+        const out = metaArray(1);
+        setMeta(out, 0, 4000, 4, new Uint8Array(16), 0);
+        for (let i = 0; i < 3; i++) {
+          sock.send(memory, out, 0, 1);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.ok(sock.stats().peerErrors > 0, `peerErrors ${sock.stats().peerErrors}`);
+        // The origin comes back on the same port: its datagrams still arrive through the same handler.
+        const back = await new Promise<import('node:dgram').Socket>((resolve, reject) => {
+          const s = createSocket('udp4');
+          s.once('error', reject);
+          s.bind(port, '127.0.0.1', () => resolve(s));
+        });
+        try {
+          await sendAll(back, [payload(5, 5)], sock.address().port, '127.0.0.1');
+          for (let t = 0; t < 500 && seen.length === 0; t++) await new Promise((r) => setTimeout(r, 10));
+          assert.deepEqual(seen, [5]);
+        } finally {
+          back.close();
+        }
+      } finally {
+        sock.close();
+      }
     });
 
     test(`udp-batch ${name} - a datagram longer than its slot is cut to the slot, counted, and never overflows`, async () => {
