@@ -183,6 +183,26 @@ for (const [name, impl] of impls) {
       }
     });
 
+    test(`udp-batch ${name} - a datagram the kernel refuses alone (too big) is skipped and counted; the rest of the batch goes`, async () => {
+      const sock = await I.open({ type: 'udp4', address: '127.0.0.1' });
+      const server = await peer('udp4', '127.0.0.1');
+      try {
+        const memory = new ArrayBuffer(80_000);
+        const meta = metaArray(3);
+        const to = ipToBytes16('127.0.0.1');
+        setMeta(meta, 0, 0, 10, to, server.address().port);
+        setMeta(meta, 1, 0, 70_000, to, server.address().port); // over UDP's 65,507-byte limit
+        setMeta(meta, 2, 0, 20, to, server.address().port);
+        const arrived = collect(server, 2);
+        assert.equal(sock.send(memory, meta), 3);
+        assert.deepEqual((await arrived).map((g) => g.msg.length).sort((a, b) => a - b), [10, 20]);
+        for (let t = 0; t < 200 && sock.stats().sendErrors === 0; t++) await new Promise((r) => setTimeout(r, 10));
+        assert.equal(sock.stats().sendErrors, 1);
+      } finally {
+        closeAll(sock, server);
+      }
+    });
+
     test(`udp-batch ${name} - a datagram longer than its slot is cut to the slot, counted, and never overflows`, async () => {
       const sock = await I.open({ type: 'udp4', address: '127.0.0.1' });
       const client = await peer('udp4', '127.0.0.1');
