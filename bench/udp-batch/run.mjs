@@ -2,10 +2,12 @@
 // Datagrams/s received, sent and relayed through @flowshield/udp-batch's native addon and its
 // dgram twin, each as a ratio of a bare Node dgram socket measured in the same run. A child
 // process floods 64-byte datagrams (with the addon's sendmmsg when it loaded) for the receive and
-// relay rows. Build first: npx tsc -b libs/udp-batch. Run: node bench/udp-batch/run.mjs [seconds, default 2]
+// relay rows; then, with the addon, a verified client's delivery ratio under overload with one
+// socket vs steered to its own (steeringProgram). ~30 s.
+// Build first: npx tsc -b libs/udp-batch. Run: node bench/udp-batch/run.mjs [seconds, default 2]
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { native, dgram as twin, nativeUnavailableReason, metaArray, setMeta, Meta, META_WORDS } from '@flowshield/udp-batch';
+import { native, dgram as twin, nativeUnavailableReason, metaArray, setMeta, steeringProgram, Meta, META_WORDS } from '@flowshield/udp-batch';
 
 const SIZE = 64;
 const BATCH = 64;
@@ -14,7 +16,23 @@ const BUF = 4 << 20;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 if (process.argv[2] === '--flood') await flood(Number(process.argv[3]), Number(process.argv[4]));
+else if (process.argv[2] === '--client') await client(Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5]));
 else await main(Number(process.argv[2] ?? 2));
+
+/** The verified-client child: `count` datagrams from 127.0.0.2 to port, evenly over ms. */
+async function client(port, count, ms) {
+  const s = createSocket('udp4');
+  await new Promise((r) => s.bind(0, '127.0.0.2', r));
+  const payload = Buffer.alloc(SIZE, 2);
+  const start = Date.now();
+  for (let i = 0; i < count; i++) {
+    const due = start + (i * ms) / count;
+    if (due > Date.now()) await sleep(due - Date.now());
+    s.send(payload, port, '127.0.0.1');
+  }
+  await sleep(50);
+  process.exit(0);
+}
 
 /** The flood child: sends 64-byte datagrams to port for ms, in batches, as fast as it can. */
 async function flood(port, ms) {
@@ -32,6 +50,14 @@ async function flood(port, ms) {
   process.exit(0);
 }
 
+/** Kills a child and waits for its exit (at once if it has already exited). */
+function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill();
+  return exited;
+}
+
 function startFlood(port, ms) {
   return spawn(process.execPath, [new URL(import.meta.url).pathname, '--flood', String(port), String(ms)], { stdio: 'inherit' });
 }
@@ -43,8 +69,7 @@ async function measureUnderFlood(port, seconds, count) {
   const c0 = count(), t0 = process.hrtime.bigint();
   await sleep(seconds * 1000);
   const c1 = count(), t1 = process.hrtime.bigint();
-  child.kill();
-  await new Promise((r) => child.once('exit', r));
+  await stop(child);
   return (c1 - c0) / (Number(t1 - t0) / 1e9);
 }
 
@@ -153,6 +178,46 @@ async function relayBare(seconds) {
   return rate;
 }
 
+// ---- overload: a flood far above what the consumer handles, plus one verified client ----
+
+/** Simulated per-datagram work (the program, state lookups): makes the consumer the bottleneck. */
+function work(us) {
+  const end = process.hrtime.bigint() + BigInt(us * 1000);
+  while (process.hrtime.bigint() < end);
+}
+
+async function overload(steered, seconds) {
+  const other = await native.open({ type: 'udp4', address: '127.0.0.1', reusePort: true, recvBufferSize: 1 << 20 });
+  const port = other.address().port;
+  const known = steered ? await native.open({ type: 'udp4', address: '127.0.0.1', port, reusePort: true, recvBufferSize: 1 << 20 }) : null;
+  if (known) other.attachReusePortProgram(steeringProgram({ known: [LO.map((b, i) => (i === 15 ? 2 : b))], knownIndex: 1, otherIndex: 0 }).program);
+  const region = { memory: new Uint8Array(2048 * BATCH), offset: 0, stride: 2048, count: BATCH };
+  const meta = metaArray(BATCH);
+  let fromClient = 0, total = 0;
+  const take = (sock) => {
+    const n = sock.recv(region, meta);
+    for (let i = 0; i < n; i++) {
+      work(10);
+      if (region.memory[meta[i * META_WORDS + Meta.OFFSET]] === 2) fromClient++;
+    }
+    total += n;
+    return n;
+  };
+  // Known sources first: drain their socket, then one batch of the rest per readiness.
+  other.onReadable(() => { if (known) while (take(known) > 0); take(other); });
+  known?.onReadable(() => { while (take(known) > 0); });
+  const CLIENT = 1000;
+  const flooder = startFlood(port, (seconds + 10) * 1000);
+  await sleep(300);
+  const c = spawn(process.execPath, [new URL(import.meta.url).pathname, '--client', String(port), String(CLIENT), String(seconds * 1000)], { stdio: 'inherit' });
+  await new Promise((r) => c.once('exit', r));
+  await sleep(100);
+  await stop(flooder);
+  other.close();
+  known?.close();
+  return { delivered: fromClient / CLIENT, total };
+}
+
 async function main(seconds) {
   const fmt = (n) => Math.round(n).toLocaleString('en-US').padStart(12);
   console.log(`udp-batch bench: ${SIZE}-byte datagrams, batches of ${BATCH}, ${seconds} s per figure`);
@@ -169,4 +234,10 @@ async function main(seconds) {
     const n = native ? await batched(native, seconds) : NaN;
     console.log(`${name.padEnd(10)} ${fmt(b)} ${fmt(t)} ${native ? fmt(n) : '           -'}   ${(t / b).toFixed(2).padStart(8)}x  ${native ? (n / b).toFixed(2).padStart(9) + 'x' : '        -'}`);
   }
+  if (!native) return;
+  console.log(`\noverload (native; flood from 127.0.0.1, 10 µs of work per datagram, a verified client at 127.0.0.2 sending ${1000} datagrams):`);
+  const one = await overload(false, seconds);
+  const two = await overload(true, seconds);
+  console.log(`  one socket:            client delivery ${(one.delivered * 100).toFixed(1)}% (${fmt(one.total).trim()} datagrams handled)`);
+  console.log(`  steered to its socket: client delivery ${(two.delivered * 100).toFixed(1)}% (${fmt(two.total).trim()} datagrams handled); ratio ${(two.delivered / Math.max(one.delivered, 1e-9)).toFixed(1)}x`);
 }
