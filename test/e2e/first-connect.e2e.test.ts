@@ -22,7 +22,7 @@ test('e2e - state service and edge started before NATS retry their first connect
   const metricsPort = await freePort();
   const config = join(stack.dir, 'edge-late.json');
   writeFileSync(config, JSON.stringify({
-    edgeId: 'edge-a', nats: { servers: [stack.nats.url], creds: stack.nats.creds('edge', 'edge-a') }, replicaPath: db, metrics: { port: metricsPort },
+    edgeId: 'edge-a', nats: { servers: [stack.nats.url], creds: stack.nats.creds('edge', 'edge-a') }, replicaPath: db, metrics: { port: metricsPort }, operatorKeys: [stack.operator.publicKey],
     services: [{ tenant: 'late', listen: { host: '127.0.0.1', port: 0 }, origin: { host: '127.0.0.1', port: origin.port } }],
   }));
   const edge = spawnProcess('edge-late', [join(ROOT, 'services/edge/bin/edge.js'), '--config', config]);

@@ -11,7 +11,7 @@ test('e2e - deployments signed with the key `keys operator init` made are applie
   const stack = new Stack();
   const origin = await EchoOrigin.start();
   t.after(async () => { origin.close(); await stack.stop(); });
-  await stack.startNats(); // runs `flowshield keys operator init --out <stack dir>`
+  await stack.startNats(['edge-signed']); // runs `flowshield keys operator init --out <stack dir>`
   assert.equal(readFileSync(`${stack.dir}/operator.pub`, 'utf8').trim(), stack.operator.publicKey);
   const [magic, rate] = [stack.compile('magic_token.c'), stack.compile('rate_limit.c')];
   stack.cli(['deploy', magic, '--tenant', 'arena']);
