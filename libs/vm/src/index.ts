@@ -31,6 +31,8 @@ export {
   Status, RunEffects, systemClock,
   type HostEnvironment, type StateStore, type StatusEntry, type PacketMeta, type ChallengeEngine, type Clock,
 } from './abi/host.js';
-export { InMemoryState, LruMap } from './abi/memory-state.js';
+export { InMemoryState } from './abi/memory-state.js';
+export { LruTable, type LruTableOptions } from './tables/lru-table.js';
+export { StatusTable, U64Table, flowKeyInto, IP_KEY_BYTES, FLOW_KEY_BYTES, type StoredStatus } from './tables/state-tables.js';
 export { StandardChallenge, ANSWER_CODES, type StandardChallengeOptions } from './abi/standard-challenge.js';
 export { entropyMillibits, formatPrintf } from './abi/pfp-helpers.js';

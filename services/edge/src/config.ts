@@ -12,8 +12,13 @@ export interface ServiceConfig {
    * differs from the listen address behind NAT, a load balancer or in tests. Default: the listen address.
    */
   public: { host: string | null; port: number | null };
-  /** client sessions relayed to the origin: at most `max`, closed after `idleSeconds` */
-  sessions: { max: number; idleSeconds: number };
+  /**
+   * client sessions relayed to the origin: as many as `memory.sessionsBytes` holds (and at most
+   * `max` when set), closed after `idleSeconds`
+   */
+  sessions: { max: number | null; idleSeconds: number };
+  /** byte budgets of this service's per-source tables, per packet worker (README "Memory") */
+  memory: MemoryConfig;
   /** challenges sent: per source and in total (token buckets) */
   challenges: { perSourcePerSecond: number; perSourceBurst: number; totalPerSecond: number; totalBurst: number; difficultyBits: number; subPuzzles: number };
   /** verdict while no program is deployed, or when the program fails */
@@ -21,6 +26,25 @@ export interface ServiceConfig {
   /** this tenant's fraction of `programLimits.cpuMsPerSecond` (default: an equal share) */
   cpuShare: number;
 }
+
+/** Byte budgets of one service's per-source tables; each table's capacity is derived from its budget. */
+export interface MemoryConfig {
+  /** clients by address and port (about 60 bytes each) */
+  sessionsBytes: number;
+  /** this edge's own status transitions by IP, the overlay (about 61 bytes each) */
+  statusBytes: number;
+  /** programs' per-IP data (about 48 bytes each) */
+  ipDataBytes: number;
+  /** programs' per-flow data (about 68 bytes each) */
+  flowDataBytes: number;
+}
+
+const MiB = 1024 * 1024;
+/** Defaults: 32 MiB of tables per service and worker (README "Memory"). */
+export const DEFAULT_MEMORY: MemoryConfig = { sessionsBytes: 16 * MiB, statusBytes: 8 * MiB, ipDataBytes: 4 * MiB, flowDataBytes: 4 * MiB };
+/** The smallest and largest budget a table accepts. */
+const MIN_TABLE_BYTES = 4096;
+const MAX_TABLE_BYTES = 4096 * MiB;
 
 export interface EdgeConfig {
   /** this edge's id in events (a NATS subject token) */
@@ -70,6 +94,23 @@ function positive(value: unknown, fallback: number, where: string): number {
   return value as number;
 }
 
+function tableBytes(value: unknown, fallback: number, where: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || (value as number) < MIN_TABLE_BYTES || (value as number) > MAX_TABLE_BYTES) {
+    fail(`${where} must be a whole number of bytes from ${MIN_TABLE_BYTES} to ${MAX_TABLE_BYTES}`);
+  }
+  return value as number;
+}
+
+function memory(m: any, at: string): MemoryConfig {
+  if (m !== undefined && (typeof m !== 'object' || m === null)) fail(`${at}.memory must be an object`);
+  const known = Object.keys(DEFAULT_MEMORY);
+  for (const field of Object.keys(m ?? {})) if (!known.includes(field)) fail(`${at}.memory.${field} is not a setting (${known.join(', ')})`);
+  const out = {} as MemoryConfig;
+  for (const field of known as (keyof MemoryConfig)[]) out[field] = tableBytes(m?.[field], DEFAULT_MEMORY[field], `${at}.memory.${field}`);
+  return out;
+}
+
 function share(value: unknown, where: string): number {
   if (typeof value !== 'number' || !(value > 0) || value > 1) fail(`${where} must be a fraction greater than 0 and at most 1`);
   return value as number;
@@ -112,7 +153,11 @@ export function parseEdgeConfig(raw: unknown): EdgeConfig {
         host: s.public?.host === undefined ? null : host(s.public.host, `${at}.public.host`),
         port: s.public?.port === undefined ? null : port(s.public.port, `${at}.public.port`),
       },
-      sessions: { max: positive(s.sessions?.max, 100_000, `${at}.sessions.max`), idleSeconds: positive(s.sessions?.idleSeconds, 60, `${at}.sessions.idleSeconds`) },
+      sessions: {
+        max: s.sessions?.max === undefined || s.sessions.max === null ? null : positive(s.sessions.max, 0, `${at}.sessions.max`),
+        idleSeconds: positive(s.sessions?.idleSeconds, 60, `${at}.sessions.idleSeconds`),
+      },
+      memory: memory(s.memory, at),
       challenges: {
         perSourcePerSecond: positive(ch.perSourcePerSecond, 2, `${at}.challenges.perSourcePerSecond`),
         perSourceBurst: positive(ch.perSourceBurst, 4, `${at}.challenges.perSourceBurst`),

@@ -45,7 +45,7 @@ export class Edge {
     const operatorKeys = new OperatorKeySet(config.operatorKeys);
     if (operatorKeys.size === 0) logger.warn('no operatorKeys configured: every deployment will be refused (add the key `flowshield keys operator init` prints)');
     const services = config.services.map((service) => {
-      const state = new TenantState(service.tenant, publisher, replica);
+      const state = new TenantState(service.tenant, publisher, replica, service.memory);
       const host = new EdgeHost(state, service, keyRing, tokens);
       const runtime = new TenantRuntime(service.tenant, host, {
         failVerdictWithoutProgram: service.failVerdict,

@@ -41,6 +41,7 @@ export class ProtectedService {
   ) {
     this.sessions = new SessionTable({
       max: config.sessions.max,
+      maxBytes: config.memory.sessionsBytes,
       idleSeconds: config.sessions.idleSeconds,
       origin: config.origin,
       onReply: (session, data) => this.socket?.send(data, session.port, session.address),

@@ -1,139 +1,160 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { LruTable } from '@flowshield/vm';
 import { address16, type Address16 } from './packet-view.js';
 
-const TOUCH_INTERVAL_MS = 1000;
 const MAX_PENDING = 64;
+/** key: the client's IP (16 bytes, IPv4 mapped) and port (2, big-endian) */
+const KEY_BYTES = 18;
+/** per session besides the key: last seen (8), generation (4), origin link reference (8) */
+const VALUE_BYTES = 20;
+/** Default byte budget of one service's session table (ServiceConfig.memory.sessionsBytes). */
+export const DEFAULT_SESSIONS_BYTES = 16 * 1024 * 1024;
 
-/** A client of one protected service, as this edge sees it. */
+/**
+ * A client of one protected service, as this edge sees it: a handle on its table slot, made per
+ * datagram (the table itself holds bytes, not objects). `generation` tells a handle whose slot was
+ * since given to another client (evicted) from a live one.
+ */
 export class ClientSession {
-  readonly key: string;
-  readonly address: string;
-  readonly port: number;
-  readonly ip: Address16;
-  lastSeen = 0;
-  /** the socket that talks to the origin for this client; opened on the first passed packet */
-  origin: Socket | null = null;
-  originConnected = false;
-  /** payloads passed while the origin socket was connecting */
-  readonly pending: Buffer[] = [];
+  constructor(
+    readonly address: string,
+    readonly port: number,
+    readonly ip: Address16,
+    readonly slot: number,
+    readonly generation: number,
+  ) {}
+}
 
-  constructor(key: string, address: string, port: number) {
-    this.key = key;
-    this.address = address;
-    this.port = port;
-    this.ip = address16(address);
-  }
+/** What only a relaying session has: its own connected socket to the origin. */
+interface OriginLink {
+  socket: Socket;
+  connected: boolean;
+  /** payloads passed while the socket was connecting */
+  pending: Buffer[];
+  session: ClientSession;
 }
 
 export interface SessionTableOptions {
-  max: number;
+  /** the byte budget the capacity is derived from (default DEFAULT_SESSIONS_BYTES) */
+  maxBytes?: number;
+  /** an optional cap in entries, below what the bytes allow */
+  max?: number | null;
   idleSeconds: number;
   origin: { host: string; port: number };
   /** an origin reply for the session's client */
   onReply: (session: ClientSession, data: Buffer) => void;
-  onClose?: (session: ClientSession) => void;
 }
 
 /**
- * Clients by address and port, bounded in number (least recently seen evicted first) and closed
- * when idle. A client gets an origin socket only when one of its packets passes, so a flood of
- * spoofed sources costs a table entry each, never a socket.
+ * Clients by address and port in an LruTable bounded in bytes (least recently seen evicted first,
+ * closing its origin socket) and closed when idle. A client gets an origin socket only when one of
+ * its packets passes, so a flood of spoofed sources costs a table entry each (SessionTable.bytesPerEntry),
+ * never a socket or an object.
  */
 export class SessionTable {
-  private readonly sessions = new Map<string, ClientSession>();
+  readonly table: LruTable;
+  private readonly lastSeen: Float64Array;
+  private readonly generation: Uint32Array;
+  private readonly links: (OriginLink | undefined)[];
+  private readonly key = new Uint8Array(KEY_BYTES);
   private readonly sweeper: NodeJS.Timeout;
   relayed = 0;
+  /** sessions that currently hold an origin socket */
+  relaying = 0;
+
+  /** Bytes one session takes in the table at `capacity` (about 60). */
+  static bytesPerEntry(capacity: number): number {
+    return LruTable.bytesFor(capacity, KEY_BYTES, VALUE_BYTES) / capacity;
+  }
 
   constructor(private readonly options: SessionTableOptions) {
+    let capacity = LruTable.capacityFor(options.maxBytes ?? DEFAULT_SESSIONS_BYTES, KEY_BYTES, VALUE_BYTES);
+    if (options.max != null) capacity = Math.min(capacity, options.max);
+    this.table = new LruTable({ keyBytes: KEY_BYTES, valueBytes: VALUE_BYTES, capacity, onEvict: (slot) => this.closeSlot(slot) });
+    this.lastSeen = new Float64Array(capacity);
+    this.generation = new Uint32Array(capacity);
+    this.links = new Array<OriginLink | undefined>(capacity);
     this.sweeper = setInterval(() => this.sweep(Date.now()), Math.min(5_000, options.idleSeconds * 500));
     this.sweeper.unref();
   }
 
+  get capacity(): number {
+    return this.table.capacity;
+  }
+
   /** The session of this source, touched as most recently seen. */
   get(address: string, port: number, nowMs: number): ClientSession {
-    const key = `${address}|${port}`;
-    let session = this.sessions.get(key);
-    if (session) {
-      // Re-inserting moves it to the young end; once a second is enough for idle eviction and
-      // spares the Map a delete and an insert on every packet.
-      if (nowMs - session.lastSeen < TOUCH_INTERVAL_MS) return session;
-      this.sessions.delete(key);
-    } else {
-      session = new ClientSession(key, address, port);
-      if (this.sessions.size >= this.options.max) this.evictOldest();
-    }
-    session.lastSeen = nowMs;
-    this.sessions.set(key, session);
-    return session;
+    const ip = address16(address);
+    const key = this.key;
+    key.set(ip.bytes, 0);
+    key[16] = port >>> 8;
+    key[17] = port & 0xff;
+    let slot = this.table.get(key);
+    if (slot < 0) slot = this.table.add(key);
+    this.lastSeen[slot] = nowMs;
+    return new ClientSession(address, port, ip, slot, this.generation[slot]!);
   }
 
   /** Sends a passed payload to the origin on the client's own socket. */
   forward(session: ClientSession, payload: Uint8Array): void {
-    if (!session.origin) session.origin = this.openOrigin(session);
-    if (session.originConnected) session.origin.send(payload);
+    // Evicted since its datagram arrived (a flood filled the table within one batch): admit it again.
+    if (this.generation[session.slot] !== session.generation) session = this.get(session.address, session.port, Date.now());
+    let link = this.links[session.slot];
+    if (!link) link = this.links[session.slot] = this.openOrigin(session);
+    if (link.connected) link.socket.send(payload);
     // A socket that is still connecting loses datagrams: hold the first few until it is ready.
-    else if (session.pending.length < MAX_PENDING) session.pending.push(Buffer.from(payload));
+    else if (link.pending.length < MAX_PENDING) link.pending.push(Buffer.from(payload));
   }
 
   get size(): number {
-    return this.sessions.size;
-  }
-
-  /** sessions that currently hold an origin socket */
-  get relaying(): number {
-    let n = 0;
-    for (const s of this.sessions.values()) if (s.origin) n++;
-    return n;
+    return this.table.size;
   }
 
   close(): void {
     clearInterval(this.sweeper);
-    for (const session of this.sessions.values()) this.closeSession(session);
-    this.sessions.clear();
+    for (const slot of this.table.slots()) this.closeSlot(slot);
+    this.table.clear();
   }
 
-  private openOrigin(session: ClientSession): Socket {
+  private openOrigin(session: ClientSession): OriginLink {
     const family = this.options.origin.host.includes(':') ? 'udp6' : 'udp4';
     const socket = createSocket(family);
+    const link: OriginLink = { socket, connected: false, pending: [], session };
+    this.relaying++;
     // Connected, so sends skip the per-datagram address lookup and only the origin's replies arrive.
     socket.connect(this.options.origin.port, this.options.origin.host, () => {
-      session.originConnected = true;
-      for (const payload of session.pending) socket.send(payload);
-      session.pending.length = 0;
+      link.connected = true;
+      for (const payload of link.pending) socket.send(payload);
+      link.pending.length = 0;
     });
     socket.on('message', (data) => {
-      session.lastSeen = Date.now();
+      if (this.links[session.slot] !== link) return; // closed with its session
+      this.lastSeen[session.slot] = Date.now();
+      this.table.touch(session.slot);
       this.relayed++;
       this.options.onReply(session, data);
     });
     // An origin that is down answers with ICMP errors: ignore them, the client retries.
     socket.on('error', () => undefined);
-    return socket;
+    return link;
   }
 
-  private closeSession(session: ClientSession): void {
-    if (session.origin) {
-      session.origin.close();
-      session.origin = null;
-      session.originConnected = false;
-    }
-    this.options.onClose?.(session);
-  }
-
-  private evictOldest(): void {
-    const oldest = this.sessions.values().next().value as ClientSession | undefined;
-    if (!oldest) return;
-    this.sessions.delete(oldest.key);
-    this.closeSession(oldest);
+  /** Ends the session in `slot` (evicted, idle or closing): its origin socket closes, its handles go stale. */
+  private closeSlot(slot: number): void {
+    this.generation[slot] = (this.generation[slot]! + 1) >>> 0;
+    const link = this.links[slot];
+    if (!link) return;
+    this.links[slot] = undefined;
+    this.relaying--;
+    link.socket.close();
   }
 
   private sweep(nowMs: number): void {
     const limit = nowMs - this.options.idleSeconds * 1000;
-    for (const session of this.sessions.values()) {
-      // Map order is least recently seen first: stop at the first fresh one.
-      if (session.lastSeen > limit) break;
-      this.sessions.delete(session.key);
-      this.closeSession(session);
+    // Least recently seen first: stop at the first fresh one.
+    for (let slot = this.table.oldest(); slot >= 0 && this.lastSeen[slot]! <= limit; slot = this.table.oldest()) {
+      this.closeSlot(slot);
+      this.table.deleteSlot(slot);
     }
   }
 }

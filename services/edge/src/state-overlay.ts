@@ -1,14 +1,16 @@
-import { LruMap, type StateStore, type StatusEntry } from '@flowshield/vm';
+import { FLOW_KEY_BYTES, IP_KEY_BYTES, StatusTable, U64Table, type StateStore, type StatusEntry } from '@flowshield/vm';
 import { isFleetTransition, type EventPublisher } from '@flowshield/events';
 import type { ReplicaReader } from '@flowshield/replica';
 import { ReasonCode, type StatusEvent } from '@flowshield/proto';
 
-const ipKey = (ip: Uint8Array): string => Buffer.from(ip.buffer, ip.byteOffset, ip.byteLength).toString('latin1');
-
-interface OverlayEntry extends StatusEntry {
-  hlcWall: number;
-  hlcLogical: number;
+/** Byte budgets of one tenant's tables (ServiceConfig.memory; defaults: DEFAULT_STATE_MEMORY). */
+export interface StateMemory {
+  statusBytes: number;
+  ipDataBytes: number;
+  flowDataBytes: number;
 }
+
+export const DEFAULT_STATE_MEMORY: StateMemory = { statusBytes: 8 * 1024 * 1024, ipDataBytes: 4 * 1024 * 1024, flowDataBytes: 4 * 1024 * 1024 };
 
 /** Why a status changed, from the transition itself (the program decided it in every case). */
 function reasonOf(from: number, to: number): number {
@@ -25,12 +27,12 @@ function reasonOf(from: number, to: number): number {
  * to or from VERIFIED or BLOCKED), to the event publisher (non-blocking); a first contact (NONE
  * or CHALLENGED becoming CHALLENGED or NONE) stays in the overlay only and is counted. A published
  * overlay entry is dropped once the replica holds it or something newer. Per-source and per-flow
- * user data stay local (bounded LRU tables).
+ * user data stay local. Every table is an LruTable bounded by its byte budget.
  */
 export class TenantState implements StateStore {
-  private readonly overlay: LruMap<string, OverlayEntry>;
-  private readonly ipData: LruMap<string, bigint>;
-  private readonly flowData: LruMap<string, bigint>;
+  readonly overlay: StatusTable;
+  readonly ipData: U64Table;
+  readonly flowData: U64Table;
   /** program version recorded in events */
   programVersion = 0;
   /** transitions kept on this edge (no event), by the status they set */
@@ -41,21 +43,20 @@ export class TenantState implements StateStore {
     private readonly publisher: EventPublisher | null,
     /** the host's replica, once it exists (the state service may start after the edge) */
     private readonly replica: { current: ReplicaReader | null },
-    limits: { statuses?: number; ipData?: number; flowData?: number } = {},
+    memory: StateMemory = DEFAULT_STATE_MEMORY,
   ) {
-    this.overlay = new LruMap(limits.statuses ?? 200_000);
-    this.ipData = new LruMap(limits.ipData ?? 200_000);
-    this.flowData = new LruMap(limits.flowData ?? 200_000);
+    this.overlay = new StatusTable({ maxBytes: memory.statusBytes });
+    this.ipData = new U64Table(IP_KEY_BYTES, { maxBytes: memory.ipDataBytes });
+    this.flowData = new U64Table(FLOW_KEY_BYTES, { maxBytes: memory.flowDataBytes });
   }
 
   getStatus(ip: Uint8Array, now: number): StatusEntry | undefined {
-    const key = ipKey(ip);
-    const own = this.overlay.peek(key);
+    const own = this.overlay.peek(ip);
     const shared = this.replica.current?.lookup(this.tenant, ip, Math.floor(now)) ?? null;
     if (own && shared && (shared.hlc.wall > own.hlcWall || (shared.hlc.wall === own.hlcWall && shared.hlc.logical >= own.hlcLogical))) {
-      this.overlay.delete(key); // the replica caught up (or saw something newer)
+      this.overlay.delete(ip); // the replica caught up (or saw something newer)
     } else if (own) {
-      return own.expiry !== 0 && own.expiry <= now ? undefined : own;
+      return own.expiry !== 0 && own.expiry <= now ? undefined : { status: own.status, expiry: own.expiry };
     }
     if (!shared || shared.status === 0) return undefined;
     return { status: shared.status, expiry: shared.expiry };
@@ -67,7 +68,7 @@ export class TenantState implements StateStore {
       // A first contact: the challenge verifies on any edge, so nobody else needs to know.
       this.localTransitions[entry.status]!++;
       const t = this.publisher?.clock.now() ?? { wall: Math.floor(now * 1000), logical: 0 };
-      this.overlay.set(ipKey(ip), { status: entry.status, expiry: entry.expiry, hlcWall: t.wall, hlcLogical: t.logical });
+      this.overlay.set(ip, { status: entry.status, expiry: entry.expiry, hlcWall: t.wall, hlcLogical: t.logical });
       return;
     }
     let event: StatusEvent | null = null;
@@ -84,22 +85,22 @@ export class TenantState implements StateStore {
       // A null event: the publisher's buffer is full (it counts that); the transition still applies here.
     }
     const wall = event?.hlcWall ?? Math.floor(now * 1000);
-    this.overlay.set(ipKey(ip), { status: entry.status, expiry: entry.expiry, hlcWall: wall, hlcLogical: event?.hlcLogical ?? 0 });
+    this.overlay.set(ip, { status: entry.status, expiry: entry.expiry, hlcWall: wall, hlcLogical: event?.hlcLogical ?? 0 });
   }
 
   getIpData(ip: Uint8Array): bigint | undefined {
-    return this.ipData.get(ipKey(ip));
+    return this.ipData.get(ip);
   }
 
   setIpData(ip: Uint8Array, value: bigint): void {
-    this.ipData.set(ipKey(ip), value);
+    this.ipData.set(ip, value);
   }
 
-  getFlowData(flow: string): bigint | undefined {
+  getFlowData(flow: Uint8Array): bigint | undefined {
     return this.flowData.get(flow);
   }
 
-  setFlowData(flow: string, value: bigint): void {
+  setFlowData(flow: Uint8Array, value: bigint): void {
     this.flowData.set(flow, value);
   }
 

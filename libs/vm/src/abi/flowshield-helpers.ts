@@ -1,5 +1,4 @@
 import { HelperResult, type HelperSpec } from './pfp-helpers.js';
-import { ipKey } from './memory-state.js';
 
 /** flowshield's own helpers, numbered from 64 (section "flowshield" only). Codes: flowshield.h. */
 export const FLOWSHIELD_HELPERS: readonly HelperSpec[] = [
@@ -33,7 +32,7 @@ export const FLOWSHIELD_HELPERS: readonly HelperSpec[] = [
       const rate = ctx.argU32(2);
       const burst = ctx.argU32(3);
       if (rate === 0 || burst === 0) return HelperResult.INVALID;
-      return run.buckets.take(`${ctx.argU32(1)}:${ipKey(run.meta.srcIp)}`, rate, burst, run.now) ? 1 : 0;
+      return run.buckets.take(ctx.argU32(1), run.meta.srcIp, rate, burst, run.now) ? 1 : 0;
     },
   },
   {

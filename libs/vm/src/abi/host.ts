@@ -31,8 +31,9 @@ export interface StateStore {
   setStatus(ip: Uint8Array, entry: StatusEntry, now: number): void;
   getIpData(ip: Uint8Array): bigint | undefined;
   setIpData(ip: Uint8Array, value: bigint): void;
-  getFlowData(flow: string): bigint | undefined;
-  setFlowData(flow: string, value: bigint): void;
+  /** `flow`: FLOW_KEY_BYTES (source IP, source port, destination IP, destination port; flowKeyInto) */
+  getFlowData(flow: Uint8Array): bigint | undefined;
+  setFlowData(flow: Uint8Array, value: bigint): void;
 }
 
 /** The standard challenge (helpers 64 and 65), implemented by the host with libs/puzzle. */

@@ -3,7 +3,7 @@ import { ElfError } from '../elf/elf-error.js';
 import type { MapDefinition } from '../elf/load-object.js';
 import type { MemoryRegion } from '../memory.js';
 import { layoutRegions } from '../memory.js';
-import { LruMap } from './memory-state.js';
+import { LruTable } from '../tables/lru-table.js';
 
 export const MapType = { HASH: 1, ARRAY: 2, LRU_HASH: 9 } as const;
 const UpdateFlag = { ANY: 0, NOEXIST: 1, EXIST: 2 } as const;
@@ -11,17 +11,17 @@ const Errno = { ENOENT: -2, E2BIG: -7, EEXIST: -17, EINVAL: -22 } as const;
 
 /**
  * One map's storage. Values live in program memory (a region of `maxEntries` slots), because
- * a lookup hands the program a pointer it reads and writes directly.
+ * a lookup hands the program a pointer it reads and writes directly; the key table's slot is the
+ * value's slot, so an evicted entry's value slot is the one the new entry gets.
  */
 class BpfMap {
   readonly region: MemoryRegion;
-  private readonly slots: LruMap<string, number> | Map<string, number>;
-  private readonly free: number[] = [];
+  /** hash and LRU hash maps: keys to slots (null for arrays) */
+  readonly slots: LruTable | null;
 
   constructor(readonly def: MapDefinition, region: MemoryRegion) {
     this.region = region;
-    this.slots = def.type === MapType.LRU_HASH ? new LruMap(def.maxEntries) : new Map();
-    for (let i = def.maxEntries - 1; i >= 0; i--) this.free.push(i);
+    this.slots = def.type === MapType.ARRAY ? null : new LruTable({ keyBytes: def.keySize, capacity: def.maxEntries });
   }
 
   private address(slot: number): number {
@@ -37,8 +37,8 @@ class BpfMap {
       const index = readIndex(key);
       return index < this.def.maxEntries ? this.address(index) : 0;
     }
-    const slot = this.slots.get(keyString(key));
-    return slot === undefined ? 0 : this.address(slot);
+    const slot = this.slots!.get(keyOf(key, this.def.keySize));
+    return slot < 0 ? 0 : this.address(slot);
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
@@ -50,20 +50,15 @@ class BpfMap {
       this.slotBytes(index).set(value);
       return 0;
     }
-    const k = keyString(key);
-    let slot = this.slots.get(k);
-    if (slot !== undefined && flags === UpdateFlag.NOEXIST) return Errno.EEXIST;
-    if (slot === undefined && flags === UpdateFlag.EXIST) return Errno.ENOENT;
-    if (slot === undefined) {
-      slot = this.free.pop();
-      if (slot === undefined) {
-        if (!(this.slots instanceof LruMap)) return Errno.E2BIG;
-        // Evict the least recently used entry and reuse its slot.
-        const [oldest, oldSlot] = this.slots.entries().next().value as [string, number];
-        this.slots.delete(oldest);
-        slot = oldSlot;
-      }
-      this.slots.set(k, slot);
+    const k = keyOf(key, this.def.keySize);
+    const slots = this.slots!;
+    let slot = slots.get(k);
+    if (slot >= 0 && flags === UpdateFlag.NOEXIST) return Errno.EEXIST;
+    if (slot < 0 && flags === UpdateFlag.EXIST) return Errno.ENOENT;
+    if (slot < 0) {
+      // An LRU hash evicts its least recently used entry and reuses that slot; a hash is full.
+      slot = this.def.type === MapType.LRU_HASH ? slots.add(k) : slots.tryAdd(k);
+      if (slot < 0) return Errno.E2BIG;
     }
     this.slotBytes(slot).set(value);
     return 0;
@@ -71,17 +66,15 @@ class BpfMap {
 
   delete(key: Uint8Array): number {
     if (this.def.type === MapType.ARRAY) return Errno.EINVAL;
-    const k = keyString(key);
-    const slot = this.slots.get(k);
-    if (slot === undefined) return Errno.ENOENT;
-    this.slots.delete(k);
+    const slot = this.slots!.delete(keyOf(key, this.def.keySize));
+    if (slot < 0) return Errno.ENOENT;
     this.slotBytes(slot).fill(0);
-    this.free.push(slot);
     return 0;
   }
 }
 
-const keyString = (key: Uint8Array) => Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+/** The map's key: the helper reads exactly keySize bytes of program memory. */
+const keyOf = (key: Uint8Array, keySize: number) => (key.length === keySize ? key : key.subarray(0, keySize));
 const readIndex = (key: Uint8Array) => new DataView(key.buffer, key.byteOffset, 4).getUint32(0, true);
 
 /** The maps of one program instance, found by the handle lddw loaded. */

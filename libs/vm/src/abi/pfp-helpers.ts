@@ -5,7 +5,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { crc32 } from 'node:zlib';
 import type { HelperContext } from '../helpers.js';
 import type { ArgKind, ReturnKind } from '../platform/types.js';
-import { ipKey } from './memory-state.js';
+import { FLOW_KEY_BYTES, flowKeyInto } from '../tables/state-tables.js';
 import type { RunBinding } from './run-binding.js';
 
 /** A helper as the platform table holds it: prototype for the verifier, implementation for the engines. */
@@ -100,7 +100,9 @@ export function formatPrintf(format: string, args: bigint[]): string {
   });
 }
 
-const flowKey = (run: RunBinding) => `${ipKey(run.meta.srcIp)}:${run.meta.srcPort}:${ipKey(run.meta.dstIp)}:${run.meta.dstPort}`;
+/** One scratch key for every run: a table copies the key it keeps, and helpers run one at a time. */
+const flowScratch = new Uint8Array(FLOW_KEY_BYTES);
+const flowKey = (run: RunBinding) => flowKeyInto(flowScratch, run.meta.srcIp, run.meta.srcPort, run.meta.dstIp, run.meta.dstPort);
 
 function writeU64(ctx: HelperContext, address: number, value: bigint): void {
   const view = ctx.write(address, 8);
