@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EchoOrigin } from '@flowshield/test-support';
+import { SessionTable, type ClientSession } from './sessions.js';
+
+const until = async (check: () => boolean, what: string) => {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(check(), what);
+};
+
+test('sessions - bounded by bytes; an origin socket only for a passed packet; eviction and idleness close it', async (t) => {
+  const origin = await EchoOrigin.start();
+  const replies: { session: ClientSession; data: Buffer }[] = [];
+  const sessions = new SessionTable({ maxBytes: 4096, idleSeconds: 1, origin: { host: '127.0.0.1', port: origin.port }, onReply: (session, data) => replies.push({ session, data }) });
+  t.after(() => { sessions.close(); origin.close(); });
+  const capacity = sessions.capacity;
+  assert.ok(capacity > 10 && SessionTable.bytesPerEntry(capacity) * capacity <= 4096, `${capacity} sessions in 4096 bytes`);
+
+  // A flood of sources: each one an entry, never a socket, never past the capacity.
+  for (let i = 0; i < capacity * 10; i++) {
+    sessions.get(`127.9.${i >> 8}.${i & 255}`, 1000 + (i % 7), Date.now());
+    assert.ok(sessions.size <= capacity);
+  }
+  assert.equal(sessions.size, capacity);
+  assert.equal(sessions.relaying, 0);
+
+  // A passed packet opens the client's origin socket; the reply comes back for that client.
+  const a = sessions.get('127.0.0.5', 4000, Date.now());
+  assert.deepEqual([...a.ip.bytes.subarray(12)], [127, 0, 0, 5]);
+  sessions.forward(a, Buffer.from('hello'));
+  assert.equal(sessions.relaying, 1);
+  await until(() => replies.length === 1, 'the origin reply');
+  assert.equal(replies[0]!.session.address, '127.0.0.5');
+  assert.equal(replies[0]!.session.port, 4000);
+  assert.equal(replies[0]!.data.toString(), 'echo:hello');
+  assert.equal(sessions.get('127.0.0.5', 4000, Date.now()).slot, a.slot, 'the same source, the same session');
+
+  // Evicted by newer sources: its socket closes, and its stale handle is admitted again on forward.
+  for (let i = 0; i < capacity; i++) sessions.get(`127.8.${i >> 8}.${i & 255}`, 1, Date.now());
+  assert.equal(sessions.relaying, 0, 'the evicted session closed its origin socket');
+  sessions.forward(a, Buffer.from('again'));
+  assert.equal(sessions.relaying, 1);
+  await until(() => replies.length === 2, 'the reply after readmission');
+  assert.equal(replies[1]!.session.address, '127.0.0.5');
+
+  // Idle: the sweeper closes sessions not seen for idleSeconds.
+  await until(() => sessions.size === 0, 'idle sessions swept');
+  assert.equal(sessions.relaying, 0);
+});
+
+test('sessions - an entry cap below the byte budget holds', () => {
+  const sessions = new SessionTable({ max: 5, idleSeconds: 60, origin: { host: '127.0.0.1', port: 9 }, onReply: () => undefined });
+  try {
+    for (let i = 0; i < 50; i++) sessions.get(`127.0.1.${i}`, 1, 0);
+    assert.equal(sessions.capacity, 5);
+    assert.equal(sessions.size, 5);
+  } finally {
+    sessions.close();
+  }
+});
