@@ -29,13 +29,13 @@ export interface ServiceConfig {
 
 /** Byte budgets of one service's per-source tables; each table's capacity is derived from its budget. */
 export interface MemoryConfig {
-  /** clients by address and port (about 60 bytes each) */
+  /** clients by address and port (about 58 bytes each) */
   sessionsBytes: number;
-  /** this edge's own status transitions by IP, the overlay (about 61 bytes each) */
+  /** this edge's own status transitions by IP, the overlay (about 57 bytes each) */
   statusBytes: number;
   /** programs' per-IP data (about 48 bytes each) */
   ipDataBytes: number;
-  /** programs' per-flow data (about 68 bytes each) */
+  /** programs' per-flow data (about 64 bytes each) */
   flowDataBytes: number;
 }
 
