@@ -24,10 +24,10 @@ test('edge monitoring - a monitored challenge program is a dry run: nothing sent
   const service = edge.service('arena')!;
   const runtime = service.runtime;
   const port = service.address.port;
-  await until(() => runtime.host.keyRing.issuingKey(Math.floor(Date.now() / 1000)) !== null, 10_000, 'the challenge key');
-
   await deploy(nc, 'arena', compileExample('challenge.c'), { monitoring: true });
   await until(() => runtime.version === 1, 10_000, 'the monitored deployment');
+  // The edge reads the challenge keys once a program needs them (as edge.test.ts waits for them).
+  await until(() => runtime.host.keyRing.issuingKey(Math.floor(Date.now() / 1000)) !== null, 10_000, 'the challenge key');
   // Two packets from one new source: enforcing, each would be answered with a challenge and the
   // first would make it CHALLENGED. Monitored, both pass to the origin and the client gets echoes only.
   await raw.send(Buffer.alloc(80, 0x61), port);
