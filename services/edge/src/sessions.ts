@@ -1,14 +1,13 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { LruTable } from '@flowshield/vm';
 import { address16, type Address16 } from './packet-view.js';
+import { DEFAULT_MEMORY } from './config.js';
 
 const MAX_PENDING = 64;
 /** key: the client's IP (16 bytes, IPv4 mapped) and port (2, big-endian) */
 const KEY_BYTES = 18;
 /** per session besides the key: last seen (8), generation (4), origin link reference (8) */
 const VALUE_BYTES = 20;
-/** Default byte budget of one service's session table (ServiceConfig.memory.sessionsBytes). */
-export const DEFAULT_SESSIONS_BYTES = 16 * 1024 * 1024;
 
 /**
  * A client of one protected service, as this edge sees it: a handle on its table slot, made per
@@ -35,7 +34,7 @@ interface OriginLink {
 }
 
 export interface SessionTableOptions {
-  /** the byte budget the capacity is derived from (default DEFAULT_SESSIONS_BYTES) */
+  /** the byte budget the capacity is derived from (default: DEFAULT_MEMORY.sessionsBytes) */
   maxBytes?: number;
   /** an optional cap in entries, below what the bytes allow */
   max?: number | null;
@@ -68,7 +67,7 @@ export class SessionTable {
   }
 
   constructor(private readonly options: SessionTableOptions) {
-    let capacity = LruTable.capacityFor(options.maxBytes ?? DEFAULT_SESSIONS_BYTES, KEY_BYTES, VALUE_BYTES);
+    let capacity = LruTable.capacityFor(options.maxBytes ?? DEFAULT_MEMORY.sessionsBytes, KEY_BYTES, VALUE_BYTES);
     if (options.max != null) capacity = Math.min(capacity, options.max);
     this.table = new LruTable({ keyBytes: KEY_BYTES, valueBytes: VALUE_BYTES, capacity, onEvict: (slot) => this.closeSlot(slot) });
     this.lastSeen = new Float64Array(capacity);

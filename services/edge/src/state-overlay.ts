@@ -2,15 +2,10 @@ import { FLOW_KEY_BYTES, IP_KEY_BYTES, StatusTable, U64Table, type StateStore, t
 import { isFleetTransition, type EventPublisher } from '@flowshield/events';
 import type { ReplicaReader } from '@flowshield/replica';
 import { ReasonCode, type StatusEvent } from '@flowshield/proto';
+import { DEFAULT_MEMORY, type MemoryConfig } from './config.js';
 
-/** Byte budgets of one tenant's tables (ServiceConfig.memory; defaults: DEFAULT_STATE_MEMORY). */
-export interface StateMemory {
-  statusBytes: number;
-  ipDataBytes: number;
-  flowDataBytes: number;
-}
-
-export const DEFAULT_STATE_MEMORY: StateMemory = { statusBytes: 8 * 1024 * 1024, ipDataBytes: 4 * 1024 * 1024, flowDataBytes: 4 * 1024 * 1024 };
+/** Byte budgets of one tenant's state tables (ServiceConfig.memory). */
+export type StateMemory = Pick<MemoryConfig, 'statusBytes' | 'ipDataBytes' | 'flowDataBytes'>;
 
 /** Why a status changed, from the transition itself (the program decided it in every case). */
 function reasonOf(from: number, to: number): number {
@@ -43,7 +38,7 @@ export class TenantState implements StateStore {
     private readonly publisher: EventPublisher | null,
     /** the host's replica, once it exists (the state service may start after the edge) */
     private readonly replica: { current: ReplicaReader | null },
-    memory: StateMemory = DEFAULT_STATE_MEMORY,
+    memory: StateMemory = DEFAULT_MEMORY,
   ) {
     this.overlay = new StatusTable({ maxBytes: memory.statusBytes });
     this.ipData = new U64Table(IP_KEY_BYTES, { maxBytes: memory.ipDataBytes });
