@@ -54,11 +54,20 @@ function oldSubject() {
   return { name: 'old LruMap', insert: (i) => map.set(str(i), i), remove: (i) => map.delete(str(i)) };
 }
 
-/** ns per insert of SAMPLE new keys starting at `next` */
+/**
+ * ns per insert of SAMPLE new keys starting at `next`: the median of CHUNKS equal runs, so a
+ * moment of preemption on a shared machine does not become the figure.
+ */
+const CHUNKS = 9;
 function timeInserts(subject, next) {
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < SAMPLE; i++) subject.insert(next + i);
-  return Number(process.hrtime.bigint() - t0) / SAMPLE;
+  const per = Math.max(1, Math.floor(SAMPLE / CHUNKS));
+  const ns = [];
+  for (let c = 0; c < CHUNKS; c++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < per; i++) subject.insert(next + c * per + i);
+    ns.push(Number(process.hrtime.bigint() - t0) / per);
+  }
+  return ns.sort((a, b) => a - b)[CHUNKS >> 1];
 }
 
 function run(subject) {
@@ -88,7 +97,7 @@ if (args.includes('--json')) {
   console.log(JSON.stringify({ capacity: CAPACITY, sample: SAMPLE, results }));
 } else {
   const base = results[0].ns.empty;
-  console.log(`capacity ${CAPACITY}, ${SAMPLE} inserts timed per phase; ratio = ns/insert ÷ the same table's empty case`);
+  console.log(`capacity ${CAPACITY}, ${SAMPLE} inserts timed per phase (median of ${CHUNKS} runs); ratio = ns/insert ÷ the same table's empty case`);
   console.log('table        | phase          | ns/insert | ratio to its empty | ratio to LruTable empty');
   for (const r of results) {
     for (const [phase, ns] of Object.entries(r.ns)) {
