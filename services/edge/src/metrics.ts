@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventPublisher } from '@flowshield/events';
+import { REJECTION_LABELS } from './answer-reasons.js';
 import type { ProtectedService } from './protected-service.js';
 
 /**
@@ -32,9 +33,13 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
   counter('fs_edge_no_program_total', 'Datagrams that arrived while no program was deployed', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.runtime.stats.noProgram)));
   counter('fs_edge_challenges_sent_total', 'Challenges sent to sources', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.runtime.stats.challengesSent)));
   counter('fs_edge_challenges_refused_total', 'Challenges withheld by the per-source and per-network limits', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.runtime.host.challengesRefused)));
+  counter('fs_edge_replies_refused_total', 'Program replies (helper 68) withheld by the per-source and per-network limits', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.runtime.host.repliesRefused)));
   counter('fs_edge_challenge_answers_total', 'Challenge answers by result', ['tenant', 'result'], (inc) => each((s, tenant) => {
     inc({ tenant, result: 'accepted' }, s.runtime.stats.answersAccepted);
-    inc({ tenant, result: 'rejected' }, s.runtime.stats.answersRejected);
+    inc({ tenant, result: 'rejected' }, s.runtime.host.rejections.total);
+  }));
+  counter('fs_edge_answers_rejected_total', 'Standard-challenge answers rejected, by reason, whatever the program did with them', ['tenant', 'reason'], (inc) => each((s, tenant) => {
+    for (const reason of REJECTION_LABELS) inc({ tenant, reason }, s.runtime.host.rejections.byLabel[reason]);
   }));
   counter('fs_edge_tokens_total', 'Verified tokens by result', ['tenant', 'result'], (inc) => each((s, tenant) => {
     inc({ tenant, result: 'accepted' }, s.runtime.stats.tokens.accepted);

@@ -16,7 +16,6 @@ export class TenantStats {
   noProgram = 0;
   challengesSent = 0;
   answersAccepted = 0;
-  answersRejected = 0;
   repliesSent = 0;
   readonly tokens = { accepted: 0, rejected: 0 };
   swaps = { ok: 0, refused: 0 };
