@@ -17,11 +17,11 @@ import { ChallengeDecodeCode } from './reasons.js';
  *
  * Tenant HMAC key (bucket TENANT_KEY_BUCKET, key `tenant.<name>`), 43 + name bytes — a SECRET,
  * readable by edges only: the key of PFP helpers 8, 9 and 20 for that tenant on every edge:
- *   magic "FSTK" · version · keyVersion u32 · nameLength u8 · name (ASCII) · key[32]
+ *   magic "FSHK" · version · keyVersion u32 · nameLength u8 · name (ASCII) · key[32]
  */
 export const EPOCH_KEY_MAGIC = 0x4653454b; // "FSEK"
 export const PUBLIC_KEY_MAGIC = 0x4653504b; // "FSPK"
-export const TENANT_KEY_MAGIC = 0x4653544b; // "FSTK"
+export const TENANT_KEY_MAGIC = 0x4653484b; // "FSHK" (HMAC key; "FSTK" is the verified token packet)
 export const EPOCH_KEY_RECORD_SIZE = 53;
 export const PUBLIC_KEY_RECORD_SIZE = 45;
 
