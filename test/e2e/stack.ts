@@ -152,7 +152,9 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
 }
 
 export async function metric(port: number, pattern: RegExp): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  // A kept-alive connection the server closed while idle fails once: ask again on a fresh one.
+  const get = () => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+  const text = await get().catch(get);
   const match = pattern.exec(text);
   return match ? Number(match[1]) : 0;
 }

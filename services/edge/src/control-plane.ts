@@ -149,7 +149,7 @@ export class ControlPlane {
         if (!service || entry.operation !== 'PUT') continue;
         try {
           const record = decodeApiMessage<DifficultyRecord>(entry.value);
-          service.runtime.host.difficulty = { bits: record.bits, floorBits: record.floorBits, subPuzzles: record.subPuzzles };
+          service.runtime.host.setDifficulty({ bits: record.bits, floorBits: record.floorBits, subPuzzles: record.subPuzzles });
         } catch (err) {
           this.badRecords++;
           this.options.logger.warn({ key: entry.key, err: (err as Error).message }, 'difficulty record rejected');

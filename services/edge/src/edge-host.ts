@@ -38,6 +38,13 @@ export class EdgeHost implements HostEnvironment {
   challengesRefused = 0;
   repliesRefused = 0;
   difficulty: DifficultySetting;
+  /**
+   * The lowest work this edge issued before the last difficulty change, accepted until those
+   * challenges expire: the challenge service computes its floor from what *it* knows was issued,
+   * and an honest client answering a challenge issued just before must not be refused for it.
+   */
+  private issued = { bits: Number.POSITIVE_INFINITY, untilMs: 0 };
+  private readonly validityMs: number;
 
   constructor(
     readonly state: TenantState,
@@ -51,12 +58,20 @@ export class EdgeHost implements HostEnvironment {
     this.limiter = limiter(service.limits.challenges, service.limits.prefixBits);
     this.replyLimiter = limiter(service.limits.replies, service.limits.prefixBits);
     const engine = new PuzzleEngine({ keyRing, clock: Date.now });
+    this.validityMs = engine.validitySeconds * 1000;
     this.challenge = new StandardChallenge({
       engine,
       difficulty: () => ({ bits: this.difficulty.bits, subPuzzles: this.difficulty.subPuzzles }),
-      floorBits: () => this.difficulty.floorBits,
+      floorBits: () => (Date.now() < this.issued.untilMs ? Math.min(this.difficulty.floorBits, this.issued.bits) : this.difficulty.floorBits),
       onRejected: (reason) => this.rejections.count(reason),
     });
+  }
+
+  /** A new difficulty from the challenge service; challenges issued under the old one stay answerable. */
+  setDifficulty(next: DifficultySetting, nowMs = Date.now()): void {
+    const earlier = nowMs < this.issued.untilMs ? this.issued.bits : Number.POSITIVE_INFINITY;
+    this.issued = { bits: Math.min(earlier, this.difficulty.bits), untilMs: nowMs + this.validityMs };
+    this.difficulty = next;
   }
 
   random(): number {

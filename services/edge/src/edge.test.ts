@@ -6,7 +6,8 @@ import { NatsTestServer } from '@flowshield/test-support';
 import { FlowshieldSocket } from '@flowshield/client';
 import { Edge } from './edge.js';
 import { parseEdgeConfig } from './config.js';
-import { ChallengeOffset, decodeChallenge, encodeAnswer } from '@flowshield/proto';
+import { Kvm } from '@nats-io/kv';
+import { CHALLENGE_DIFFICULTY_BUCKET, ChallengeOffset, decodeChallenge, encodeAnswer, encodeApiMessage, endpoint, serviceKey, type DifficultyRecord } from '@flowshield/proto';
 import { PowHasher, solveChallenge } from '@flowshield/puzzle';
 import { EchoOrigin, RawClient, compileExample, deploy, natsConnect, publishEpochKey, publishTenantKey, scrape, until } from './testing/harness.js';
 
@@ -174,6 +175,31 @@ test('edge - spoofed bad answers carrying a victim\'s address never block it: dr
   assert.deepEqual(origin.received.map((d) => d.toString()), ['move 1']);
 });
 
+test('edge - a floor raised by the challenge service does not refuse answers to challenges this edge issued just before', async (t) => {
+  const nats = await NatsTestServer.start();
+  const nc = await natsConnect(nats.url);
+  await publishEpochKey(nc);
+  const origin = await EchoOrigin.start();
+  const edge = await startEdge(nats.url, origin, 'arena');
+  const client = await RawClient.bind('127.0.0.8');
+  t.after(async () => { client.close(); origin.close(); await edge.stop(); await nc.close(); await nats.dispose(); });
+  await deploy(nc, 'arena', compileExample('challenge.c'));
+  const service = edge.service('arena')!;
+  await until(() => service.runtime.version === 1, 10_000, 'deployment');
+  await until(() => service.runtime.host.keyRing.issuingKey(Math.floor(Date.now() / 1000)) !== null, 10_000, 'the challenge key');
+  await client.send(Buffer.alloc(80, 0x61), service.address.port);
+  await until(() => client.messages.length === 1, 5_000, 'a challenge at the configured 6 bits');
+  const challenge = client.messages[0]!;
+  // The service learns of this network and publishes its own difficulty, with a floor above it.
+  const record: DifficultyRecord = { v: 1, target: { address: '127.0.0.1', port: 207 }, bits: 20, floorBits: 20, subPuzzles: 2, updatedAt: Math.floor(Date.now() / 1000) };
+  const kv = await new Kvm(nc).create(CHALLENGE_DIFFICULTY_BUCKET);
+  await kv.put(serviceKey(endpoint('127.0.0.1', 207)), encodeApiMessage(record));
+  await until(() => service.runtime.host.difficulty.floorBits === 20, 10_000, 'the difficulty record');
+  await client.send(encodeAnswer(challenge, solveChallenge(challenge)), service.address.port);
+  await until(() => statusOf(edge, 'arena', '127.0.0.8') === 2, 10_000, 'the answer accepted');
+  assert.equal(service.runtime.host.rejections.total, 0);
+});
+
 test('edge - replies are rate-limited per source, per source prefix and per protected network, refused ones counted and not sent', async (t) => {
   const nats = await NatsTestServer.start();
   const nc = await natsConnect(nats.url);
@@ -223,6 +249,7 @@ test('edge - replies are rate-limited per source, per source prefix and per prot
   assert.match(text, /fs_edge_replies_refused_total\{tenant="src"\} 7/);
   assert.match(text, /fs_edge_replies_refused_total\{tenant="net"\} 2/);
   assert.match(text, /fs_edge_replies_refused_total\{tenant="dst"\} 3/);
+  assert.match(text, /fs_edge_tenant_key\{tenant="src"\} 1/);
   assert.ok([one, ...net, ...many].every((c) => c.messages.every((m) => m.length <= hello.length)), 'never larger than the trigger');
   assert.equal(origin.received.length, 0);
 });

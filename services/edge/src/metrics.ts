@@ -70,6 +70,7 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
     inc({ outcome: 'overflow' }, stats.overflow);
   });
   gauge('fs_edge_challenge_keys', 'Challenge epoch keys this edge holds (0: it cannot issue or verify challenges)', [], (set) => set({}, services[0]?.runtime.host.keyRing.list().length ?? 0));
+  gauge('fs_edge_tenant_key', "1 while the edge holds the tenant's HMAC key (helpers 8, 9, 20; 0: they return FS_ERR_NO_KEY)", ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.runtime.host.hmacKey ? 1 : 0)));
   counter('fs_edge_origin_replies_total', 'Datagrams from the origin relayed back to clients', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.sessions.relayed)));
   counter('fs_edge_control_bad_records_total', 'Deployment, key and difficulty records that did not decode', [], (inc) => inc({}, control.badRecords));
   gauge('fs_edge_nats_connected', '1 while the NATS connection is up', [], (set) => set({}, control.connected ? 1 : 0));
