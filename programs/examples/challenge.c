@@ -2,7 +2,8 @@
  * challenge.c — the challenge state machine of DESIGN.md section 4, with flowshield's standard
  * puzzle (helpers 64 and 65). Program type: flowshield.
  *
- * Per source IP (statuses replicate to every edge):
+ * Per source IP (VERIFIED and BLOCKED reach every edge; a first-contact CHALLENGED stays on the
+ * edge that challenged, since the challenge itself verifies anywhere: flowshield.h, State):
  *   VERIFIED                      -> pass (until the status expires: VERIFIED_LIFETIME)
  *   BLOCKED                       -> drop (until it expires: BLOCKED_LIFETIME)
  *   packet carries a valid answer -> status VERIFIED, drop this packet (it is the answer, not

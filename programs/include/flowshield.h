@@ -39,7 +39,9 @@
  * ---- State -----------------------------------------------------------------------------------
  *   Each source IP has a status: FS_STATUS_NONE, _CHALLENGED, _VERIFIED or _BLOCKED.
  *   fs_set_src_ip_status(status, lifetime_secs) sets it for lifetime_secs from now (0 = never
- *   expires); the change is an event that reaches every edge worldwide.
+ *   expires). A change to or from VERIFIED or BLOCKED is an event that reaches every edge
+ *   worldwide; a change between NONE and CHALLENGED (a first contact) stays on this edge, since
+ *   a challenge verifies on any edge (other edges read such a source as NONE).
  *   fs_get_src_ip_status(&status, &expiry) reads it; expiry is a UNIX time in seconds (0 =
  *   never), comparable with fs_timestamp(). An expired entry reads as FS_ERR_NO_ENTRY.
  *   Per-source and per-flow user data (one u64 each) stay on the edge: they change per packet.
@@ -345,7 +347,8 @@ static long (*fs_get_src_ip_status_raw)(u8 *status, u64 status_len, u64 *expiry,
     fs_get_src_ip_status_raw((status), sizeof(u8), (expiry), sizeof(u64))
 
 /* 12: sets this source's status for lifetime_secs from now (0 = never expires); reaches every
- *     edge. Returns FS_OK, FS_ERR_NO_CONTEXT or FS_ERR_DISABLED. */
+ *     edge unless it only moves between NONE and CHALLENGED (then it stays on this edge).
+ *     Returns FS_OK, FS_ERR_NO_CONTEXT or FS_ERR_DISABLED. */
 static long (*fs_set_src_ip_status)(u8 status, u64 lifetime_secs) =
     (void *)FS_HELPER_SET_SRC_IP_STATUS;
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { NatsTestServer, freePort } from '@flowshield/test-support';
+import { NatsTestServer, freePort, scrape } from '@flowshield/test-support';
 
 /*
  * The whole stack as real processes on this machine: nats-server (free port, JetStream, temporary
@@ -152,9 +152,7 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
 }
 
 export async function metric(port: number, pattern: RegExp): Promise<number> {
-  // A kept-alive connection the server closed while idle fails once: ask again on a fresh one.
-  const get = () => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
-  const text = await get().catch(get);
+  const text = await scrape(port);
   const match = pattern.exec(text);
   return match ? Number(match[1]) : 0;
 }

@@ -81,7 +81,7 @@ test('cli status - current status, expiry and the event that set it, from the lo
     const expired = await runCli(['status', '192.0.2.1', '--tenant', 'acme', '--db', dir]);
     assert.match(expired.stdout, /NONE \(was BLOCKED, expired/);
     const none = await runCli(['status', '192.0.2.2', '--tenant', 'acme', '--db', dir]);
-    assert.match(none.stdout, /NONE \(no entry\)/);
+    assert.match(none.stdout, /NONE \(no entry;/);
     const badIp = await runCli(['status', 'not-an-ip', '--tenant', 'acme', '--db', dir]);
     assert.equal(badIp.code, 1);
     assert.match(badIp.stderr, /^flowshield: not an IP address/);

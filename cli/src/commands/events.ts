@@ -59,7 +59,7 @@ export function registerEvents(program: Command): void {
           }
         }
       }).catch((err: unknown) => explainStreamError(err, opts.server));
-      if (malformed > 0) process.stderr.write(`flowshield: skipped ${malformed} malformed messages (see the dead-letter stream)\n`);
+      if (malformed > 0) process.stderr.write(`flowshield: skipped ${malformed} malformed or refused messages (see the dead-letter stream)\n`);
       if (!opts.json && shown === 0) process.stderr.write('no matching events\n');
     });
 }

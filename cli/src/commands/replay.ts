@@ -23,6 +23,8 @@ export interface ReplayResult {
   messagesRead: number;
   malformedMessages: number;
   lastSequence: number;
+  /** The oldest message the stream still held: above 1, its limits had discarded older events. */
+  firstSequence: number;
   seconds: number;
 }
 
@@ -68,7 +70,7 @@ export async function replayInto(nc: NatsConnection, outDir: string, untilMs: nu
     const { digest, entries } = writer.digest();
     return {
       until: untilMs, digest, entries, eventsMerged: merged, eventsAfterUntil: after, messagesRead: messages,
-      malformedMessages: malformed, lastSequence: last, seconds: (Date.now() - started) / 1000,
+      malformedMessages: malformed, lastSequence: last, firstSequence: firstSeq, seconds: (Date.now() - started) / 1000,
     };
   } finally {
     await writer.close();
@@ -104,6 +106,9 @@ export function registerReplay(program: Command): void {
       process.stdout.write(`${result.digest}\n`);
       process.stdout.write(`state as of ${iso(result.until)} in ${opts.out}: ${result.entries} entries from ${result.eventsMerged} events`
         + ` (${result.eventsAfterUntil} later events left out, ${result.messagesRead} messages read in ${result.seconds.toFixed(1)} s)\n`);
-      if (result.malformedMessages > 0) process.stderr.write(`flowshield: skipped ${result.malformedMessages} malformed messages\n`);
+      if (result.malformedMessages > 0) process.stderr.write(`flowshield: skipped ${result.malformedMessages} malformed or refused messages (see the dead-letter stream)\n`);
+      if (result.firstSequence > 1) {
+        process.stderr.write(`flowshield: the stream starts at message ${result.firstSequence}: its limits discarded older events, so this state lacks them\n`);
+      }
     });
 }

@@ -20,7 +20,7 @@ export function openReplicaForCli(db: string): ReplicaReader {
 /** `flowshield status IP --tenant T`: the IP's current status, its expiry, and the event that set it. */
 export function registerStatus(program: Command): void {
   addDbOption(program.command('status')
-    .description('current status of a source IP, its expiry, and which event set it (reads the local replica)')
+    .description('current status of a source IP, its expiry, and which event set it (reads the local replica; sources only challenged so far read NONE: first contacts stay on their edge)')
     .argument('<ip>', 'IPv4 or IPv6 address')
     .requiredOption('--tenant <tenant>', 'tenant id')
     .option('--json', 'print JSON'))
@@ -37,7 +37,8 @@ export function registerStatus(program: Command): void {
           return;
         }
         if (!event) {
-          process.stdout.write(`${ipText} (tenant ${opts.tenant}): NONE (no entry)\n`);
+          // First contacts (NONE/CHALLENGED) stay on the edge that challenged them: never in a replica.
+          process.stdout.write(`${ipText} (tenant ${opts.tenant}): NONE (no entry; a source only challenged so far has none)\n`);
           return;
         }
         process.stdout.write(`${ipText} (tenant ${opts.tenant}): ${status}${expired ? ` (was ${STATUS_NAMES[event.status]}, expired ${expiryText(event.expiry)})` : `, expires ${expiryText(event.expiry)}`}\n`);

@@ -1,4 +1,4 @@
-import { decodeBatch, DecodeError, EVENTS_STREAM, type EventBatch } from '@flowshield/proto';
+import { decodeBatch, DecodeError, edgeIdOfSubject, EventRejectCode, EVENTS_STREAM, type EventBatch } from '@flowshield/proto';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { millis, type NatsConnection } from '@nats-io/transport-node';
 
@@ -9,6 +9,7 @@ export interface HistoryEntry {
   /** When the stream stored it, milliseconds since the epoch. */
   storedAt: number;
   batch: EventBatch | null;
+  /** Why `batch` is null: it did not decode, or it names another edge than its subject (EventRejectCode.EDGE_MISMATCH). */
   error: DecodeError | null;
 }
 
@@ -60,6 +61,11 @@ export async function* readEventHistory(nc: NatsConnection, options: HistoryOpti
         let error: DecodeError | null = null;
         try {
           decoded = decodeBatch(m.data);
+          // As the state service does: a batch that disagrees with its subject is never part of the history.
+          if (edgeIdOfSubject(m.subject) !== decoded.edgeId) {
+            error = new DecodeError(EventRejectCode.EDGE_MISMATCH, `batch from edge ${decoded.edgeId} arrived on ${m.subject}`);
+            decoded = null;
+          }
         } catch (err) {
           if (!(err instanceof DecodeError)) throw err;
           error = err;

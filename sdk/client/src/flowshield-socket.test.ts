@@ -67,17 +67,17 @@ test('sdk socket - a challenge is never larger than its trigger: small packets g
   }
 });
 
-test('sdk socket - without a hello, the first game packet triggers the challenge and is delivered after it', { timeout: 30_000 }, async () => {
+test('sdk socket - without a hello, the first game packet triggers the challenge; it and the packets after it are delivered after the answer', { timeout: 30_000 }, async () => {
   const responder = await DevResponder.start({ difficulty: { bits: 6, subPuzzles: 2 } });
   const s = await FlowshieldSocket.connect({ host: '127.0.0.1', port: responder.address().port, hello: false, solver: 'inline' });
   try {
     const verified = once(s, 'verified');
-    s.send(Buffer.alloc(100, 1)); // large enough to be challenged; swallowed by the edge as a trigger
+    s.send(Buffer.alloc(100, 1)); // large enough to be challenged; the edge drops it
     await once(s, 'challenge');
     s.send('queued');
     await verified;
-    await until(() => responder.received.length === 1, 'the queued packet');
-    assert.equal(responder.received[0]!.toString(), 'queued');
+    await until(() => responder.received.length === 2, 'the trigger, sent again, and the queued packet');
+    assert.deepEqual(responder.received, [Buffer.alloc(100, 1), Buffer.from('queued')]);
   } finally {
     await s.close();
     await responder.close();
@@ -97,6 +97,50 @@ test('sdk socket - holdAfterHello keeps packets sent right after connect until t
     assert.deepEqual(responder.received.map(String), ['one', 'two']);
   } finally {
     await s.close();
+    await responder.close();
+  }
+});
+
+/** A UDP relay between one client and a server that delays what the server sends back. */
+async function slowReturnPath(serverPort: number, delayMs: number): Promise<{ port: number; close(): void }> {
+  const relay = createSocket('udp4');
+  let client: { port: number; address: string } | null = null;
+  const pending = new Set<NodeJS.Timeout>();
+  relay.on('message', (msg, rinfo) => {
+    if (rinfo.port === serverPort) {
+      const to = client;
+      if (!to) return;
+      const timer = setTimeout(() => { pending.delete(timer); relay.send(msg, to.port, to.address); }, delayMs);
+      pending.add(timer);
+    } else {
+      client = { port: rinfo.port, address: rinfo.address };
+      relay.send(msg, serverPort, '127.0.0.1');
+    }
+  });
+  await new Promise<void>((resolve) => relay.bind(0, '127.0.0.1', () => resolve()));
+  return { port: relay.address().port, close: () => { for (const t of pending) clearTimeout(t); relay.close(); } };
+}
+
+test('sdk socket - a challenge slower than holdAfterHello: the packets the edge dropped go again after the answer, once', { timeout: 30_000 }, async () => {
+  const responder = await DevResponder.start({ difficulty: { bits: 6, subPuzzles: 2 } });
+  const relay = await slowReturnPath(responder.address().port, 300);
+  const s = await FlowshieldSocket.connect({ host: '127.0.0.1', port: relay.port, holdAfterHelloMs: 20 });
+  try {
+    const verified = once(s, 'verified');
+    s.send('one');
+    s.send('two');
+    // The hold ends before the challenge is back: both go out, and the responder drops them.
+    await until(() => s.queued === 0, 'the hold to end');
+    await verified;
+    await until(() => responder.received.length === 2, 'both packets, sent again after the answer');
+    s.send('three');
+    await until(() => responder.received.length === 3, 'the third packet');
+    // Late duplicate challenges (one per packet of the burst) are not solved again: no packet twice.
+    assert.deepEqual(responder.received.map(String), ['one', 'two', 'three']);
+    assert.equal(s.counters.solved, 1);
+  } finally {
+    await s.close();
+    relay.close();
     await responder.close();
   }
 });

@@ -9,6 +9,8 @@ import { InlineSolver, WorkerSolver, type ChallengeSolver } from './worker-solve
 
 /** Long enough for a challenge to come back from an edge on the same continent. */
 const DEFAULT_HOLD_AFTER_HELLO_MS = 250;
+/** Longer than a challenge takes to come back from a loaded edge on another continent. */
+const DEFAULT_RESEND_WINDOW_MS = 3_000;
 
 export interface ConnectOptions {
   host: string;
@@ -44,6 +46,14 @@ export interface ConnectOptions {
    * already verified client waits this long once, at connect.
    */
   holdAfterHelloMs?: number;
+  /**
+   * Game packets sent while the server has not yet answered anything are kept this long (default
+   * 3,000 ms; 0 keeps none). If a challenge arrives meanwhile, the edge dropped them (it challenges
+   * unknown sources and drops what they send), so they are sent again, in order, after the answer.
+   * This covers a challenge slower than `holdAfterHelloMs` (a loaded edge) and an answer the edge
+   * refused. The first datagram from the server that is not a challenge ends the window.
+   */
+  resendWindowMs?: number;
 }
 
 export interface ChallengeEvent {
@@ -93,6 +103,9 @@ export class FlowshieldSocket extends EventEmitter<FlowshieldSocketEvents> {
   private readonly socket: Socket;
   private readonly solver: ChallengeSolver;
   private readonly queue: Uint8Array[] = [];
+  /** game packets sent since the server last proved it lets us through, with when they were sent */
+  private readonly unconfirmed: { at: number; bytes: Uint8Array }[] = [];
+  private readonly resendWindowMs: number;
   private readonly maxQueued: number;
   private readonly maxAnswerDatagram: number;
   private readonly maxWorkBits: number;
@@ -106,6 +119,7 @@ export class FlowshieldSocket extends EventEmitter<FlowshieldSocketEvents> {
     this.maxQueued = options.maxQueuedPackets ?? 256;
     this.maxAnswerDatagram = options.maxAnswerDatagram ?? 1200;
     this.maxWorkBits = options.maxWorkBits ?? 24;
+    this.resendWindowMs = options.resendWindowMs ?? DEFAULT_RESEND_WINDOW_MS;
     if (options.solver === 'inline') {
       this.solver = new InlineSolver();
     } else {
@@ -177,13 +191,30 @@ export class FlowshieldSocket extends EventEmitter<FlowshieldSocketEvents> {
       this.queue.push(Uint8Array.from(bytes)); // a copy: the game may reuse its buffer
       return;
     }
+    this.sendGame(bytes);
+  }
+
+  /** A game packet on the wire, kept for a resend until the server is known to let us through. */
+  private sendGame(bytes: Uint8Array): void {
     this.raw(bytes);
+    if (this.resendWindowMs <= 0) return;
+    if (this.unconfirmed.length >= this.maxQueued) this.unconfirmed.shift();
+    this.unconfirmed.push({ at: performance.now(), bytes: Uint8Array.from(bytes) });
+  }
+
+  /** A challenge means the edge dropped what we sent lately: those packets go again after the answer. */
+  private requeueUnconfirmed(): void {
+    const since = performance.now() - this.resendWindowMs;
+    const again = this.unconfirmed.filter((p) => p.at >= since).map((p) => p.bytes);
+    this.unconfirmed.length = 0;
+    this.queue.unshift(...again.slice(0, Math.max(0, this.maxQueued - this.queue.length)));
   }
 
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.queue.length = 0;
+    this.unconfirmed.length = 0;
     if (this.greetTimer) clearTimeout(this.greetTimer);
     await this.solver.close();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
@@ -198,18 +229,24 @@ export class FlowshieldSocket extends EventEmitter<FlowshieldSocketEvents> {
     if (isChallengePacket(msg)) {
       const fields = decodeChallenge(msg);
       if (typeof fields !== 'string') {
-        this.onChallenge(Uint8Array.from(msg), fields.keyId, fields.difficulty, fields.subPuzzles);
+        this.onChallenge(Uint8Array.from(msg), fields.keyId, fields.issuedAt, fields.difficulty, fields.subPuzzles);
         return;
       }
       // Starts like a challenge but is not one: game data, deliver it.
     }
+    this.unconfirmed.length = 0; // the server answered: what we sent got through
     this.emit('message', msg, rinfo);
   }
 
-  private onChallenge(challenge: Uint8Array, keyId: number, difficulty: number, subPuzzles: number): void {
+  /** issue time of the challenge answered last: an older one is a late duplicate, not a refusal */
+  private answeredIssuedAt = -1;
+
+  private onChallenge(challenge: Uint8Array, keyId: number, issuedAt: number, difficulty: number, subPuzzles: number): void {
     if (this.greetTimer) { clearTimeout(this.greetTimer); this.greetTimer = null; }
-    if (this.state !== 'open' && this.state !== 'greeting') {
-      this.stats.ignoredChallenges++; // already solving (a duplicate), or closed
+    if ((this.state !== 'open' && this.state !== 'greeting') || issuedAt <= this.answeredIssuedAt) {
+      // Already solving (a duplicate), closed, or a duplicate from the burst we already answered
+      // (the edge challenges each packet of an unknown source, up to its per-source burst).
+      this.stats.ignoredChallenges++;
       return;
     }
     const workBits = difficulty + Math.log2(subPuzzles);
@@ -221,6 +258,7 @@ export class FlowshieldSocket extends EventEmitter<FlowshieldSocketEvents> {
     }
     this.stats.challenges++;
     this.state = 'solving';
+    this.requeueUnconfirmed();
     const started = performance.now();
     this.emit('challenge', { keyId, difficulty, subPuzzles, expectedTries: expectedTries(difficulty, subPuzzles) });
     this.solver.solve(challenge, (p) => { if (this.state === 'solving') this.emit('progress', p); }).then(
@@ -228,6 +266,7 @@ export class FlowshieldSocket extends EventEmitter<FlowshieldSocketEvents> {
         if (this.state !== 'solving') return;
         this.stats.solved++;
         this.state = 'open';
+        this.answeredIssuedAt = issuedAt;
         const flushed = this.answer(challenge, result.solutions);
         this.emit('verified', { solveMs: performance.now() - started, tries: result.tries, flushed });
       },
@@ -246,13 +285,17 @@ export class FlowshieldSocket extends EventEmitter<FlowshieldSocketEvents> {
     const first = this.queue[0];
     const carried = first !== undefined && answerSize + first.length <= this.maxAnswerDatagram;
     this.raw(encodeAnswer(challenge, solutions, carried ? first : undefined));
-    if (carried) this.queue.shift();
+    if (carried) {
+      this.queue.shift();
+      // If the edge refuses the answer it challenges again: the carried packet must go again too.
+      if (this.resendWindowMs > 0) this.unconfirmed.push({ at: performance.now(), bytes: first });
+    }
     return (carried ? 1 : 0) + this.flush();
   }
 
   private flush(): number {
     const n = this.queue.length;
-    for (const p of this.queue.splice(0)) this.raw(p);
+    for (const p of this.queue.splice(0)) this.sendGame(p);
     return n;
   }
 }

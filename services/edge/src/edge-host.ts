@@ -4,6 +4,7 @@ import { ChallengeLimiter, PuzzleEngine, StandardChallenge, type KeyRing, type T
 import { RejectionCounts } from './answer-reasons.js';
 import type { LimitSet, ServiceConfig } from './config.js';
 import type { TenantState } from './state-overlay.js';
+import { DifficultyFloor } from './difficulty-floor.js';
 
 const random = new Uint32Array(1024);
 let randomAt = random.length;
@@ -38,13 +39,7 @@ export class EdgeHost implements HostEnvironment {
   challengesRefused = 0;
   repliesRefused = 0;
   difficulty: DifficultySetting;
-  /**
-   * The lowest work this edge issued before the last difficulty change, accepted until those
-   * challenges expire: the challenge service computes its floor from what *it* knows was issued,
-   * and an honest client answering a challenge issued just before must not be refused for it.
-   */
-  private issued = { bits: Number.POSITIVE_INFINITY, untilMs: 0 };
-  private readonly validityMs: number;
+  private readonly floor: DifficultyFloor;
 
   constructor(
     readonly state: TenantState,
@@ -58,20 +53,19 @@ export class EdgeHost implements HostEnvironment {
     this.limiter = limiter(service.limits.challenges, service.limits.prefixBits);
     this.replyLimiter = limiter(service.limits.replies, service.limits.prefixBits);
     const engine = new PuzzleEngine({ keyRing, clock: Date.now });
-    this.validityMs = engine.validitySeconds * 1000;
+    this.floor = new DifficultyFloor(this.difficulty.bits, engine.validitySeconds * 1000);
     this.challenge = new StandardChallenge({
       engine,
       difficulty: () => ({ bits: this.difficulty.bits, subPuzzles: this.difficulty.subPuzzles }),
-      floorBits: () => (Date.now() < this.issued.untilMs ? Math.min(this.difficulty.floorBits, this.issued.bits) : this.difficulty.floorBits),
+      floorBits: () => this.floor.bitsAt(Date.now()),
       onRejected: (reason) => this.rejections.count(reason),
     });
   }
 
-  /** A new difficulty from the challenge service; challenges issued under the old one stay answerable. */
-  setDifficulty(next: DifficultySetting, nowMs = Date.now()): void {
-    const earlier = nowMs < this.issued.untilMs ? this.issued.bits : Number.POSITIVE_INFINITY;
-    this.issued = { bits: Math.min(earlier, this.difficulty.bits), untilMs: nowMs + this.validityMs };
-    this.difficulty = next;
+  /** The challenge service's difficulty for this service; answers to what this edge issued before stay valid. */
+  setDifficulty(setting: DifficultySetting, nowMs = Date.now()): void {
+    this.floor.update(setting.bits, setting.floorBits, nowMs);
+    this.difficulty = setting;
   }
 
   random(): number {

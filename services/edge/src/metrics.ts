@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventPublisher } from '@flowshield/events';
+import { STATUS_NAMES, type Status } from '@flowshield/proto';
 import { REJECTION_LABELS } from './answer-reasons.js';
 import type { ProtectedService } from './protected-service.js';
 
@@ -60,7 +61,10 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
     set({ tenant, kind: 'known' }, s.sessions.size);
     set({ tenant, kind: 'relaying' }, s.sessions.relaying);
   }));
-  gauge('fs_edge_state_overlay_entries', "This edge's own transitions not yet seen in the replica", ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.runtime.host.state.overlaySize)));
+  counter('fs_edge_status_local_total', 'Status transitions kept on this edge without an event (first contacts: NONE or CHALLENGED to CHALLENGED or NONE), by status set', ['tenant', 'status'], (inc) => each((s, tenant) => {
+    s.runtime.host.state.localTransitions.forEach((n, status) => { if (n > 0) inc({ tenant, status: STATUS_NAMES[status as Status] }, n); });
+  }));
+  gauge('fs_edge_state_overlay_entries', "This edge's own transitions: published ones not yet seen in the replica, and local ones", ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.runtime.host.state.overlaySize)));
   gauge('fs_edge_event_buffer_depth', 'Status events accepted but not yet acknowledged by JetStream', [], (set) => set({}, publisher()?.stats.buffered ?? 0));
   counter('fs_edge_events_total', 'Status events by outcome', ['outcome'], (inc) => {
     const stats = publisher()?.stats;

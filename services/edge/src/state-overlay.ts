@@ -1,5 +1,5 @@
 import { LruMap, type StateStore, type StatusEntry } from '@flowshield/vm';
-import type { EventPublisher } from '@flowshield/events';
+import { isFleetTransition, type EventPublisher } from '@flowshield/events';
 import type { ReplicaReader } from '@flowshield/replica';
 import { ReasonCode, type StatusEvent } from '@flowshield/proto';
 
@@ -21,9 +21,11 @@ function reasonOf(from: number, to: number): number {
 /**
  * One tenant's view of per-source state on this edge. Reads: this edge's own recent transitions
  * first (the overlay), then the host's LMDB replica, so the packet path never waits on the
- * network. Writes: into the overlay at once and to the event publisher (non-blocking). An overlay
- * entry is dropped once the replica holds it or something newer. Per-source and per-flow user data
- * stay local (bounded LRU tables).
+ * network. Writes: into the overlay at once and, when other edges must know (isFleetTransition:
+ * to or from VERIFIED or BLOCKED), to the event publisher (non-blocking); a first contact (NONE
+ * or CHALLENGED becoming CHALLENGED or NONE) stays in the overlay only and is counted. A published
+ * overlay entry is dropped once the replica holds it or something newer. Per-source and per-flow
+ * user data stay local (bounded LRU tables).
  */
 export class TenantState implements StateStore {
   private readonly overlay: LruMap<string, OverlayEntry>;
@@ -31,6 +33,8 @@ export class TenantState implements StateStore {
   private readonly flowData: LruMap<string, bigint>;
   /** program version recorded in events */
   programVersion = 0;
+  /** transitions kept on this edge (no event), by the status they set */
+  readonly localTransitions = [0, 0, 0, 0];
 
   constructor(
     readonly tenant: string,
@@ -59,6 +63,13 @@ export class TenantState implements StateStore {
 
   setStatus(ip: Uint8Array, entry: StatusEntry, now: number): void {
     const prev = this.getStatus(ip, now)?.status ?? 0;
+    if (!isFleetTransition(prev, entry.status)) {
+      // A first contact: the challenge verifies on any edge, so nobody else needs to know.
+      this.localTransitions[entry.status]!++;
+      const t = this.publisher?.clock.now() ?? { wall: Math.floor(now * 1000), logical: 0 };
+      this.overlay.set(ipKey(ip), { status: entry.status, expiry: entry.expiry, hlcWall: t.wall, hlcLogical: t.logical });
+      return;
+    }
     let event: StatusEvent | null = null;
     if (this.publisher) {
       event = this.publisher.publish({

@@ -32,3 +32,18 @@ test('state bin - --help prints the flags and a bad flag exits non-zero with one
   assert.equal(bad.status, 2);
   assert.match(bad.stderr.split('\n')[0]!, /^flowshield-state: --fetch-batch must be/);
 });
+
+test('state config - stream limits: defaults, units, 0 for none, environment and flags', () => {
+  const d = parseStateConfig([], {});
+  assert.ok(d !== 'help');
+  assert.deepEqual(d.eventLimits, { maxBytes: 1024 ** 3, maxMsgs: 0, maxAgeMs: 30 * 24 * 3600 * 1000 });
+  assert.deepEqual(d.deadLetterLimits, { maxBytes: 256 * 1024 ** 2, maxMsgs: 100_000, maxAgeMs: 7 * 24 * 3600 * 1000 });
+  const c = parseStateConfig(['--events-max-bytes', '512MiB', '--events-max-age-ms', '0', '--deadletter-max-msgs', '10'], { STATE_EVENTS_MAX_MSGS: '5000', STATE_DEADLETTER_MAX_BYTES: '2G' });
+  assert.ok(c !== 'help');
+  assert.deepEqual(c.eventLimits, { maxBytes: 512 * 1024 ** 2, maxMsgs: 5000, maxAgeMs: 0 });
+  assert.deepEqual(c.deadLetterLimits, { maxBytes: 2 * 1024 ** 3, maxMsgs: 10, maxAgeMs: 7 * 24 * 3600 * 1000 });
+  assert.equal((parseStateConfig(['--events-max-bytes', '4096'], {}) as { eventLimits: { maxBytes: number } }).eventLimits.maxBytes, 4096);
+  for (const bad of [['--events-max-bytes', '1.5G'], ['--events-max-bytes', '-1'], ['--events-max-msgs', '-1'], ['--deadletter-max-age-ms', 'x']]) {
+    assert.throws(() => parseStateConfig(bad, {}), (e: unknown) => e instanceof StateError && e.message.includes(bad[0]!), bad.join(' '));
+  }
+});

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_DEADLETTER_STREAM_LIMITS, DEFAULT_EVENT_STREAM_LIMITS, type StreamLimits } from '@flowshield/events';
 import { isNameToken } from '@flowshield/proto';
 import { StateError, StateErrorCode } from './errors.js';
 
@@ -19,6 +20,10 @@ export interface StateConfig {
   snapshotIntervalMs: number;
   /** Start an empty replica from the newest snapshot in the object store. */
   bootstrap: boolean;
+  /** Limits applied to FS_EVENTS on start (created or updated in place); 0 = none. Discard policy: old. */
+  eventLimits: StreamLimits;
+  /** Limits applied to FS_EVENTS_DEADLETTER on start; 0 = none. */
+  deadLetterLimits: StreamLimits;
   logLevel: string;
 }
 
@@ -32,6 +37,14 @@ const USAGE = `flowshield state service
   --fetch-batch N         messages per fetch (env STATE_FETCH_BATCH, default 256)
   --snapshot-interval-ms N  snapshot period, 0 = off (env STATE_SNAPSHOT_INTERVAL_MS, default 0)
   --no-bootstrap          do not restore an empty replica from the newest snapshot
+  --events-max-bytes N    FS_EVENTS size limit, bytes or 512MiB/1GiB, 0 = none (env STATE_EVENTS_MAX_BYTES, default 1GiB)
+  --events-max-msgs N     FS_EVENTS message limit, 0 = none (env STATE_EVENTS_MAX_MSGS, default 0)
+  --events-max-age-ms N   FS_EVENTS age limit, 0 = none (env STATE_EVENTS_MAX_AGE_MS, default 30 days)
+  --deadletter-max-bytes N, --deadletter-max-msgs N, --deadletter-max-age-ms N
+                          the same for FS_EVENTS_DEADLETTER (env STATE_DEADLETTER_MAX_BYTES|MSGS|AGE_MS,
+                          defaults 256MiB, 100000, 7 days)
+                          Both streams discard the oldest messages when a limit is reached; the
+                          limits are applied on start (an existing stream is updated in place).
   --log-level LEVEL       pino level (env LOG_LEVEL, default info)
 `;
 
@@ -45,6 +58,16 @@ function int(name: string, text: string, min: number): number {
   return n;
 }
 
+const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** A byte count: digits, optionally with a binary unit (K, M, G, T, with or without iB). */
+function bytes(name: string, text: string): number {
+  const m = /^(\d+)\s*([kmgt]?)(?:i?b)?$/i.exec(text.trim());
+  const n = m ? Number(m[1]) * UNITS[m[2]!.toLowerCase()]! : NaN;
+  if (!Number.isSafeInteger(n)) throw new StateError(StateErrorCode.CONFIG, `${name} must be a byte count such as 1073741824 or 1GiB (0 = no limit), got ${JSON.stringify(text)}`);
+  return n;
+}
+
 /** Flags win over environment variables, which win over defaults. */
 export function parseStateConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): StateConfig | 'help' {
   let values;
@@ -55,6 +78,8 @@ export function parseStateConfig(argv: string[], env: NodeJS.ProcessEnv = proces
         server: { type: 'string' }, db: { type: 'string' }, 'replica-id': { type: 'string' },
         'metrics-port': { type: 'string' }, 'metrics-host': { type: 'string' }, 'fetch-batch': { type: 'string' },
         'snapshot-interval-ms': { type: 'string' }, 'no-bootstrap': { type: 'boolean' }, 'log-level': { type: 'string' },
+        'events-max-bytes': { type: 'string' }, 'events-max-msgs': { type: 'string' }, 'events-max-age-ms': { type: 'string' },
+        'deadletter-max-bytes': { type: 'string' }, 'deadletter-max-msgs': { type: 'string' }, 'deadletter-max-age-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -75,6 +100,16 @@ export function parseStateConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     maxEventsPerCommit: 100_000,
     snapshotIntervalMs: int('--snapshot-interval-ms', values['snapshot-interval-ms'] ?? env.STATE_SNAPSHOT_INTERVAL_MS ?? '0', 0),
     bootstrap: !values['no-bootstrap'],
+    eventLimits: {
+      maxBytes: bytes('--events-max-bytes', values['events-max-bytes'] ?? env.STATE_EVENTS_MAX_BYTES ?? String(DEFAULT_EVENT_STREAM_LIMITS.maxBytes)),
+      maxMsgs: int('--events-max-msgs', values['events-max-msgs'] ?? env.STATE_EVENTS_MAX_MSGS ?? String(DEFAULT_EVENT_STREAM_LIMITS.maxMsgs), 0),
+      maxAgeMs: int('--events-max-age-ms', values['events-max-age-ms'] ?? env.STATE_EVENTS_MAX_AGE_MS ?? String(DEFAULT_EVENT_STREAM_LIMITS.maxAgeMs), 0),
+    },
+    deadLetterLimits: {
+      maxBytes: bytes('--deadletter-max-bytes', values['deadletter-max-bytes'] ?? env.STATE_DEADLETTER_MAX_BYTES ?? String(DEFAULT_DEADLETTER_STREAM_LIMITS.maxBytes)),
+      maxMsgs: int('--deadletter-max-msgs', values['deadletter-max-msgs'] ?? env.STATE_DEADLETTER_MAX_MSGS ?? String(DEFAULT_DEADLETTER_STREAM_LIMITS.maxMsgs), 0),
+      maxAgeMs: int('--deadletter-max-age-ms', values['deadletter-max-age-ms'] ?? env.STATE_DEADLETTER_MAX_AGE_MS ?? String(DEFAULT_DEADLETTER_STREAM_LIMITS.maxAgeMs), 0),
+    },
     logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'info',
   };
 }

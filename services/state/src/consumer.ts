@@ -1,9 +1,11 @@
-import { decodeBatch, DecodeError, EVENTS_STREAM, EVENTS_SUBJECTS, STATE_CONSUMER_PREFIX, type StatusEvent } from '@flowshield/proto';
+import {
+  decodeBatch, DecodeError, edgeIdOfSubject, EventRejectCode, EVENTS_STREAM, EVENTS_SUBJECTS, STATE_CONSUMER_PREFIX, type StatusEvent,
+} from '@flowshield/proto';
 import type { ReplicaWriter } from '@flowshield/replica';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { deadLetter } from './deadletter.js';
+import { deadLetter, type Refusal } from './deadletter.js';
 import type { StateMetrics } from './metrics.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 
@@ -34,6 +36,8 @@ export class StateConsumer {
   private loop: Promise<void> | null = null;
   /** the stream sequence the next message must have; set by position(), advanced per message */
   private expected = 1;
+  /** stream sequences below this were already counted as lost (a re-position must not count them twice) */
+  private lostCountedTo = 0;
 
   constructor(private readonly o: ConsumerOptions) {
     this.stream = o.stream ?? EVENTS_STREAM;
@@ -55,12 +59,18 @@ export class StateConsumer {
     const startSeq = this.o.writer.sequence(this.stream) + 1;
     const jsm = await jetstreamManager(this.o.nc);
     const { state } = await jsm.streams.info(this.stream);
-    if (startSeq > 1 && startSeq < state.first_seq) {
-      // The stream's max_age removed events this replica never merged: it can only be made whole from a snapshot.
-      this.o.logger.error({ stream: this.stream, startSeq, firstSeq: state.first_seq }, 'events expired from the stream before this replica merged them; restore it from a snapshot');
+    if (startSeq < state.first_seq) {
+      // The stream's limits (max_age, max_bytes, max_msgs; discard old) removed messages this
+      // replica never merged: it can only be made whole from a snapshot.
+      const lost = state.first_seq - Math.max(startSeq, this.lostCountedTo);
+      if (lost > 0) {
+        this.o.metrics.streamLost.inc({ stream: this.stream }, lost);
+        this.lostCountedTo = state.first_seq;
+        this.o.logger.error({ stream: this.stream, startSeq, firstSeq: state.first_seq, lost }, 'the stream discarded events before this replica merged them (its limits); restore it from a snapshot');
+      }
     }
-    // Sequences are contiguous from here: the stream holds only event subjects, and max_age only
-    // removes from the front.
+    // Sequences are contiguous from here: the stream holds only event subjects, and its limits
+    // (discard old) only remove from the front.
     this.expected = Math.max(startSeq, state.first_seq || startSeq);
     await jsm.consumers.delete(this.stream, this.durable).catch(() => undefined);
     await jsm.consumers.add(this.stream, {
@@ -114,10 +124,17 @@ export class StateConsumer {
       this.expected = msg.seq + 1;
       try {
         const batch = decodeBatch(msg.data);
-        for (const e of batch.events) events.push(e);
+        // The subject is what NATS permissions vouch for (an edge publishes only on its own);
+        // a batch naming another edge is forged or broken and is never merged.
+        if (edgeIdOfSubject(msg.subject) !== batch.edgeId) {
+          await this.reject(msg, 'edge_mismatch', { code: EventRejectCode.EDGE_MISMATCH, message: `batch from edge ${batch.edgeId} arrived on ${msg.subject}` }, { edgeId: batch.edgeId, events: batch.events.length });
+        } else {
+          for (const e of batch.events) events.push(e);
+        }
       } catch (err) {
         if (!(err instanceof DecodeError)) throw err;
-        await this.reject(msg, err);
+        this.o.metrics.malformed.inc({ code: err.code });
+        await this.reject(msg, 'malformed', err, { code: err.code });
       }
       last = msg;
       count++;
@@ -144,10 +161,11 @@ export class StateConsumer {
     m.lastSequence.set({ stream: this.stream }, last.seq);
   }
 
-  private async reject(msg: JsMsg, err: DecodeError): Promise<void> {
-    this.o.metrics.malformed.inc({ code: err.code });
-    this.log.warn(`malformed:${err.code}`, { code: err.code, reason: err.message, seq: msg.seq, subject: msg.subject }, 'malformed event message dead-lettered');
-    await deadLetter(this.js, this.stream, msg, err);
+  private async reject(msg: JsMsg, reason: 'malformed' | 'edge_mismatch', refusal: Refusal, fields: object): Promise<void> {
+    this.o.metrics.rejected.inc({ reason });
+    const text = reason === 'malformed' ? 'malformed event message dead-lettered' : 'event batch naming another edge than its subject dead-lettered';
+    this.log.warn(reason === 'malformed' ? `malformed:${refusal.code}` : reason, { ...fields, reason: refusal.message, seq: msg.seq, subject: msg.subject }, text);
+    await deadLetter(this.js, this.stream, msg, refusal);
     this.o.metrics.deadLettered.inc();
   }
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { NatsTestServer } from '@flowshield/test-support';
+import { NatsTestServer, scrape } from '@flowshield/test-support';
 import { ensureEventStreams, eventStreamBounds } from '@flowshield/events';
 import {
   DEADLETTER_HEADERS, DEADLETTER_STREAM, encodeBatch, EventDecodeCode, ipToBytes16, Status, type StatusEvent,
@@ -47,7 +47,7 @@ test('state - malformed messages are counted and dead-lettered while the consume
     const db = join(dir, 'replica');
     const proc = await spawnState({ url: nats.url, db, replicaId: 'dl' });
     await waitFor(async () => (await replicaFacts(db))?.sequence === lastSeq, 30_000, 'consumer to pass every message');
-    const metrics = await (await fetch(`http://127.0.0.1:${proc.metricsPort}/metrics`)).text();
+    const metrics = await scrape(proc.metricsPort!);
     await stopState(proc);
 
     // The good events are all merged, exactly as a replica fed only them.

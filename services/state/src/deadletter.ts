@@ -1,12 +1,18 @@
-import { DEADLETTER_HEADERS, DEADLETTER_SUBJECT, type DecodeError } from '@flowshield/proto';
+import { DEADLETTER_HEADERS, DEADLETTER_SUBJECT } from '@flowshield/proto';
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 
+/** Why a message is refused: a DecodeError, or a refusal of a message that decoded (EventRejectCode). */
+export interface Refusal {
+  code: string;
+  message: string;
+}
+
 /**
- * Copies a malformed message, unchanged, to the dead-letter subject with headers naming the
+ * Copies a refused message (malformed, or naming another edge than its subject), unchanged, to the dead-letter subject with headers naming the
  * reason and where it came from. The message id makes a re-copy after a crash a no-op.
  */
-export async function deadLetter(js: JetStreamClient, stream: string, msg: JsMsg, error: DecodeError): Promise<void> {
+export async function deadLetter(js: JetStreamClient, stream: string, msg: JsMsg, error: Refusal): Promise<void> {
   const h = headers();
   h.set(DEADLETTER_HEADERS.code, error.code);
   h.set(DEADLETTER_HEADERS.reason, error.message.slice(0, 200));

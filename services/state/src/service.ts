@@ -6,7 +6,7 @@ import type { StateConfig } from './config.js';
 import { StateConsumer } from './consumer.js';
 import { StateMetrics } from './metrics.js';
 import { bootstrapReplica, snapshotReplica } from './snapshotter.js';
-import type { SnapshotManifest } from '@flowshield/proto';
+import { DEADLETTER_STREAM, EVENTS_STREAM, type SnapshotManifest } from '@flowshield/proto';
 
 /**
  * The state service: bootstrap (if the replica is new), the stream consumer, periodic snapshots
@@ -29,7 +29,9 @@ export class StateService {
   async start(): Promise<void> {
     const c = this.config;
     this.nc = await connect({ servers: c.servers, noAsyncTraces: true, maxReconnectAttempts: -1, reconnectTimeWait: 250, name: `flowshield-state-${c.replicaId}` });
-    await ensureEventStreams(this.nc);
+    const { jsm, actions } = await ensureEventStreams(this.nc, { events: c.eventLimits, deadLetter: c.deadLetterLimits });
+    this.logger.info({ streams: actions, events: c.eventLimits, deadLetter: c.deadLetterLimits, discard: 'old' }, 'event streams ready');
+    this.metrics.watchStreams(() => Promise.all([EVENTS_STREAM, DEADLETTER_STREAM].map((name) => jsm.streams.info(name))));
     if (c.bootstrap) {
       const manifest = await bootstrapReplica(this.nc, c.db).catch((err: Error & { code?: string }) => {
         if (err.code === 'FS_ERR_EVENTS_SNAPSHOT_TARGET') return null; // already a replica: resume it

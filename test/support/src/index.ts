@@ -1,3 +1,4 @@
 export { NatsTestServer, natsServerBinary, type NatsServerOptions } from './nats-server.js';
 export { freePort } from './free-port.js';
 export { EchoOrigin, RawClient } from './udp.js';
+export { scrape } from './scrape.js';

@@ -8,6 +8,7 @@ import type { StatusEvent } from './event.js';
 import { bytes16ToIp, ipToBytes16 } from './ip.js';
 import { decodeManifest, encodeManifest } from './manifest.js';
 import { decodeRegister, encodeRegister, REGISTER_VERSION } from './register.js';
+import { edgeIdOfSubject, eventSubject } from './names.js';
 
 function sample(seq: number, over: Partial<StatusEvent> = {}): StatusEvent {
   return {
@@ -83,4 +84,12 @@ test('proto events - a replica register round-trips and rejects other versions a
   assert.deepEqual(decodeRegister(bytes, e.tenant, e.ip), e);
   assert.equal(codeOf(() => decodeRegister(Uint8Array.of(2, ...bytes.subarray(1)), 't', e.ip)), EventDecodeCode.VERSION);
   assert.equal(codeOf(() => decodeRegister(bytes.subarray(0, bytes.length - 1), 't', e.ip)), EventDecodeCode.SHAPE);
+});
+
+test('proto events - edgeIdOfSubject names the edge of exactly fs.events.<edgeId>', () => {
+  assert.equal(edgeIdOfSubject(eventSubject('edge-a')), 'edge-a');
+  assert.equal(edgeIdOfSubject('fs.events.edge_b-2'), 'edge_b-2');
+  for (const subject of ['fs.events.', 'fs.events.a.b', 'fs.events', 'fs.other.edge-a', 'fs.eventsx.a', `fs.events.${'x'.repeat(65)}`]) {
+    assert.equal(edgeIdOfSubject(subject), null, subject);
+  }
 });

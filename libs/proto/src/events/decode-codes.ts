@@ -9,4 +9,15 @@ export const EventDecodeCode = {
   MANIFEST: 'FS_ERR_PROTO_SNAPSHOT_MANIFEST',
 } as const;
 
+/**
+ * Why the state service refused a message that decoded: the `Fs-Deadletter-Code` of such a
+ * message in the dead-letter stream.
+ */
+export const EventRejectCode = {
+  /** The batch's edgeId is not the edge its subject (`fs.events.<edgeId>`) names. */
+  EDGE_MISMATCH: 'FS_ERR_PROTO_EVENT_EDGE_MISMATCH',
+} as const;
+
+export type EventRejectCode = (typeof EventRejectCode)[keyof typeof EventRejectCode];
+
 export type EventDecodeCode = (typeof EventDecodeCode)[keyof typeof EventDecodeCode];

@@ -1,12 +1,12 @@
 export { Status, STATUS_NAMES, isStatus, parseStatus, ReasonCode, REASON_NAMES } from './status.js';
 export type { StatusEvent, EventBatch } from './event.js';
 export { EVENT_FIELDS, BATCH_FIELDS, EVENT_LIMITS } from './event.js';
-export { EventDecodeCode } from './decode-codes.js';
+export { EventDecodeCode, EventRejectCode } from './decode-codes.js';
 export { validateEvent, validateBatch, canonicalEvent } from './validate.js';
 export { EVENT_BATCH_VERSION, EVENT_RECORD_VERSION, encodeBatch, decodeBatch, encodeEvent, decodeEvent } from './codec.js';
 export {
   EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, EVENTS_SUBJECTS, DEADLETTER_SUBJECT, DEADLETTER_STREAM, DEADLETTER_HEADERS,
-  SNAPSHOT_BUCKET, STATE_CONSUMER_PREFIX, isNameToken, eventSubject, batchMessageId,
+  SNAPSHOT_BUCKET, STATE_CONSUMER_PREFIX, isNameToken, eventSubject, edgeIdOfSubject, batchMessageId,
 } from './names.js';
 export { ipToBytes16, bytes16ToIp } from './ip.js';
 export { SNAPSHOT_MANIFEST_VERSION, encodeManifest, decodeManifest } from './manifest.js';

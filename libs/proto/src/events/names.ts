@@ -35,6 +35,18 @@ export function eventSubject(edgeId: string): string {
   return `${EVENTS_SUBJECT_PREFIX}.${edgeId}`;
 }
 
+/**
+ * The edge id an event subject names (`fs.events.<edgeId>`), or null when the subject is not
+ * exactly that. Edges may publish only on their own subject (NATS permissions), so the subject is
+ * the trustworthy name of the sender; a batch's `edgeId` must agree with it.
+ */
+export function edgeIdOfSubject(subject: string): string | null {
+  const prefix = `${EVENTS_SUBJECT_PREFIX}.`;
+  if (!subject.startsWith(prefix)) return null;
+  const token = subject.slice(prefix.length);
+  return isNameToken(token) ? token : null;
+}
+
 /** The de-duplication id of a batch: stable across retries because a batch never changes once cut. */
 export function batchMessageId(edgeId: string, firstSeq: number): string {
   return `${edgeId}:${firstSeq}`;

@@ -48,11 +48,6 @@ export async function publishTenantKey(nc: NatsConnection, tenant: string, key: 
   await kv.put(tenantKeyKvKey(tenant), encodeTenantKeyRecord({ tenant, keyVersion: 1, key }));
 }
 
-/** Prometheus text of an edge's /metrics. */
-export async function scrape(port: number): Promise<string> {
-  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-}
-
 export const natsConnect = (url: string) => connect({ servers: url });
 
 export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
