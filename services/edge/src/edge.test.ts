@@ -147,16 +147,22 @@ test('edge - spoofed bad answers carrying a victim\'s address never block it: dr
   forged.set(mapped('127.0.0.5'), ChallengeOffset.clientAddress); // claims the victim: the tag no longer matches
   forged.writeUInt16BE(victim.socket.address().port, ChallengeOffset.clientPort);
   const otherPort = await challengeFor(spoofer); // bound to the victim's address and another port
+  const old = Buffer.from(forged);
+  old.writeUInt32BE(old.readUInt32BE(ChallengeOffset.issuedAt) - 3600, ChallengeOffset.issuedAt); // checked before the tag
+  const unknownKey = Buffer.from(forged);
+  unknownKey.writeUInt32BE(0x7fffffff, ChallengeOffset.keyId);
   const spoofs: [string, Uint8Array][] = [
     ['malformed', Buffer.concat([Buffer.from('FSAN'), Buffer.alloc(76, 0xee)])],
     ['wrong_address', ownAnswer],
     ['bad_tag', forged],
     ['wrong_port', encodeAnswer(otherPort, solveChallenge(otherPort))],
+    ['expired', old],
+    ['bad_tag', unknownKey], // unknown_key is counted as bad_tag
   ];
   for (const [, packet] of spoofs) await victim.send(packet, port);
   await until(() => service.runtime.host.rejections.total === spoofs.length, 10_000, 'every spoofed answer rejected');
   const text = await scrape(edge.metricsPort);
-  for (const [reason] of spoofs) assert.equal(rejected(text, reason), 1, `${reason} counted`);
+  for (const [reason] of spoofs) assert.equal(rejected(text, reason), spoofs.filter(([r]) => r === reason).length, `${reason} counted`);
   assert.equal(statusOf(edge, 'arena', '127.0.0.5'), 1, 'the victim is still CHALLENGED');
 
   // The victim answers its own (first) challenge and plays.
@@ -171,7 +177,7 @@ test('edge - spoofed bad answers carrying a victim\'s address never block it: dr
   await cheat.send(encodeAnswer(cheatChallenge, wrongSolutions(cheatChallenge)), port);
   await until(() => statusOf(edge, 'arena', '127.0.0.7') === 3, 10_000, 'the cheat BLOCKED');
   assert.equal(rejected(await scrape(edge.metricsPort), 'bad_solution'), 1);
-  assert.match(await scrape(edge.metricsPort), /fs_edge_challenge_answers_total\{tenant="arena",result="rejected"\} 5/);
+  assert.match(await scrape(edge.metricsPort), /fs_edge_challenge_answers_total\{tenant="arena",result="rejected"\} 7/);
   assert.deepEqual(origin.received.map((d) => d.toString()), ['move 1']);
 });
 
