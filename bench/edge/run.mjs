@@ -87,14 +87,16 @@ const originPort = Number(await firstLine(origin));
 const relay = start([join(ROOT, 'bench/edge/bare-relay.mjs'), String(originPort)]);
 const relayPort = Number(await firstLine(relay));
 const nats = await NatsTestServer.start();
-const cli = (args) => execFileSync(process.execPath, [join(ROOT, 'cli/bin/flowshield.js'), ...args], { env: { ...process.env, NATS_URL: nats.url }, encoding: 'utf8' });
+const cli = (args) => execFileSync(process.execPath, [join(ROOT, 'cli/bin/flowshield.js'), ...args], { env: { ...process.env, NATS_URL: nats.url, FLOWSHIELD_OPERATOR_KEY: join(dir, 'operator.key') }, encoding: 'utf8' });
+// Deployments are signed; the edges trust this run's operator key only.
+const operatorKey = JSON.parse(cli(['keys', 'operator', 'init', '--out', dir, '--json'])).publicKey;
 
 async function startEdge(tenant, example) {
   const object = join(dir, `${tenant}.o`);
   cli(['compile', join(ROOT, 'programs/examples', example), '-o', object]);
   cli(['deploy', object, '--tenant', tenant]);
   const config = join(dir, `${tenant}.json`);
-  writeFileSync(config, JSON.stringify({ edgeId: `bench-${tenant}`, nats: { servers: [nats.url] }, metrics: { port: 0 }, services: [{ tenant, listen: { host: '127.0.0.1', port: 0 }, public: { port: 207 }, origin: { host: '127.0.0.1', port: originPort }, challenges: { difficultyBits: 4, subPuzzles: 1 } }] }));
+  writeFileSync(config, JSON.stringify({ edgeId: `bench-${tenant}`, nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [operatorKey], services: [{ tenant, listen: { host: '127.0.0.1', port: 0 }, public: { port: 207 }, origin: { host: '127.0.0.1', port: originPort }, challenges: { difficultyBits: 4, subPuzzles: 1 } }] }));
   const edge = spawn(process.execPath, [join(ROOT, 'services/edge/bin/edge.js'), '--config', config], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'info' } });
   children.push(edge);
   let port = 0;

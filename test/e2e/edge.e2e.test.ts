@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FlowshieldSocket } from '@flowshield/client';
 import { ReplicaReader } from '@flowshield/replica';
-import { connect } from '@nats-io/transport-node';
 import { ChallengeSubject, decodeApiMessage, decodeChallenge, encodeAnswer, encodeApiMessage, fromBase64, type TokenReply, type TokenRequest } from '@flowshield/proto';
 import { PowHasher } from '@flowshield/puzzle';
 import { Stack, metric, until } from './stack.js';
@@ -88,7 +87,7 @@ test('e2e - challenge, verify, play through edge A; edge B lets the client in wi
   // 2b. A matchmaker pre-authorises a player: the challenge service issues a verified token, the
   //     edge checks it with public keys only, and the player plays without a puzzle. A token for
   //     another address is refused.
-  const nc = await connect({ servers: stack.nats.url });
+  const nc = await stack.connectAs('operator'); // a matchmaker holds operator credentials
   clients.push({ close: () => nc.close() });
   const ask = async (address: string) => {
     const request: TokenRequest = { v: 1, client: { address, port: 0 }, target: { address: '127.0.0.1', port: 207 }, ttlSeconds: 600 };

@@ -6,7 +6,6 @@ import { readEventHistory } from '@flowshield/events';
 import { bytes16ToIp, EVENTS_STREAM, Status } from '@flowshield/proto';
 import { ReplicaReader } from '@flowshield/replica';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { EchoOrigin } from '@flowshield/test-support';
 import { Stack, metric, until } from './stack.js';
 
@@ -55,14 +54,14 @@ test('e2e - 100,000 spoofed first contacts add no event and no replica entry; a 
     origin.close();
     await stack.stop();
   });
-  await stack.startNats();
+  await stack.startNats(['edge-f']);
   const state = await stack.startState('f');
   await stack.startChallenge();
   stack.cli(['deploy', stack.compile('challenge.c'), '--tenant', 'arena']);
   const edge = await stack.startEdge('edge-f', { replicaPath: state.db, tenant: 'arena', originPort: origin.port, publicPort: 207 });
   await edge.proc.waitFor((l) => l.msg === 'program deployed');
   await until(async () => (await metric(edge.metricsPort, /fs_edge_challenge_keys (\d+)/)) > 0, 15_000, 'challenge keys at the edge');
-  const nc = await connect({ servers: stack.nats.url });
+  const nc = await stack.connectAs('operator'); // reads FS_EVENTS: the operator may
   closers.push(() => nc.close());
   const jsm = await jetstreamManager(nc);
   const localChallenged = () => metric(edge.metricsPort, /fs_edge_status_local_total\{tenant="arena",status="CHALLENGED"\} (\d+)/);

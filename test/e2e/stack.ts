@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { NatsTestServer, freePort, scrape } from '@flowshield/test-support';
+import { accessConnectOptions, type Role } from '@flowshield/access';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 
 /*
  * The whole stack as real processes on this machine: nats-server (free port, JetStream, temporary
@@ -76,13 +78,18 @@ export class Stack {
   readonly procs: Proc[] = [];
   nats!: NatsTestServer;
 
-  async startNats(): Promise<void> {
-    this.nats = await NatsTestServer.start();
+  /** The operator key pair, made by `flowshield keys operator init` in the stack's folder. */
+  operator!: { publicKey: string; keyFile: string };
+
+  /** nats-server with the production access control: a user per role and one per listed edge id. */
+  async startNats(edgeIds: string[] = ['edge-a', 'edge-b', 'edge-c']): Promise<void> {
+    this.nats = await NatsTestServer.start({ auth: { edgeIds } });
+    this.operator = JSON.parse(this.cli(['keys', 'operator', 'init', '--out', this.dir, '--json']));
   }
 
   async startState(id: string): Promise<{ proc: Proc; db: string }> {
     const db = join(this.dir, `replica-${id}`);
-    const proc = spawnProcess(`state-${id}`, [bin('services/state/bin/state.js'), '--server', this.nats.url, '--db', db, '--replica-id', id, '--metrics-port', '0']);
+    const proc = spawnProcess(`state-${id}`, [bin('services/state/bin/state.js'), '--server', this.nats.url, '--db', db, '--replica-id', id, '--metrics-port', '0', '--creds', this.nats.creds('state')]);
     this.procs.push(proc);
     await proc.waitFor((l) => l.msg === 'state service started');
     return { proc, db };
@@ -91,6 +98,7 @@ export class Stack {
   async startChallenge(): Promise<Proc> {
     const proc = spawnProcess('challenge', [bin('services/challenge/bin/challenge.js')], {
       NATS_URL: this.nats.url,
+      NATS_CREDS: this.nats.creds('challenge'),
       FLOWSHIELD_CHALLENGE_MASTER_KEY: randomBytes(32).toString('hex'),
       FLOWSHIELD_CHALLENGE_METRICS_PORT: '0',
     });
@@ -104,9 +112,10 @@ export class Stack {
     const metricsPort = await freePort();
     const config = {
       edgeId: id,
-      nats: { servers: [this.nats.url] },
+      nats: { servers: [this.nats.url], creds: this.nats.creds('edge', id) },
       replicaPath: options.replicaPath,
       metrics: { port: metricsPort },
+      operatorKeys: [this.operator.publicKey],
       services: [{
         tenant: options.tenant,
         listen: { host: '127.0.0.1', port: 0 },
@@ -125,9 +134,17 @@ export class Stack {
     return { proc, port, metricsPort };
   }
 
-  /** Runs `flowshield ARGS` against this stack's NATS; throws with its stderr when it fails. */
+  /** A NATS connection in-process as a role (an edge: by id), with that role's credentials and inbox. */
+  connectAs(role: Role, edgeId?: string): Promise<NatsConnection> {
+    return connect({ servers: this.nats.url, ...accessConnectOptions({ role, edgeId, creds: this.nats.creds(role, edgeId) }) });
+  }
+
+  /** Runs `flowshield ARGS` against this stack's NATS as the operator; throws with its stderr when it fails. */
   cli(args: string[]): string {
-    return execFileSync(process.execPath, [bin('cli/bin/flowshield.js'), ...args], { env: { ...process.env, NATS_URL: this.nats.url }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync(process.execPath, [bin('cli/bin/flowshield.js'), ...args], {
+      env: { ...process.env, NATS_URL: this.nats.url, NATS_CREDS: this.nats.creds('operator'), FLOWSHIELD_OPERATOR_KEY: this.operator?.keyFile ?? '' },
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+    });
   }
 
   compile(example: string): string {

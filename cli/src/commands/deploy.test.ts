@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { NatsTestServer, freePort } from '@flowshield/test-support';
 import { runCli } from '../testing/run-cli.js';
 import {
-  UNINITIALISED_READ_C, assertOneLineFailure, cliJson, compileExample, compileSource, tempDir,
+  TEST_OPERATOR, UNINITIALISED_READ_C, assertOneLineFailure, cliJson, compileExample, compileSource, tempDir,
 } from './programs-cli.test-support.js';
 
 const sha256Of = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -34,6 +34,7 @@ test('cli deploy - two versions: v1 then v2, programs shows v2 live with its sha
       {
         tenant: 'acme', version: 2, sha256: sha256Of(challenge), section: '', failVerdict: 'pass', monitoring: true, budget: 5000,
         deployedAt: undefined, deployedBy: undefined, rolledBackFrom: null, revision: 2, bytes: readFileSync(challenge).length,
+        signedBy: TEST_OPERATOR.signer.publicKeyText,
       },
     );
     assert.match(String(listed.programs[0]!.deployedAt), /^\d{4}-\d\d-\d\dT/);
@@ -108,6 +109,7 @@ test('cli deploy - NATS unreachable, bad options and --help: one line, right exi
     assertOneLineFailure(await runCli(['deploy', magic, '--tenant', 'no/slash', '--server', nobody]), /not a tenant name/);
     assertOneLineFailure(await runCli(['deploy', magic, '--tenant', 'acme', '--fail-verdict', 'maybe', '--server', nobody]), /--fail-verdict must be pass or drop/);
     assertOneLineFailure(await runCli(['deploy', magic, '--tenant', 'acme', '--budget', 'none', '--server', nobody]), /--budget must be a positive integer/);
+    assertOneLineFailure(await runCli(['deploy', magic, '--tenant', 'acme', '--budget', '1000001', '--server', nobody]), /--budget 1000001 is over the maximum of 1000000 instructions per run/);
     assertOneLineFailure(await runCli(['deploy', magic, '--tenant', 'acme', '--type', 'xdp', '--server', nobody]), /--type xdp differs from cf_ebpf_generic/);
     assertOneLineFailure(await runCli(['deploy', join(dir, 'missing.o'), '--tenant', 'acme', '--server', nobody]), /cannot read .*missing\.o: ENOENT/);
 
@@ -116,6 +118,7 @@ test('cli deploy - NATS unreachable, bad options and --help: one line, right exi
       assert.equal(help.code, 0, help.stderr);
       assert.match(help.stdout, new RegExp(`^Usage: flowshield ${verb} `));
       assert.match(help.stdout, /--server <url>/);
+      if (verb !== 'programs') assert.match(help.stdout, /--signing-key <file>/);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -132,6 +135,24 @@ test('cli deploy - a record over the server\'s maximum message size is refused w
     assert.ok(readFileSync(magic).length > 4096);
     assertOneLineFailure(await runCli(['deploy', magic, '--tenant', 'acme', '--server', nats.url]),
       /the tenant\.acme record would be \d+ bytes, over the server's maximum message size of 4096$/m);
+    assert.deepEqual(await cliJson(['programs', '--server', nats.url]), { programs: [], skipped: [] });
+  } finally {
+    await nats.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cli deploy - without an operator key: one line saying how to make one; nothing is written', { timeout: 60_000 }, async () => {
+  const nats = await NatsTestServer.start();
+  const dir = tempDir('flowshield-cli-deploy-nokey-');
+  try {
+    const magic = await compileExample(dir, 'magic_token.c');
+    const env = { FLOWSHIELD_OPERATOR_KEY: '', FLOWSHIELD_DATA_DIR: join(dir, 'data') };
+    assertOneLineFailure(await runCli(['deploy', magic, '--tenant', 'acme', '--server', nats.url], { env }),
+      /no operator signing key at .*data\/operator\.key \(ENOENT\): make one with `flowshield keys operator init`, or pass --signing-key FILE$/m);
+    assertOneLineFailure(await runCli(['rollback', '--tenant', 'acme', '--server', nats.url], { env }), /no operator signing key at .*operator\.key/);
+    writeFileSync(join(dir, 'garbage.key'), 'not a key\n');
+    assertOneLineFailure(await runCli(['deploy', magic, '--tenant', 'acme', '--server', nats.url, '--signing-key', join(dir, 'garbage.key')]), /garbage\.key is not an operator signing key/);
     assert.deepEqual(await cliJson(['programs', '--server', nats.url]), { programs: [], skipped: [] });
   } finally {
     await nats.dispose();

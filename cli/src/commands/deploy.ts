@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { createHash } from 'node:crypto';
 import { DEFAULT_PROGRAM_BUDGET, programTypeForSection } from '@flowshield/vm';
-import { PROGRAMS_BUCKET, deploymentKey, type FailVerdict } from '@flowshield/proto';
+import { MAX_PROGRAM_BUDGET, PROGRAMS_BUCKET, deploymentKey, signDeployment, type FailVerdict } from '@flowshield/proto';
 import { CliError } from '../errors.js';
 import { addServerOption, withNats } from './event-options.js';
 import { PROGRAM_TYPE_NAMES, loadProgramFile, readInput } from './load.js';
-import { checkTenant, defaultDeployer, highestVersion, openProgramsBucket, publishDeployment } from './programs-bucket.js';
+import { addSigningKeyOption, readSigningKey } from './operator-key.js';
+import { checkTenant, defaultDeployer, highestVersion, nextDeployedAt, openProgramsBucket, publishDeployment } from './programs-bucket.js';
 
 interface DeployOptions {
   tenant?: string;
@@ -15,6 +16,7 @@ interface DeployOptions {
   monitoring?: boolean;
   budget: string;
   deployedBy: string;
+  signingKey?: string;
   server: string;
   json?: boolean;
 }
@@ -24,6 +26,7 @@ const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(byt
 function parseDeployBudget(text: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n <= 0) throw new CliError('FS_ERR_CLI_BAD_OPTION', `--budget must be a positive integer, not '${text}'`);
+  if (n > MAX_PROGRAM_BUDGET) throw new CliError('FS_ERR_CLI_BAD_OPTION', `--budget ${n} is over the maximum of ${MAX_PROGRAM_BUDGET} instructions per run (edges refuse such records)`);
   return n;
 }
 
@@ -33,7 +36,7 @@ function parseDeployBudget(text: string): number {
  * tenant's record into the programs bucket, which every edge watches.
  */
 export function registerDeploy(program: Command): void {
-  addServerOption(
+  addServerOption(addSigningKeyOption(
     program
       .command('deploy')
       .description(`verify a program and make it the tenant's live version on every edge (NATS KV bucket ${PROGRAMS_BUCKET})`)
@@ -42,14 +45,15 @@ export function registerDeploy(program: Command): void {
       .option('--section <name>', 'program section to load (default: the only one)')
       .option('--type <type>', `program type, checked against the one the section name selects: ${PROGRAM_TYPE_NAMES.join(', ')}`)
       .option('--fail-verdict <verdict>', 'verdict when the program faults or returns an undefined value: pass or drop', 'drop')
-      .option('--monitoring', 'run and count the program, but pass every packet')
-      .option('--budget <n>', 'per-run instruction budget', String(DEFAULT_PROGRAM_BUDGET))
+      .option('--monitoring', 'a dry run: run the program and count what it would do, but pass every packet and send, write or publish nothing')
+      .option('--budget <n>', `per-run instruction budget, at most ${MAX_PROGRAM_BUDGET}`, String(DEFAULT_PROGRAM_BUDGET))
       .option('--deployed-by <who>', 'recorded as the deployer (env FLOWSHIELD_DEPLOYED_BY, default user@host)', defaultDeployer())
       .option('--json', 'print {"tenant","version","sha256","instructions"}'),
-  ).action(async (path: string, opts: DeployOptions) => {
+  )).action(async (path: string, opts: DeployOptions) => {
     const tenant = checkTenant(opts.tenant);
     if (opts.failVerdict !== 'pass' && opts.failVerdict !== 'drop') throw new CliError('FS_ERR_CLI_BAD_OPTION', '--fail-verdict must be pass or drop');
     const budget = parseDeployBudget(opts.budget);
+    const signer = readSigningKey(opts.signingKey);
 
     if (opts.type !== undefined && !(PROGRAM_TYPE_NAMES as readonly string[]).includes(opts.type)) {
       throw new CliError('FS_ERR_CLI_BAD_OPTION', `--type must be one of ${PROGRAM_TYPE_NAMES.join(', ')}`);
@@ -67,9 +71,9 @@ export function registerDeploy(program: Command): void {
       throw new CliError('FS_ERR_CLI_BAD_OPTION', `--type ${opts.type} differs from ${sectionType}, which section '${loaded.object.section}' selects on the edges; rename the section`);
     }
 
-    const { deployment } = await withNats(opts.server, async (nc) => {
+    const { deployment } = await withNats(opts, async (nc) => {
       const kv = await openProgramsBucket(nc, opts.server);
-      return publishDeployment(kv, tenant, (history) => ({
+      return publishDeployment(kv, tenant, (history) => signDeployment({
         tenant,
         version: highestVersion(history) + 1,
         object,
@@ -78,10 +82,10 @@ export function registerDeploy(program: Command): void {
         failVerdict: opts.failVerdict as FailVerdict,
         monitoring: opts.monitoring === true,
         budget,
-        deployedAt: Date.now(),
+        deployedAt: nextDeployedAt(history),
         deployedBy: opts.deployedBy,
         rolledBackFrom: null,
-      }), nc.info?.max_payload);
+      }, signer), nc.info?.max_payload);
     });
 
     const instructions = loaded.verified.instructionCount;
@@ -91,7 +95,7 @@ export function registerDeploy(program: Command): void {
     }
     process.stdout.write(
       `deployed ${path} to ${deploymentKey(tenant)}: version ${deployment.version}, sha256 ${sha}\n`
-      + `${instructions} instructions, type ${sectionType}, fail verdict ${deployment.failVerdict}${deployment.monitoring ? ', monitoring (every packet passes)' : ''}\n`,
+      + `${instructions} instructions, type ${sectionType}, fail verdict ${deployment.failVerdict}${deployment.monitoring ? ', monitoring (a dry run: every packet passes)' : ''}\n`,
     );
   });
 }

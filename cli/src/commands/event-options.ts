@@ -1,37 +1,29 @@
 import type { Command } from 'commander';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { bytes16ToIp, ipToBytes16, REASON_NAMES, STATUS_NAMES, type StatusEvent } from '@flowshield/proto';
 import { CliError } from '../errors.js';
+import { dataDir, readStackFile } from '../local-stack/stack-file.js';
+
+export { addServerOption, withNats, resolveNats } from './nats-connection.js';
+export type { NatsOptions as ServerOption } from './nats-connection.js';
 
 /** Options shared by the event-path verbs (status, events, replay, state, snapshot). */
-export interface ServerOption { server: string }
 export interface DbOption { db: string }
 export interface JsonOption { json?: boolean }
 
-export const defaultServer = (): string => process.env.NATS_URL || 'nats://127.0.0.1:4222';
-export const defaultDb = (): string => process.env.STATE_DB || '.data/state';
-
-export function addServerOption(c: Command): Command {
-  return c.option('--server <url>', 'NATS server URL (env NATS_URL)', defaultServer());
+/** STATE_DB, else the first replica of the data dir's stack.json (FLOWSHIELD_DATA_DIR or .data), else .data/state. */
+export function defaultDb(): string {
+  if (process.env.STATE_DB) return process.env.STATE_DB;
+  try {
+    return readStackFile(dataDir())?.stack.replicas?.[0]?.db ?? '.data/state';
+  } catch {
+    return '.data/state';
+  }
 }
 
 export function addDbOption(c: Command, what = 'replica folder (LMDB) of the state service'): Command {
   return c.option('--db <dir>', `${what} (env STATE_DB)`, defaultDb());
 }
 
-export async function withNats<T>(server: string, fn: (nc: NatsConnection) => Promise<T>): Promise<T> {
-  let nc: NatsConnection;
-  try {
-    nc = await connect({ servers: server, timeout: 5_000, maxReconnectAttempts: 0, noAsyncTraces: true });
-  } catch (err) {
-    throw new CliError('FS_ERR_CLI_NATS_UNREACHABLE', `cannot reach NATS at ${server}`, { cause: err });
-  }
-  try {
-    return await fn(nc);
-  } finally {
-    await nc.close().catch(() => undefined);
-  }
-}
 
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -80,7 +72,7 @@ export function parseIpOption(text: string): Uint8Array {
 
 
 /** Turns "stream not found" from JetStream into a one-line operator message. */
-export function explainStreamError(err: unknown, server: string): never {
+export function explainStreamError(err: unknown, server = 'the server'): never {
   const message = err instanceof Error ? err.message : String(err);
   if (/stream not found/i.test(message)) {
     throw new CliError('FS_ERR_CLI_NO_EVENT_STREAM', `no event stream on ${server} (is the state service running there?)`, { cause: err });

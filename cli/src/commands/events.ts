@@ -39,7 +39,7 @@ export function registerEvents(program: Command): void {
       if (opts.edge && !isNameToken(opts.edge)) throw new CliError('FS_ERR_CLI_BAD_EDGE', `not an edge id: ${opts.edge}`);
       let shown = 0;
       let malformed = 0;
-      await withNats(opts.server, async (nc) => {
+      await withNats(opts, async (nc) => {
         const history = readEventHistory(nc, {
           ...(since !== null ? { startTimeMs: since - SKEW_MARGIN_MS } : {}),
           ...(opts.edge ? { filterSubject: eventSubject(opts.edge) } : {}),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerKeys } from './keys.js';
+import { registerAccess } from './access.js';
 import { registerStatus } from './status.js';
 import { registerEvents } from './events.js';
 import { registerReplay } from './replay.js';
@@ -22,6 +23,7 @@ import { registerPrograms } from './programs.js';
 export function registerCommands(program: Command): void {
   void program;
   registerKeys(program);
+  registerAccess(program);
   registerStatus(program);
   registerEvents(program);
   registerReplay(program);

@@ -1,31 +1,19 @@
 import type { Command } from 'commander';
-import { connect, RequestError, type NatsConnection } from '@nats-io/transport-node';
+import { RequestError, type NatsConnection } from '@nats-io/transport-node';
 import {
   ChallengeSubject, DecodeError, decodeApiMessage, encodeApiMessage, type EpochInfo, type KeysListReply, type KeysRotateReply,
 } from '@flowshield/proto';
 import { CliError } from '../errors.js';
+import { writeOperatorKeyPair } from './operator-key.js';
+import { dataDir } from '../local-stack/stack-file.js';
+import { addServerOption, withNats, type NatsOptions } from './nats-connection.js';
 
-interface KeysOptions {
-  server: string;
+interface KeysOptions extends NatsOptions {
   json?: boolean;
   timeout: string;
 }
 
 const iso = (seconds: number): string => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
-
-async function withNats<T>(opts: KeysOptions, fn: (nc: NatsConnection) => Promise<T>): Promise<T> {
-  let nc: NatsConnection;
-  try {
-    nc = await connect({ servers: opts.server, timeout: Number(opts.timeout), maxReconnectAttempts: 0 });
-  } catch (err) {
-    throw new CliError('FS_ERR_CLI_NATS_UNREACHABLE', `cannot reach NATS at ${opts.server}`, { cause: err });
-  }
-  try {
-    return await fn(nc);
-  } finally {
-    await nc.close().catch(() => undefined);
-  }
-}
 
 async function ask<T extends { v: number }>(nc: NatsConnection, subject: string, timeoutMs: number): Promise<T> {
   try {
@@ -52,15 +40,14 @@ function printEpochs(epochs: EpochInfo[]): void {
  * service's NATS API. Shows ids and epochs only; key bytes never leave the service.
  */
 export function registerKeys(program: Command): void {
-  const keys = program.command('keys').description('challenge key ring: key ids and epochs (never key bytes)');
-  const common = (c: Command) => c
-    .option('--server <url>', 'NATS server URL (env NATS_URL)', process.env.NATS_URL || 'nats://127.0.0.1:4222')
+  const keys = program.command('keys').description('the challenge key ring (key ids and epochs, never key bytes) and the operator signing key');
+  const common = (c: Command) => addServerOption(c)
     .option('--timeout <ms>', 'how long to wait for the challenge service', '5000')
     .option('--json', 'print JSON');
 
   common(keys.command('list').description('list the epochs: previous (still accepted), current, next (published ahead)'))
     .action(async (opts: KeysOptions) => {
-      const reply = await withNats(opts, (nc) => ask<KeysListReply>(nc, ChallengeSubject.keysList, Number(opts.timeout)));
+      const reply = await withNats(opts, (nc) => ask<KeysListReply>(nc, ChallengeSubject.keysList, Number(opts.timeout)), Number(opts.timeout));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ epochs: reply.epochs, signingKeyIds: reply.signingKeyIds })}\n`);
         return;
@@ -71,12 +58,27 @@ export function registerKeys(program: Command): void {
 
   common(keys.command('rotate').description('end the current epoch now; the previous one stays accepted for one epoch'))
     .action(async (opts: KeysOptions) => {
-      const reply = await withNats(opts, (nc) => ask<KeysRotateReply>(nc, ChallengeSubject.keysRotate, Number(opts.timeout)));
+      const reply = await withNats(opts, (nc) => ask<KeysRotateReply>(nc, ChallengeSubject.keysRotate, Number(opts.timeout)), Number(opts.timeout));
       if (!reply.ok) throw new CliError('FS_ERR_CLI_ROTATE_REFUSED', `rotation refused: ${reply.reason}`);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ current: reply.current, previous: reply.previous })}\n`);
         return;
       }
       process.stdout.write(`rotated: current epoch ${reply.current}${reply.previous === null ? '' : `, previous ${reply.previous} still accepted`}\n`);
+    });
+
+  keys.command('operator').description('the operator key that signs deployments (edges trust its public key, `operatorKeys`)')
+    .command('init')
+    .description('make an Ed25519 operator key pair: operator.key (private, mode 0600) and operator.pub; prints the public key for the edges\' operatorKeys')
+    .option('--out <dir>', 'folder to write into (env FLOWSHIELD_DATA_DIR, default .data)', dataDir())
+    .option('--force', 'replace an existing key pair (edges trusting the old public key will refuse what the new one signs)')
+    .option('--json', 'print {"publicKey","keyFile","pubFile"}')
+    .action((opts: { out: string; force?: boolean; json?: boolean }) => {
+      const { signer, keyFile, pubFile } = writeOperatorKeyPair(opts.out, opts.force === true);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ publicKey: signer.publicKeyText, keyFile, pubFile })}\n`);
+        return;
+      }
+      process.stdout.write(`${signer.publicKeyText}\nwrote ${keyFile} (private, keep it secret) and ${pubFile}; add the public key to each edge's "operatorKeys"\n`);
     });
 }

@@ -101,6 +101,15 @@ export function highestVersion(history: TenantHistory): number {
   return history.revisions.reduce((max, r) => Math.max(max, r.deployment.version, r.deployment.rolledBackFrom ?? 0), 0);
 }
 
+/**
+ * deployedAt for the next record: now, but always above every record in the kept history, so an
+ * edge can refuse an old signed record written back (it refuses any deployedAt not after the
+ * running one's) even when operators' clocks disagree.
+ */
+export function nextDeployedAt(history: TenantHistory, now = Date.now()): number {
+  return history.revisions.reduce((at, r) => Math.max(at, r.deployment.deployedAt + 1), now);
+}
+
 const isWrongLastSequence = (err: unknown): boolean =>
   err instanceof JetStreamApiError
   && (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);

@@ -8,12 +8,20 @@ import { connect } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { PROGRAMS_BUCKET, DEPLOYMENT_HISTORY } from '@flowshield/proto';
 import { runCli, type CliResult } from '../testing/run-cli.js';
+import { writeOperatorKeyPair } from './operator-key.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../programs/examples/', import.meta.url));
 
 /** A C program clang compiles (with a warning) that reads an uninitialised variable on line 5. */
 export const UNINITIALISED_READ_C =
   '#include <flowshield.h>\nSEC("flowshield") u64 cf_ebpf_main(struct fs_ctx *ctx)\n{\n    u64 secret;\n    return fs_set_src_ip_data(secret);\n}\n';
+
+/**
+ * The operator key every `flowshield deploy`/`rollback` in these tests signs with: runCli passes
+ * this process's environment on, so FLOWSHIELD_OPERATOR_KEY points the CLI at it.
+ */
+export const TEST_OPERATOR = writeOperatorKeyPair(mkdtempSync(join(tmpdir(), 'flowshield-operator-')), false);
+process.env.FLOWSHIELD_OPERATOR_KEY = TEST_OPERATOR.keyFile;
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));

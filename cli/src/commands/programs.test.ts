@@ -17,7 +17,7 @@ test('cli programs - garbage in the bucket is reported on stderr and skipped; va
     await cliJson(['deploy', magic, '--tenant', 'acme', ...server]);
     await cliJson(['deploy', magic, '--tenant', 'beta', '--monitoring', ...server]);
     const sample = { tenant: 'beta', version: 7, object: Uint8Array.of(1), sha256: 'ab'.repeat(32), section: '', failVerdict: 'drop' as const,
-      monitoring: false, budget: 1, deployedAt: 0, deployedBy: 'x', rolledBackFrom: null };
+      monitoring: false, budget: 1, deployedAt: 0, deployedBy: 'x', rolledBackFrom: null, signature: null };
     await putRaw(nats.url, 'tenant.broken', new TextEncoder().encode('not a record'));
     await putRaw(nats.url, 'tenant.trunc', Uint8Array.of(1, 0xc1));
     await putRaw(nats.url, 'tenant.empty', new Uint8Array(0));

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { PROGRAMS_BUCKET } from '@flowshield/proto';
+import { PROGRAMS_BUCKET, publicKeyToText } from '@flowshield/proto';
 import { CliError } from '../errors.js';
 import { addServerOption, iso, withNats } from './event-options.js';
 import {
@@ -19,7 +19,7 @@ function revisionToJson(r: DeploymentRevision): Record<string, unknown> {
   return {
     tenant: d.tenant, version: d.version, sha256: d.sha256, section: d.section, failVerdict: d.failVerdict, monitoring: d.monitoring,
     budget: d.budget, deployedAt: iso(d.deployedAt), deployedBy: d.deployedBy, rolledBackFrom: d.rolledBackFrom, revision: r.revision,
-    bytes: d.object.length,
+    bytes: d.object.length, signedBy: d.signature === null ? null : publicKeyToText(d.signature.publicKey),
   };
 }
 
@@ -56,7 +56,7 @@ export function registerPrograms(program: Command): void {
       await showHistory(opts, tenant);
       return;
     }
-    const { live, skipped } = await withNats(opts.server, async (nc) => readLiveDeployments(await openProgramsBucket(nc, opts.server)));
+    const { live, skipped } = await withNats(opts, async (nc) => readLiveDeployments(await openProgramsBucket(nc, opts.server)));
     const shown = tenant === undefined ? live : live.filter((r) => r.deployment.tenant === tenant);
     const shownSkipped = tenant === undefined ? skipped : skipped.filter((s) => s.key === `tenant.${tenant}`);
     if (opts.json) {
@@ -79,7 +79,7 @@ export function registerPrograms(program: Command): void {
 }
 
 async function showHistory(opts: ProgramsOptions, tenant: string): Promise<void> {
-  const history = await withNats(opts.server, async (nc) => readTenantHistory(await openProgramsBucket(nc, opts.server), tenant));
+  const history = await withNats(opts, async (nc) => readTenantHistory(await openProgramsBucket(nc, opts.server), tenant));
   reportSkipped(history.skipped);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({

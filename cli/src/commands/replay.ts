@@ -87,7 +87,7 @@ export function registerReplay(program: Command): void {
     .option('--json', 'print the result as JSON'))
     .action(async (opts: ReplayOptions) => {
       const until = parseTime(opts.until, '--until');
-      const result = await withNats(opts.server, async (nc) => {
+      const result = await withNats(opts, async (nc) => {
         let progress: Progress | null = null;
         const r = await replayInto(nc, opts.out, until, {
           commitEvents: Number(opts.commitEvents),

@@ -8,7 +8,7 @@ import { assertOneLineFailure, cliJson, compileExample, putRaw, tempDir } from '
 interface Listed { programs: Array<{ version: number; sha256: string; rolledBackFrom: number | null; revision: number }> }
 interface History { live: number | null; revisions: Array<{ revision: number; version: number; rolledBackFrom: number | null; live: boolean }>; skipped: unknown[] }
 
-test('cli rollback - v1 becomes live again with rolledBackFrom=2; repeated rollbacks walk down, never back up', { timeout: 60_000 }, async () => {
+test('cli rollback - v1 becomes live again with rolledBackFrom=2; repeated rollbacks walk down, never back up', { timeout: 180_000 }, async () => {
   const nats = await NatsTestServer.start();
   const dir = tempDir('flowshield-cli-rollback-');
   const server = ['--server', nats.url];

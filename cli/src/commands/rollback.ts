@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
-import { PROGRAMS_BUCKET, type TenantDeployment } from '@flowshield/proto';
+import { OperatorKeySet, PROGRAMS_BUCKET, checkDeploymentSignature, signDeployment, type OperatorSigner, type TenantDeployment } from '@flowshield/proto';
 import { CliError } from '../errors.js';
 import { addServerOption, withNats } from './event-options.js';
-import { checkTenant, defaultDeployer, openProgramsBucket, publishDeployment, reportSkipped, type TenantHistory } from './programs-bucket.js';
+import { addSigningKeyOption, readSigningKey } from './operator-key.js';
+import { checkTenant, defaultDeployer, nextDeployedAt, openProgramsBucket, publishDeployment, reportSkipped, type TenantHistory } from './programs-bucket.js';
 
 interface RollbackOptions {
   tenant?: string;
   to?: string;
   deployedBy: string;
+  signingKey?: string;
   server: string;
   json?: boolean;
 }
@@ -43,13 +45,21 @@ export function rollbackTarget(history: TenantHistory, to: number | undefined): 
   return history.revisions.findLast((r) => r.deployment.version === previous)!.deployment;
 }
 
+/** The target, if this operator key signed it exactly as it is stored. */
+function trustedTarget(target: TenantDeployment, signer: OperatorSigner): TenantDeployment {
+  if (checkDeploymentSignature(target, new OperatorKeySet([signer.publicKey])) !== 'ok') {
+    throw new CliError('FS_ERR_CLI_UNTRUSTED_RECORD', `version ${target.version} of tenant ${target.tenant} is ${target.signature === null ? 'not signed' : 'not signed by this operator key'}, so it may not be what was deployed; deploy the program again instead`);
+  }
+  return target;
+}
+
 /**
  * `flowshield rollback --tenant T [--to V]`: republishes an earlier version of the tenant's
  * program as the newest revision. It keeps its version number, so `programs` shows which program
  * is live, and records the version it replaced in `rolledBackFrom`.
  */
 export function registerRollback(program: Command): void {
-  addServerOption(
+  addServerOption(addSigningKeyOption(
     program
       .command('rollback')
       .description(`make an earlier program version live again on every edge (from the history of NATS KV bucket ${PROGRAMS_BUCKET})`)
@@ -57,17 +67,20 @@ export function registerRollback(program: Command): void {
       .option('--to <version>', 'version to make live (default: the highest version below the live one)')
       .option('--deployed-by <who>', 'recorded as the deployer (env FLOWSHIELD_DEPLOYED_BY, default user@host)', defaultDeployer())
       .option('--json', 'print {"tenant","version","sha256","rolledBackFrom"}'),
-  ).action(async (opts: RollbackOptions) => {
+  )).action(async (opts: RollbackOptions) => {
     const tenant = checkTenant(opts.tenant);
     const to = opts.to === undefined ? undefined : parseVersion(opts.to);
-    const { deployment, history } = await withNats(opts.server, async (nc) => {
+    const signer = readSigningKey(opts.signingKey);
+    const { deployment, history } = await withNats(opts, async (nc) => {
       const kv = await openProgramsBucket(nc, opts.server);
-      return publishDeployment(kv, tenant, (h) => ({
-        ...rollbackTarget(h, to),
-        deployedAt: Date.now(),
+      // Re-signed, since the republished record differs (deployedAt, deployedBy, rolledBackFrom);
+      // so only a record this key signed is republished, never one anybody could have written.
+      return publishDeployment(kv, tenant, (h) => signDeployment({
+        ...trustedTarget(rollbackTarget(h, to), signer),
+        deployedAt: nextDeployedAt(h),
         deployedBy: opts.deployedBy,
         rolledBackFrom: h.live?.deployment.version ?? null,
-      }));
+      }, signer));
     });
     reportSkipped(history.skipped);
     const { version, sha256, rolledBackFrom } = deployment;

@@ -20,7 +20,7 @@ export function registerSnapshot(program: Command): void {
     .action(async (opts: CreateOptions) => {
       if (!isNameToken(opts.replicaId)) throw new CliError('FS_ERR_CLI_BAD_REPLICA_ID', `not a replica id: ${opts.replicaId}`);
       await openReplicaForCli(opts.db).close();
-      const manifest = await withNats(opts.server, (nc) => createSnapshot(nc, { copy: (dir) => copyReplica(opts.db, dir) }, opts.replicaId));
+      const manifest = await withNats(opts, (nc) => createSnapshot(nc, { copy: (dir) => copyReplica(opts.db, dir) }, opts.replicaId));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(manifest)}\n`);
         return;
@@ -32,7 +32,7 @@ export function registerSnapshot(program: Command): void {
     .description('snapshots, newest first')
     .option('--json', 'print JSON'))
     .action(async (opts: ServerOption & JsonOption) => {
-      const { manifests, unreadable } = await withNats(opts.server, async (nc) => listSnapshots(await openSnapshotStore(nc)));
+      const { manifests, unreadable } = await withNats(opts, async (nc) => listSnapshots(await openSnapshotStore(nc)));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ snapshots: manifests, unreadable })}\n`);
         return;
@@ -50,7 +50,7 @@ export function registerSnapshot(program: Command): void {
     .option('--name <object>', 'snapshot data object name (from `snapshot list`)')
     .option('--json', 'print the manifest as JSON'))
     .action(async (opts: RestoreOptions) => {
-      const manifest = await withNats(opts.server, (nc) => restoreSnapshot(nc, { facts: readSnapshotFacts }, opts.out, opts.name ? { dataObject: opts.name } : {}))
+      const manifest = await withNats(opts, (nc) => restoreSnapshot(nc, { facts: readSnapshotFacts }, opts.out, opts.name ? { dataObject: opts.name } : {}))
         .catch((err: unknown) => {
           if (err instanceof SnapshotError) throw new CliError(err.code, err.message, { cause: err });
           throw err;

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { LocalStack, ROOT } from '../local-stack/local-stack.js';
+import { dataDir } from '../local-stack/stack-file.js';
 
 interface StartOptions {
-  dataDir: string;
+  dataDir?: string;
   server?: string;
+  creds?: string;
   natsPort: string;
   edgePort: string;
   originPort: string;
@@ -17,8 +19,9 @@ export function registerStart(program: Command): void {
   program
     .command('start')
     .description('run the whole stack on this machine: nats-server, state and challenge services, an echo game server and an edge with the example program')
-    .option('--data-dir <dir>', 'where nats, the replica and keys are kept', join(process.cwd(), '.data'))
-    .option('--server <url>', 'use this NATS instead of starting one (env NATS_URL)', process.env.NATS_URL)
+    .option('--data-dir <dir>', 'where nats, the replica, credentials, the operator key pair and stack.json are kept (env FLOWSHIELD_DATA_DIR, default .data)')
+    .option('--server <url>', 'use this NATS instead of starting one (env NATS_URL); no credentials are generated then', process.env.NATS_URL || undefined)
+    .option('--creds <file>', 'with --server: the credentials file every role uses there (env NATS_CREDS)', process.env.NATS_CREDS || undefined)
     .option('--nats-port <port>', 'port for the nats-server started here (the next free one if taken)', '4222')
     .option('--edge-port <port>', 'UDP port clients send to (the next free one if taken)', '27015')
     .option('--origin-port <port>', 'UDP port of the echo game server', '27016')
@@ -27,8 +30,9 @@ export function registerStart(program: Command): void {
     .option('--verbose', 'show every log line of every process, not only warnings')
     .action(async (opts: StartOptions) => {
       const stack = new LocalStack({
-        dataDir: opts.dataDir,
+        dataDir: dataDir(opts.dataDir),
         server: opts.server ?? null,
+        creds: opts.creds ?? null,
         natsPort: Number(opts.natsPort),
         edgePort: Number(opts.edgePort),
         originPort: Number(opts.originPort),

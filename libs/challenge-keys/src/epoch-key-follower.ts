@@ -22,6 +22,7 @@ export class EpochKeyFollower {
   /** Loads every current record, then follows updates. Resolves once the initial load is done. */
   static async start(nc: NatsConnection, ring: KeyRing, options: EpochKeyFollowerOptions = {}): Promise<EpochKeyFollower> {
     const kv = await new Kvm(nc).open(CHALLENGE_EPOCH_BUCKET);
+    await kv.status(); // `open` binds blindly: throw (for the caller to retry) until the challenge service made the bucket
     const follower = new EpochKeyFollower(kv, ring, options);
     const keys: string[] = [];
     for await (const k of await kv.keys()) keys.push(k);

@@ -22,6 +22,7 @@ export class PublicKeyFollower {
   /** Loads every current key, then follows updates. Resolves once the initial load is done. */
   static async start(nc: NatsConnection, verifier: TokenVerifier, options: PublicKeyFollowerOptions = {}): Promise<PublicKeyFollower> {
     const kv = await new Kvm(nc).open(CHALLENGE_PUBKEY_BUCKET);
+    await kv.status(); // `open` binds blindly: throw (for the caller to retry) until the challenge service made the bucket
     const follower = new PublicKeyFollower(kv, verifier, options);
     for await (const key of await kv.keys()) {
       const entry = await kv.get(key);

@@ -1,6 +1,6 @@
 import { batchMessageId, DecodeError, encodeBatch, eventSubject, isNameToken, validateEvent, type StatusEvent } from '@flowshield/proto';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { PublisherError, PublisherErrorCode } from './errors.js';
 import { HybridLogicalClock } from './hlc.js';
 
@@ -18,6 +18,8 @@ export interface EventPublisherOptions {
   connection?: NatsConnection;
   /** Or servers to connect to; the publisher then owns (and closes) the connection. */
   servers?: string | string[];
+  /** Extra options for the connection the publisher opens (credentials, TLS, inbox prefix). */
+  connectOptions?: Partial<ConnectionOptions>;
   edgeId: string;
   /** Default: `fs.events.<edgeId>`. */
   subject?: string;
@@ -141,13 +143,8 @@ export class EventPublisher {
   }
 
   private async attach(options: EventPublisherOptions): Promise<void> {
-    const nc = options.connection ?? await connect({
-      servers: options.servers!,
-      noAsyncTraces: true,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      waitOnFirstConnect: true,
-    });
+    const nc = options.connection ?? await this.connectFirst(options);
+    if (!nc) return;
     if (this.closed && this.ownsConnection) {
       await nc.close();
       return;
@@ -155,6 +152,30 @@ export class EventPublisher {
     this.nc = nc;
     this.js = jetstream(nc, { timeout: this.publishTimeoutMs });
     this.pump();
+  }
+
+  /**
+   * Keeps trying the first connection (NATS may come up later; a refused login is logged, not
+   * fatal), one warning per 10 s. Events are buffered meanwhile. Null once closed.
+   */
+  private async connectFirst(options: EventPublisherOptions): Promise<NatsConnection | null> {
+    let lastLog = 0;
+    while (!this.closed) {
+      try {
+        return await connect({
+          servers: options.servers!, noAsyncTraces: true, maxReconnectAttempts: -1, reconnectTimeWait: 250, ...options.connectOptions,
+        });
+      } catch (err) {
+        this.s.healthy = false;
+        this.s.lastError = err instanceof Error ? err.message : String(err);
+        if (Date.now() - lastLog >= 10_000) {
+          lastLog = Date.now();
+          this.logger?.warn({ edgeId: this.edgeId, err: this.s.lastError, buffered: this.s.buffered }, 'NATS not reachable yet; events are buffered');
+        }
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+    return null;
   }
 
   /**

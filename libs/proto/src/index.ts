@@ -30,7 +30,13 @@ export type {
 } from './challenge/index.js';
 // Deployments (issue 7): the per-tenant program record edges watch.
 export {
-  PROGRAMS_BUCKET, DEPLOYMENT_VERSION, DEPLOYMENT_HISTORY, DeployDecodeCode, isTenantName, deploymentKey, tenantOfKey,
-  encodeDeployment, decodeDeployment,
+  PROGRAMS_BUCKET, DEPLOYMENT_VERSION, DEPLOYMENT_HISTORY, MAX_PROGRAM_BUDGET, DeployDecodeCode, isTenantName, deploymentKey, tenantOfKey,
+  encodeDeployment, decodeDeployment, deploymentSigningBytes, signDeployment, checkDeploymentSignature,
 } from './deploy/index.js';
 export type { TenantDeployment, FailVerdict } from './deploy/index.js';
+// Signed records (issue 11): the canonical bytes operators sign, Ed25519 operator keys.
+export {
+  CanonicalWriter, SIGNED_MAGIC, SIGNED_LAYOUT_VERSION, OPERATOR_KEY_PREFIX, ED25519_PUBLIC_KEY_SIZE, ED25519_SIGNATURE_SIZE,
+  OperatorKeyCode, publicKeyToText, publicKeyFromText, OperatorSigner, OperatorKeySet,
+} from './signing/index.js';
+export type { OperatorSignature } from './signing/index.js';

@@ -5,6 +5,10 @@ import { parseMasterKey } from './key-derivation.js';
 
 export interface ChallengeRuntimeConfig {
   natsUrl: string;
+  /** NATS credentials of the challenge role; null = none. */
+  natsCreds: string | null;
+  /** CA of the NATS server's TLS certificate; null = no TLS required. */
+  natsTlsCa: string | null;
   masterKey: Uint8Array;
   /** True when no master key was configured and a random one was made (development only). */
   ephemeralMasterKey: boolean;
@@ -27,6 +31,8 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 /**
  * Reads the service's settings from the environment:
  *   NATS_URL                                 default nats://127.0.0.1:4222
+ *   NATS_CREDS                               credentials file (.creds or nkey seed) of the challenge role
+ *   NATS_TLS_CA                              CA of the NATS server's TLS certificate
  *   FLOWSHIELD_CHALLENGE_MASTER_KEY_FILE     file holding the master secret as hex (preferred)
  *   FLOWSHIELD_CHALLENGE_MASTER_KEY          the master secret as hex (≥ 64 hex digits)
  *   FLOWSHIELD_CHALLENGE_METRICS_PORT        Prometheus port (default 9464; 0 = off)
@@ -56,6 +62,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ChallengeRu
   const epochSeconds = intFrom(env, 'FLOWSHIELD_CHALLENGE_EPOCH_SECONDS', 60, 2, 86_400);
   return {
     natsUrl: env.NATS_URL || 'nats://127.0.0.1:4222',
+    natsCreds: env.NATS_CREDS || null,
+    natsTlsCa: env.NATS_TLS_CA || null,
     masterKey,
     ephemeralMasterKey: ephemeral,
     metricsPort: intFrom(env, 'FLOWSHIELD_CHALLENGE_METRICS_PORT', 9464, 0, 65_535),

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { configFromEnv } from './config.js';
 import { ChallengeMetrics } from './metrics.js';
@@ -6,7 +7,10 @@ import { ChallengeService } from './service.js';
 
 const USAGE = `flowshield challenge service: key ring, key distribution, issue/verify API, tokens, difficulty
 
-Settings come from the environment:
+  --creds FILE      NATS credentials of the challenge role: .creds or nkey seed file (env NATS_CREDS)
+  --tls-ca FILE     CA of the NATS server's TLS certificate (env NATS_TLS_CA)
+
+Other settings come from the environment:
   NATS_URL                                  default nats://127.0.0.1:4222
   FLOWSHIELD_CHALLENGE_MASTER_KEY_FILE      file holding the master secret as hex (preferred)
   FLOWSHIELD_CHALLENGE_MASTER_KEY           the master secret as hex (at least 64 hex digits)
@@ -20,15 +24,21 @@ Settings come from the environment:
 
 /** The runnable service: config from the environment, pino logs, /metrics over HTTP, clean stop on signals. */
 export async function main(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Promise<void> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(USAGE);
-    return;
-  }
-  if (argv.length > 0) {
-    process.stderr.write(`challenge: unknown argument ${argv[0]}; settings come from the environment (--help)\n`);
+  let flags;
+  try {
+    ({ values: flags } = parseArgs({ args: argv, options: { creds: { type: 'string' }, 'tls-ca': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+  } catch (err) {
+    process.stderr.write(`challenge: ${(err as Error).message}; other settings come from the environment (--help)\n`);
     process.exitCode = 2;
     return;
   }
+  if (flags.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  // Flags win over the environment, as in the other services.
+  if (flags.creds !== undefined) env = { ...env, NATS_CREDS: flags.creds };
+  if (flags['tls-ca'] !== undefined) env = { ...env, NATS_TLS_CA: flags['tls-ca'] };
   const log = pino({ name: 'challenge', level: env.LOG_LEVEL || 'info' });
   let config;
   try {
@@ -41,7 +51,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   if (config.ephemeralMasterKey) log.warn('no master key configured: using a random one; outstanding challenges and tokens die with this process');
   const metrics = new ChallengeMetrics({ defaultMetrics: true });
   const service = await ChallengeService.start({
-    servers: config.natsUrl, masterKey: config.masterKey, logger: log, metrics,
+    servers: config.natsUrl, creds: config.natsCreds, tlsCa: config.natsTlsCa, masterKey: config.masterKey, logger: log, metrics,
     epochSeconds: config.epochSeconds, validitySeconds: config.validitySeconds, signingKeyId: config.signingKeyId,
   });
   let http: Server | null = null;

@@ -1,3 +1,4 @@
+import { accessConnectOptions, Role } from '@flowshield/access';
 import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
 import { pino, type Logger } from 'pino';
@@ -22,6 +23,10 @@ import { TokenIssuer } from './token-issuer.js';
 export interface ChallengeServiceOptions {
   /** NATS server URL(s). */
   servers: string | string[];
+  /** NATS credentials of the challenge role (`.creds` or nkey seed file); absent = none. */
+  creds?: string | null;
+  /** CA of the NATS server's TLS certificate. */
+  tlsCa?: string | null;
   /** Master secret (≥ 32 bytes). Never logged, never sent: only derived keys leave the process. */
   masterKey: Uint8Array;
   logger?: Logger;
@@ -96,7 +101,10 @@ export class ChallengeService {
 
   static async start(options: ChallengeServiceOptions): Promise<ChallengeService> {
     if (options.masterKey.length < 32) throw new RangeError('masterKey must be at least 32 bytes');
-    const nc = await connect({ servers: options.servers, name: 'flowshield-challenge', maxReconnectAttempts: -1 });
+    const nc = await connect({
+      servers: options.servers, name: 'flowshield-challenge', maxReconnectAttempts: -1,
+      ...accessConnectOptions({ role: Role.challenge, creds: options.creds ?? null, tlsCa: options.tlsCa ?? null }),
+    });
     const service = new ChallengeService(nc, options);
     try {
       await service.init(options.tickMs ?? 1000);

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { isTenantName } from '@flowshield/proto';
+import { MAX_PROGRAM_BUDGET, isTenantName, publicKeyFromText } from '@flowshield/proto';
 import { EdgeError, EdgeErrorCode } from './errors.js';
 
 /** One protected service: where the edge listens, where it relays to, and its limits. */
@@ -20,6 +20,8 @@ export interface ServiceConfig {
   limits: ServiceLimits;
   /** verdict while no program is deployed, or when the program fails */
   failVerdict: 'pass' | 'drop';
+  /** this tenant's fraction of `programLimits.cpuMsPerSecond` (default: an equal share) */
+  cpuShare: number;
 }
 
 export interface Rate {
@@ -53,14 +55,30 @@ export const DEFAULT_LIMITS: ServiceLimits = {
 export interface EdgeConfig {
   /** this edge's id in events (a NATS subject token) */
   edgeId: string;
-  nats: { servers: string[] };
+  /** `creds`: this edge's NATS credentials (`.creds` or nkey seed file); `tlsCa`: CA of the server's TLS certificate. */
+  nats: { servers: string[]; creds: string | null; tlsCa: string | null };
   /** the host's LMDB state replica, opened read-only; null = only this edge's own transitions */
   replicaPath: string | null;
   metrics: { host: string; port: number };
   /** execution engine for programs */
   engine: 'wasm' | 'interp';
   services: ServiceConfig[];
+  /**
+   * Operator public keys (`ed25519:<64 hex>`, as `flowshield keys operator init` prints and
+   * writes to operator.pub). A deployment is applied only when signed by one of them; with none,
+   * every deployment is refused.
+   */
+  operatorKeys: string[];
+  programLimits: {
+    /** the highest per-run instruction budget a record may ask for (at most MAX_PROGRAM_BUDGET) */
+    maxBudget: number;
+    /** program CPU time per second shared by the tenants; a tenant over its share is shed */
+    cpuMsPerSecond: number;
+  };
 }
+
+/** Default program CPU per second: half a core, so programs never take the whole event loop. */
+export const DEFAULT_CPU_MS_PER_SECOND = 500;
 
 const fail = (message: string): never => {
   throw new EdgeError(EdgeErrorCode.BAD_CONFIG, `edge config: ${message}`);
@@ -103,7 +121,7 @@ function prefixBits(value: unknown, fallback: number, max: number, where: string
   return value as number;
 }
 
-function limits(raw: any, at: string): ServiceLimits {
+function serviceLimits(raw: any, at: string): ServiceLimits {
   const l = raw ?? {};
   if (typeof l !== 'object' || l === null) fail(`${at}.limits must be an object`);
   return {
@@ -116,6 +134,11 @@ function limits(raw: any, at: string): ServiceLimits {
   };
 }
 
+function share(value: unknown, where: string): number {
+  if (typeof value !== 'number' || !(value > 0) || value > 1) fail(`${where} must be a fraction greater than 0 and at most 1`);
+  return value as number;
+}
+
 /** Validates a config object (parsed JSON); every problem is an EdgeError naming the field. */
 export function parseEdgeConfig(raw: unknown): EdgeConfig {
   if (typeof raw !== 'object' || raw === null) fail('must be a JSON object');
@@ -123,6 +146,10 @@ export function parseEdgeConfig(raw: unknown): EdgeConfig {
   if (typeof c.edgeId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(c.edgeId)) fail('edgeId must be 1-64 letters, digits, - or _');
   const servers = c.nats?.servers ?? ['nats://127.0.0.1:4222'];
   if (!Array.isArray(servers) || servers.length === 0 || !servers.every((s) => typeof s === 'string')) fail('nats.servers must be a list of URLs');
+  for (const field of ['creds', 'tlsCa'] as const) {
+    const value = c.nats?.[field];
+    if (value !== undefined && value !== null && (typeof value !== 'string' || value === '')) fail(`nats.${field} must be a file path or null`);
+  }
   if (c.replicaPath !== undefined && c.replicaPath !== null && typeof c.replicaPath !== 'string') fail('replicaPath must be a path or null');
   const engine = c.engine ?? 'wasm';
   if (engine !== 'wasm' && engine !== 'interp') fail("engine must be 'wasm' or 'interp'");
@@ -152,16 +179,31 @@ export function parseEdgeConfig(raw: unknown): EdgeConfig {
       },
       sessions: { max: positive(s.sessions?.max, 100_000, `${at}.sessions.max`), idleSeconds: positive(s.sessions?.idleSeconds, 60, `${at}.sessions.idleSeconds`) },
       challenges: { difficultyBits, subPuzzles },
-      limits: limits(s.limits, at),
+      limits: serviceLimits(s.limits, at),
       failVerdict,
+      cpuShare: s.cpuShare === undefined ? 1 / c.services.length : share(s.cpuShare, `${at}.cpuShare`),
     };
   });
+  const operatorKeys = c.operatorKeys ?? [];
+  if (!Array.isArray(operatorKeys) || !operatorKeys.every((k) => typeof k === 'string')) fail('operatorKeys must be a list of public keys (ed25519:<64 hex>)');
+  operatorKeys.forEach((k: string, i: number) => {
+    try {
+      publicKeyFromText(k);
+    } catch (err) {
+      fail(`operatorKeys[${i}]: ${(err as Error).message}`);
+    }
+  });
+  const limits = c.programLimits ?? {};
+  const maxBudget = limits.maxBudget ?? MAX_PROGRAM_BUDGET;
+  if (!Number.isSafeInteger(maxBudget) || maxBudget < 1 || maxBudget > MAX_PROGRAM_BUDGET) fail(`programLimits.maxBudget must be an integer from 1 to ${MAX_PROGRAM_BUDGET}`);
   return {
     edgeId: c.edgeId,
-    nats: { servers },
+    nats: { servers, creds: c.nats?.creds ?? null, tlsCa: c.nats?.tlsCa ?? null },
     replicaPath: c.replicaPath ?? null,
     metrics: { host: c.metrics?.host === undefined ? '127.0.0.1' : host(c.metrics.host, 'metrics.host'), port: c.metrics?.port === undefined ? 9464 : port(c.metrics.port, 'metrics.port', true) },
     engine,
     services,
+    operatorKeys: operatorKeys.map((k: string) => k.trim()),
+    programLimits: { maxBudget, cpuMsPerSecond: positive(limits.cpuMsPerSecond, DEFAULT_CPU_MS_PER_SECOND, 'programLimits.cpuMsPerSecond') },
   };
 }

@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import {
   CHALLENGE_DIFFICULTY_BUCKET, ChallengeSubject, decodeApiMessage, encodeApiMessage, serviceKey, type DifficultyRecord, type LoadReport, type TenantDeployment,
@@ -34,7 +34,7 @@ export class ControlPlane {
   private markReady!: () => void;
 
   constructor(
-    private readonly options: { servers: string[]; edgeId: string; services: readonly ProtectedService[]; keyRing: KeyRing; tokens: TokenVerifier; logger: Logger },
+    private readonly options: { servers: string[]; access: Partial<ConnectionOptions>; edgeId: string; services: readonly ProtectedService[]; keyRing: KeyRing; tokens: TokenVerifier; logger: Logger },
   ) {
     this.ready = new Promise((resolve) => { this.markReady = resolve; });
   }
@@ -48,7 +48,12 @@ export class ControlPlane {
 
   private async run(): Promise<void> {
     const { logger } = this.options;
-    const nc = await connect({ servers: this.options.servers, name: `edge-${this.options.edgeId}`, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true, noAsyncTraces: true });
+    // The first connection is retried like everything else here (NATS may come up after the edge).
+    const nc = await this.retry('nats connection', () => connect({
+      servers: this.options.servers, name: `edge-${this.options.edgeId}`, maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true,
+      ...this.options.access,
+    }));
+    if (!nc) return;
     if (this.stopped) {
       await nc.close();
       return;
@@ -101,20 +106,21 @@ export class ControlPlane {
     if (!service) return;
     const refused = service.runtime.apply(deployment);
     const fields = { tenant: deployment.tenant, version: deployment.version, sha256: deployment.sha256.slice(0, 12), monitoring: deployment.monitoring };
-    if (refused) this.options.logger.error({ ...fields, err: refused, running: service.runtime.version }, 'deployment refused; the running program stays');
+    if (refused) this.options.logger.error({ ...fields, result: refused.result, err: refused.reason, running: service.runtime.version }, 'deployment refused; the running program stays');
     else this.options.logger.info(fields, 'program deployed');
   }
 
-  private async retry(what: string, attempt: () => Promise<void>): Promise<void> {
+  /** Runs `attempt` until it succeeds or the plane stops (then null), logging every tenth failure. */
+  private async retry<T>(what: string, attempt: () => Promise<T>): Promise<T | null> {
     for (let tries = 0; !this.stopped; tries++) {
       try {
-        await attempt();
-        return;
+        return await attempt();
       } catch (err) {
         if (tries % 10 === 0) this.options.logger.warn({ what, err: (err as Error).message }, 'control plane not ready; retrying');
         await new Promise((r) => setTimeout(r, RETRY_MS));
       }
     }
+    return null;
   }
 
   /** Each tenant's HMAC key (helpers 8, 9, 20) into its host; until it arrives they return FS_ERR_NO_KEY. */
@@ -140,6 +146,7 @@ export class ControlPlane {
 
   private async followDifficulty(nc: NatsConnection): Promise<void> {
     const kv = await new Kvm(nc).open(CHALLENGE_DIFFICULTY_BUCKET);
+    await kv.status(); // opening binds without a look: fail (and retry) until the challenge service made it
     const byKey = new Map(this.options.services.map((s) => [serviceKey({ address: address16(s.publicAddress.host === 'localhost' ? '127.0.0.1' : s.publicAddress.host).bytes, port: s.publicAddress.port }), s]));
     const iter = await kv.watch();
     void (async () => {

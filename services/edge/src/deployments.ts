@@ -1,6 +1,6 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { DEPLOYMENT_HISTORY, PROGRAMS_BUCKET, decodeDeployment, deploymentKey, tenantOfKey, type TenantDeployment } from '@flowshield/proto';
+import { PROGRAMS_BUCKET, decodeDeployment, deploymentKey, tenantOfKey, type TenantDeployment } from '@flowshield/proto';
 
 export interface DeploymentWatcherOptions {
   tenants: readonly string[];
@@ -19,7 +19,10 @@ export class DeploymentWatcher {
   private constructor(private readonly kv: KV, private readonly options: DeploymentWatcherOptions) {}
 
   static async start(nc: NatsConnection, options: DeploymentWatcherOptions): Promise<DeploymentWatcher> {
-    const kv = await new Kvm(nc).create(PROGRAMS_BUCKET, { history: DEPLOYMENT_HISTORY });
+    // Edges may not create buckets: the operator's `deploy` (or `flowshield start`) makes this one.
+    // `open` binds without asking the server, so look once: a missing bucket throws and is retried.
+    const kv = await new Kvm(nc).open(PROGRAMS_BUCKET);
+    await kv.status();
     const watcher = new DeploymentWatcher(kv, options);
     const wanted = new Set(options.tenants);
     // Watching every key (not one per tenant) keeps one consumer per edge; others' tenants are skipped.
@@ -46,6 +49,11 @@ export class DeploymentWatcher {
       deployment = decodeDeployment(value);
     } catch (err) {
       this.options.onBadRecord(key, err);
+      return;
+    }
+    // A signed record of one tenant copied under another's key is still not that tenant's record.
+    if (deploymentKey(deployment.tenant) !== key) {
+      this.options.onBadRecord(key, new Error(`record names tenant ${JSON.stringify(deployment.tenant)} under key ${key}`));
       return;
     }
     this.options.onDeployment(deployment);

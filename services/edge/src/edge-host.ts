@@ -3,6 +3,7 @@ import { systemClock, type HostEnvironment, type PacketMeta } from '@flowshield/
 import { ChallengeLimiter, PuzzleEngine, StandardChallenge, type KeyRing, type TokenVerifier } from '@flowshield/puzzle';
 import { RejectionCounts } from './answer-reasons.js';
 import type { LimitSet, ServiceConfig } from './config.js';
+import { DryRunState } from './dry-run-state.js';
 import type { TenantState } from './state-overlay.js';
 import { DifficultyFloor } from './difficulty-floor.js';
 
@@ -14,10 +15,6 @@ export interface DifficultySetting {
   bits: number;
   floorBits: number;
   subPuzzles: number;
-}
-
-function limiter(set: LimitSet, prefixBits: { v4: number; v6: number }): ChallengeLimiter {
-  return new ChallengeLimiter({ perSource: set.perSource, perPrefix: set.perPrefix, perTarget: set.perTarget, prefixBits });
 }
 
 /**
@@ -43,15 +40,15 @@ export class EdgeHost implements HostEnvironment {
 
   constructor(
     readonly state: TenantState,
-    service: ServiceConfig,
+    private readonly service: ServiceConfig,
     /** the challenge epoch keys, shared by the edge's tenants and kept current by the control plane */
     readonly keyRing: KeyRing,
     /** verified tokens, checked with the challenge service's public keys only */
     readonly tokens: TokenVerifier,
   ) {
     this.difficulty = { bits: service.challenges.difficultyBits, floorBits: 0, subPuzzles: service.challenges.subPuzzles };
-    this.limiter = limiter(service.limits.challenges, service.limits.prefixBits);
-    this.replyLimiter = limiter(service.limits.replies, service.limits.prefixBits);
+    this.limiter = EdgeHost.limiterFor(service.limits.challenges, service);
+    this.replyLimiter = EdgeHost.limiterFor(service.limits.replies, service);
     const engine = new PuzzleEngine({ keyRing, clock: Date.now });
     this.floor = new DifficultyFloor(this.difficulty.bits, engine.validitySeconds * 1000);
     this.challenge = new StandardChallenge({
@@ -60,6 +57,27 @@ export class EdgeHost implements HostEnvironment {
       floorBits: () => this.floor.bitsAt(Date.now()),
       onRejected: (reason) => this.rejections.count(reason),
     });
+  }
+
+  private static limiterFor(set: LimitSet, service: ServiceConfig): ChallengeLimiter {
+    return new ChallengeLimiter({ perSource: set.perSource, perPrefix: set.perPrefix, perTarget: set.perTarget, prefixBits: service.limits.prefixBits });
+  }
+
+  /**
+   * The host a monitored (dry-run) deployment runs against: this one, seen through a prototype,
+   * with its own state shadow and its own challenge limits, so the run sees what it would see
+   * enforcing — keys, difficulty, clock — and leaves no trace outside its counters. What it asked
+   * for (challenges, replies, status changes) is counted and discarded by the tenant runtime.
+   */
+  dryRun(): HostEnvironment {
+    const dry = Object.create(this) as EdgeHost;
+    Object.defineProperty(dry, 'state', { value: new DryRunState(this.state) });
+    Object.defineProperty(dry, 'limiter', { value: EdgeHost.limiterFor(this.service.limits.challenges, this.service) });
+    Object.defineProperty(dry, 'replyLimiter', { value: EdgeHost.limiterFor(this.service.limits.replies, this.service) });
+    // Refusals of the shadow limiters are not the edge's refusals: kept on the shadow.
+    dry.challengesRefused = 0;
+    dry.repliesRefused = 0;
+    return dry;
   }
 
   /** The challenge service's difficulty for this service; answers to what this edge issued before stay valid. */

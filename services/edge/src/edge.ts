@@ -1,10 +1,13 @@
 import { pino, type Logger } from 'pino';
+import { accessConnectOptions, Role } from '@flowshield/access';
 import { EventPublisher } from '@flowshield/events';
 import { KeyRing, TokenVerifier } from '@flowshield/puzzle';
+import { OperatorKeySet } from '@flowshield/proto';
 import { ReplicaReader } from '@flowshield/replica';
 import type { Server } from 'node:http';
 import type { EdgeConfig } from './config.js';
 import { ControlPlane } from './control-plane.js';
+import { CpuShare } from './cpu-share.js';
 import { EdgeHost } from './edge-host.js';
 import { edgeMetrics, serveMetrics } from './metrics.js';
 import { ProtectedService } from './protected-service.js';
@@ -33,16 +36,27 @@ export class Edge {
   static async start(config: EdgeConfig, options: { logger?: Logger } = {}): Promise<Edge> {
     const logger = options.logger ?? pino({ name: 'flowshield-edge', base: { edgeId: config.edgeId } });
     const log = new RateLimitedLog(logger);
-    const publisher = new EventPublisher({ servers: config.nats.servers, edgeId: config.edgeId, logger });
+    // One user per edge id: it may publish only its own events subject and read only its inbox.
+    const access = accessConnectOptions({ role: Role.edge, edgeId: config.edgeId, creds: config.nats.creds, tlsCa: config.nats.tlsCa });
+    const publisher = new EventPublisher({ servers: config.nats.servers, connectOptions: access, edgeId: config.edgeId, logger });
     const replica: { current: ReplicaReader | null } = { current: null };
     const keyRing = new KeyRing();
     const tokens = new TokenVerifier({ clock: Date.now });
+    const operatorKeys = new OperatorKeySet(config.operatorKeys);
+    if (operatorKeys.size === 0) logger.warn('no operatorKeys configured: every deployment will be refused (add the key `flowshield keys operator init` prints)');
     const services = config.services.map((service) => {
       const state = new TenantState(service.tenant, publisher, replica);
       const host = new EdgeHost(state, service, keyRing, tokens);
-      return new ProtectedService(service, new TenantRuntime(service.tenant, host, service.failVerdict, config.engine), log);
+      const runtime = new TenantRuntime(service.tenant, host, {
+        failVerdictWithoutProgram: service.failVerdict,
+        engine: config.engine,
+        operatorKeys,
+        maxBudget: config.programLimits.maxBudget,
+        cpu: new CpuShare(config.programLimits.cpuMsPerSecond * service.cpuShare * 1e6),
+      });
+      return new ProtectedService(service, runtime, log);
     });
-    const control = new ControlPlane({ servers: config.nats.servers, edgeId: config.edgeId, services, keyRing, tokens, logger });
+    const control = new ControlPlane({ servers: config.nats.servers, access, edgeId: config.edgeId, services, keyRing, tokens, logger });
     const edge = new Edge(config, services, publisher, replica, control, logger);
     edge.openReplica();
     for (const service of services) await service.start();
@@ -55,6 +69,7 @@ export class Edge {
       services: services.map((s) => ({ tenant: s.config.tenant, listen: `${s.address.host}:${s.address.port}`, origin: `${s.config.origin.host}:${s.config.origin.port}` })),
       metrics: `http://${config.metrics.host}:${metrics.port}/metrics`,
       engine: config.engine,
+      operatorKeys: config.operatorKeys,
     }, 'edge started');
     return edge;
   }

@@ -4,6 +4,7 @@ import type { EventPublisher } from '@flowshield/events';
 import { STATUS_NAMES, type Status } from '@flowshield/proto';
 import { REJECTION_LABELS } from './answer-reasons.js';
 import type { ProtectedService } from './protected-service.js';
+import { MONITORED_ACTIONS, SWAP_RESULTS } from './tenant-runtime.js';
 
 /**
  * Prometheus metrics of one edge. The packet path only increments plain numbers in TenantStats;
@@ -24,13 +25,14 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
   counter('fs_edge_bytes_total', 'Payload bytes by tenant, program version and verdict', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
     for (const verdict of ['pass', 'drop'] as const) inc({ tenant, version, verdict }, s.runtime.stats.bytes[verdict]);
   }));
-  counter('fs_edge_monitored_total', 'What programs in monitoring mode decided (every such packet passed)', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
-    for (const verdict of ['pass', 'drop'] as const) inc({ tenant, version, verdict }, s.runtime.stats.monitored[verdict]);
+  counter('fs_edge_monitored_total', 'What programs in monitoring mode would have done (every such packet passed; nothing was sent or written)', ['tenant', 'would'], (inc) => each((s, tenant) => {
+    for (const would of MONITORED_ACTIONS) inc({ tenant, would }, s.runtime.stats.monitored[would]);
   }));
   counter('fs_edge_program_errors_total', 'Program runs that faulted or returned an undefined value, by code', ['tenant', 'version', 'code'], (inc) => each((s, tenant, version) => {
     for (const [code, n] of s.runtime.stats.programErrors) inc({ tenant, version, code }, n);
   }));
   counter('fs_edge_budget_exhausted_total', 'Program runs ended by the instruction budget', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.runtime.stats.budgetExhausted)));
+  counter('fs_edge_tenant_shed_total', 'Datagrams that took the fail verdict unrun because the tenant was over its program CPU share', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.runtime.stats.shed)));
   counter('fs_edge_no_program_total', 'Datagrams that arrived while no program was deployed', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.runtime.stats.noProgram)));
   counter('fs_edge_challenges_sent_total', 'Challenges sent to sources', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.runtime.stats.challengesSent)));
   counter('fs_edge_challenges_refused_total', 'Challenges withheld by the per-source and per-network limits', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.runtime.host.challengesRefused)));
@@ -52,9 +54,8 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
   counter('fs_edge_program_counter_total', 'Counters programs add to (helper 66), by id', ['tenant', 'id'], (inc) => each((s, tenant) => {
     for (const [id, n] of s.runtime.host.counters) inc({ tenant, id }, Number(n));
   }));
-  counter('fs_edge_program_swaps_total', 'Program deployments applied or refused', ['tenant', 'result'], (inc) => each((s, tenant) => {
-    inc({ tenant, result: 'applied' }, s.runtime.stats.swaps.ok);
-    inc({ tenant, result: 'refused' }, s.runtime.stats.swaps.refused);
+  counter('fs_edge_program_swaps_total', 'Program deployments applied or refused: refused (does not load), unsigned, bad_signature (not by a configured operator key, or altered), over_budget', ['tenant', 'result'], (inc) => each((s, tenant) => {
+    for (const result of SWAP_RESULTS) inc({ tenant, result }, s.runtime.stats.swaps[result]);
   }));
   gauge('fs_edge_program_version', 'Program version running, per tenant (0 = none)', ['tenant'], (set) => each((_s, tenant, version) => set({ tenant }, version)));
   gauge('fs_edge_sessions', 'Client sessions, and those relaying to the origin', ['tenant', 'kind'], (set) => each((s, tenant) => {

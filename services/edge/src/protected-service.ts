@@ -114,7 +114,8 @@ export class ProtectedService {
       accepted.push({ data, rinfo, session });
     }
     if (packets.length === 0) return;
-    const { verdicts, effects } = runtime.runBatch(packets, nowMs / 1000);
+    const { verdicts, effects, shed } = runtime.runBatch(packets, nowMs / 1000);
+    if (shed) this.log.warn(`shed:${this.config.tenant}`, { tenant: this.config.tenant, packets: packets.length }, 'tenant over its program CPU share: its packets take the fail verdict without running');
     for (let i = 0; i < accepted.length; i++) this.act(accepted[i]!, verdicts[i]!, effects[i] ?? null);
   }
 

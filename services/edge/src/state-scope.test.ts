@@ -9,7 +9,7 @@ import { ensureEventStreams, eventStreamBounds, readEventHistory } from '@flowsh
 import { bytes16ToIp, STATUS_NAMES, type Status } from '@flowshield/proto';
 import { Edge } from './edge.js';
 import { parseEdgeConfig } from './config.js';
-import { EchoOrigin, RawClient, compileExample, deploy, natsConnect, until } from './testing/harness.js';
+import { EchoOrigin, RawClient, TEST_OPERATOR, compileExample, deploy, natsConnect, until } from './testing/harness.js';
 
 /*
  * A program that sets the status the first payload byte names: 'v' VERIFIED, 'c' CHALLENGED,
@@ -38,7 +38,7 @@ test('edge state - first contacts stay local; VERIFIED, BLOCKED and downgrades f
   await ensureEventStreams(nc);
   const origin = await EchoOrigin.start();
   const edge = await Edge.start(parseEdgeConfig({
-    edgeId: 'edge-scope', nats: { servers: [nats.url] }, metrics: { port: 0 },
+    edgeId: 'edge-scope', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText],
     services: [{ tenant: 'scope', listen: { host: '127.0.0.1', port: 0 }, public: { port: 207 }, origin: { host: '127.0.0.1', port: origin.port } }],
   }), { logger: pino({ level: 'silent' }) });
   const client = await RawClient.bind('127.0.0.21');

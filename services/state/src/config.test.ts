@@ -18,6 +18,22 @@ test('state config - flags win over environment, which wins over defaults', () =
   assert.equal(parseStateConfig(['--help'], {}), 'help');
 });
 
+test('state config - credentials and TLS CA from flags, else NATS_CREDS and NATS_TLS_CA, else none', () => {
+  const env = { NATS_CREDS: '/env/state.nk', NATS_TLS_CA: '/env/ca.pem' };
+  const fromEnv = parseStateConfig([], env);
+  assert.ok(fromEnv !== 'help');
+  assert.equal(fromEnv.creds, '/env/state.nk');
+  assert.equal(fromEnv.tlsCa, '/env/ca.pem');
+  const fromFlags = parseStateConfig(['--creds', '/flag/state.nk', '--tls-ca', '/flag/ca.pem'], env);
+  assert.ok(fromFlags !== 'help');
+  assert.equal(fromFlags.creds, '/flag/state.nk');
+  assert.equal(fromFlags.tlsCa, '/flag/ca.pem');
+  const none = parseStateConfig([], {});
+  assert.ok(none !== 'help');
+  assert.equal(none.creds, null);
+  assert.equal(none.tlsCa, null);
+});
+
 test('state config - bad values are refused with a reason', () => {
   assert.throws(() => parseStateConfig(['--fetch-batch', '0'], {}), (e: unknown) => e instanceof StateError && /fetch-batch/.test(e.message));
   assert.throws(() => parseStateConfig(['--replica-id', 'a.b'], {}), StateError);

@@ -5,6 +5,10 @@ import { StateError, StateErrorCode } from './errors.js';
 
 export interface StateConfig {
   servers: string;
+  /** NATS credentials (`.creds` or nkey seed file) of the state role; null = none. */
+  creds: string | null;
+  /** CA of the NATS server's TLS certificate; null = no TLS required. */
+  tlsCa: string | null;
   /** Folder of the replica's LMDB environment. */
   db: string;
   /** Names the durable consumer (`state-<id>`) and the snapshots this replica cuts. */
@@ -30,6 +34,8 @@ export interface StateConfig {
 const USAGE = `flowshield state service
 
   --server URL            NATS server (env NATS_URL, default nats://127.0.0.1:4222)
+  --creds FILE            NATS credentials of the state role: .creds or nkey seed file (env NATS_CREDS)
+  --tls-ca FILE           CA of the NATS server's TLS certificate (env NATS_TLS_CA)
   --db DIR                replica folder (env STATE_DB, default .data/state)
   --replica-id ID         replica id (env STATE_REPLICA_ID, default replica-1)
   --metrics-port N        Prometheus port, 0 = any free port, -1 = off (env STATE_METRICS_PORT, default 9464)
@@ -75,7 +81,7 @@ export function parseStateConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     ({ values } = parseArgs({
       args: argv,
       options: {
-        server: { type: 'string' }, db: { type: 'string' }, 'replica-id': { type: 'string' },
+        server: { type: 'string' }, creds: { type: 'string' }, 'tls-ca': { type: 'string' }, db: { type: 'string' }, 'replica-id': { type: 'string' },
         'metrics-port': { type: 'string' }, 'metrics-host': { type: 'string' }, 'fetch-batch': { type: 'string' },
         'snapshot-interval-ms': { type: 'string' }, 'no-bootstrap': { type: 'boolean' }, 'log-level': { type: 'string' },
         'events-max-bytes': { type: 'string' }, 'events-max-msgs': { type: 'string' }, 'events-max-age-ms': { type: 'string' },
@@ -92,6 +98,8 @@ export function parseStateConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   if (!isNameToken(replicaId)) throw new StateError(StateErrorCode.CONFIG, `replica id must be 1–64 of [A-Za-z0-9_-]: ${replicaId}`);
   return {
     servers: values.server ?? env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    creds: values.creds ?? (env.NATS_CREDS || null),
+    tlsCa: values['tls-ca'] ?? (env.NATS_TLS_CA || null),
     db: values.db ?? env.STATE_DB ?? '.data/state',
     replicaId,
     metricsPort: int('--metrics-port', values['metrics-port'] ?? env.STATE_METRICS_PORT ?? '9464', -1),

@@ -1,10 +1,12 @@
 import { ensureEventStreams } from '@flowshield/events';
 import { ReplicaWriter } from '@flowshield/replica';
+import { accessConnectOptions, Role } from '@flowshield/access';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pino, type Logger } from 'pino';
 import type { StateConfig } from './config.js';
 import { StateConsumer } from './consumer.js';
 import { StateMetrics } from './metrics.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 import { bootstrapReplica, snapshotReplica } from './snapshotter.js';
 import { DEADLETTER_STREAM, EVENTS_STREAM, type SnapshotManifest } from '@flowshield/proto';
 
@@ -21,6 +23,9 @@ export class StateService {
   private consumer: StateConsumer | null = null;
   private snapshotTimer: NodeJS.Timeout | null = null;
   private snapshotting: Promise<unknown> | null = null;
+  private stopping = false;
+  /** Pause between attempts at the first connection. */
+  static FIRST_CONNECT_RETRY_MS = 1_000;
 
   constructor(readonly config: StateConfig, logger?: Logger) {
     this.logger = logger ?? pino({ level: config.logLevel, base: { service: 'state', replica: config.replicaId } });
@@ -28,7 +33,9 @@ export class StateService {
 
   async start(): Promise<void> {
     const c = this.config;
-    this.nc = await connect({ servers: c.servers, noAsyncTraces: true, maxReconnectAttempts: -1, reconnectTimeWait: 250, name: `flowshield-state-${c.replicaId}` });
+    const nc = await this.connectFirst();
+    if (!nc) return; // stopped before NATS was reachable
+    this.nc = nc;
     const { jsm, actions } = await ensureEventStreams(this.nc, { events: c.eventLimits, deadLetter: c.deadLetterLimits });
     this.logger.info({ streams: actions, events: c.eventLimits, deadLetter: c.deadLetterLimits, discard: 'old' }, 'event streams ready');
     this.metrics.watchStreams(() => Promise.all([EVENTS_STREAM, DEADLETTER_STREAM].map((name) => jsm.streams.info(name))));
@@ -56,6 +63,30 @@ export class StateService {
     this.logger.info('state service started');
   }
 
+  /**
+   * The first connection is retried until it succeeds (NATS may start after us, or be down for a
+   * while), logging at most one line per 10 s; later disconnects are the client's reconnect loop.
+   */
+  private async connectFirst(): Promise<NatsConnection | null> {
+    const c = this.config;
+    const options = {
+      servers: c.servers, noAsyncTraces: true, maxReconnectAttempts: -1, reconnectTimeWait: 250, name: `flowshield-state-${c.replicaId}`,
+      ...accessConnectOptions({ role: Role.state, creds: c.creds, tlsCa: c.tlsCa }),
+    };
+    const log = new RateLimitedLog(this.logger, 10_000);
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        const nc = await connect(options);
+        if (attempt > 1) this.logger.info({ servers: c.servers, attempts: attempt }, 'connected to NATS');
+        return nc;
+      } catch (err) {
+        log.warn('first-connect', { servers: c.servers, attempt, err: (err as Error).message }, 'NATS not reachable yet; retrying');
+        await new Promise((r) => setTimeout(r, StateService.FIRST_CONNECT_RETRY_MS));
+      }
+    }
+    return null;
+  }
+
   /** Cuts a snapshot now (one at a time). */
   async snapshot(): Promise<SnapshotManifest> {
     if (!this.nc) throw new Error('state service is not started');
@@ -77,6 +108,7 @@ export class StateService {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.snapshotTimer) clearInterval(this.snapshotTimer);
     await this.snapshotting?.catch(() => undefined);
     await this.consumer?.stop();

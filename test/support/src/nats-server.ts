@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeAccessFiles, type CredentialSet, type Role, type ServerTls } from '@flowshield/access';
 import { freePort } from './free-port.js';
 
 export interface NatsServerOptions {
@@ -10,6 +11,11 @@ export interface NatsServerOptions {
   args?: string[];
   /** Keep the JetStream store in this folder (default: a new temporary folder). */
   storeDir?: string;
+  /**
+   * Start with the production access control (libs/access): accounts, nkey users and permissions
+   * per role, generated into a temporary folder. `credentials` then names each role's seed file.
+   */
+  auth?: { edgeIds?: string[]; tls?: ServerTls };
 }
 
 /**
@@ -23,12 +29,37 @@ export class NatsTestServer {
   private readonly ownsStore: boolean;
   private readonly extraArgs: string[];
   private child: ChildProcess | null = null;
+  /** With `auth`: the folder holding the generated server config and seed files. */
+  readonly accessDir: string | null = null;
+  /** With `auth`: each role's credentials (edges by id); null without auth. */
+  readonly credentials: CredentialSet | null = null;
+  private readonly serverConfig: string | null = null;
 
   private constructor(port: number, options: NatsServerOptions) {
     this.port = port;
     this.ownsStore = !options.storeDir;
     this.storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'flowshield-nats-'));
     this.extraArgs = options.args ?? [];
+    if (options.auth) {
+      this.accessDir = mkdtempSync(join(tmpdir(), 'flowshield-nats-access-'));
+      const files = writeAccessFiles(this.accessDir, {
+        host: '127.0.0.1', port, storeDir: this.storeDir, edgeIds: options.auth.edgeIds ?? [], tls: options.auth.tls ?? null,
+      });
+      this.credentials = files.credentials;
+      this.serverConfig = files.serverConfig;
+    }
+  }
+
+  /** The seed file of a role (an edge: by id). Throws when the server runs without auth or the edge id was not listed. */
+  creds(role: Role, edgeId?: string): string {
+    const set = this.credentials;
+    if (!set) throw new Error('this nats-server runs without auth');
+    if (role === 'edge') {
+      const edge = edgeId === undefined ? undefined : set.edges[edgeId];
+      if (!edge) throw new Error(`no credentials for edge ${edgeId}: list it in auth.edgeIds`);
+      return edge.file;
+    }
+    return set[role].file;
   }
 
   static async start(options: NatsServerOptions = {}): Promise<NatsTestServer> {
@@ -47,7 +78,8 @@ export class NatsTestServer {
 
   async start(): Promise<void> {
     if (this.child) return;
-    const child = spawn(natsServerBinary(), ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir, ...this.extraArgs], {
+    const base = this.serverConfig ? ['-c', this.serverConfig] : ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir];
+    const child = spawn(natsServerBinary(), [...base, ...this.extraArgs], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -74,6 +106,7 @@ export class NatsTestServer {
   async dispose(): Promise<void> {
     await this.stop();
     if (this.ownsStore) rmSync(this.storeDir, { recursive: true, force: true });
+    if (this.accessDir) rmSync(this.accessDir, { recursive: true, force: true });
   }
 }
 

@@ -1,5 +1,7 @@
 import { pack, unpack } from 'msgpackr';
 import { DecodeError } from '../errors.js';
+import { CanonicalWriter } from '../signing/canonical.js';
+import { ED25519_PUBLIC_KEY_SIZE, type OperatorKeySet, type OperatorSignature, type OperatorSigner } from '../signing/operator-key.js';
 
 /*
  * What `flowshield deploy` writes and every edge watches: one record per tenant in the NATS
@@ -18,6 +20,13 @@ export const DeployDecodeCode = {
   MSGPACK: 'FS_ERR_PROTO_DEPLOY_MSGPACK',
   FIELD: 'FS_ERR_PROTO_DEPLOY_FIELD',
 } as const;
+
+/**
+ * The largest per-run instruction budget a record may carry. Records in NATS are input, not
+ * trusted: `deploy` refuses more and every edge refuses a record over it (or over its own lower
+ * `programLimits.maxBudget`). A million instructions run in about a millisecond or two.
+ */
+export const MAX_PROGRAM_BUDGET = 1_000_000;
 
 export type FailVerdict = 'pass' | 'drop';
 
@@ -43,6 +52,11 @@ export interface TenantDeployment {
   deployedBy: string;
   /** set when this record was republished by `rollback`: the version it replaced */
   rolledBackFrom: number | null;
+  /**
+   * The operator's Ed25519 signature over `deploymentSigningBytes` (every field above but the
+   * object itself, which `sha256` stands for); null in records written before signing existed.
+   */
+  signature: OperatorSignature | null;
 }
 
 const TENANT = /^[A-Za-z0-9_-]{1,64}$/;
@@ -52,7 +66,9 @@ export const deploymentKey = (tenant: string): string => `tenant.${tenant}`;
 export const tenantOfKey = (key: string): string | null => (key.startsWith('tenant.') && isTenantName(key.slice(7)) ? key.slice(7) : null);
 
 export function encodeDeployment(d: TenantDeployment): Uint8Array {
-  const body = pack({ ...d, object: Buffer.from(d.object.buffer, d.object.byteOffset, d.object.byteLength) });
+  const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const signature = d.signature === null ? null : { publicKey: buf(d.signature.publicKey), value: buf(d.signature.value) };
+  const body = pack({ ...d, object: buf(d.object), signature });
   const out = new Uint8Array(body.length + 1);
   out[0] = DEPLOYMENT_VERSION;
   out.set(body, 1);
@@ -95,5 +111,54 @@ export function decodeDeployment(bytes: Uint8Array): TenantDeployment {
     deployedAt: d.deployedAt as number,
     deployedBy: d.deployedBy,
     rolledBackFrom: d.rolledBackFrom as number | null,
+    signature: decodeSignature(d.signature, bad),
   };
+}
+
+function decodeSignature(value: unknown, bad: (field: string) => DecodeError): OperatorSignature | null {
+  if (value === undefined || value === null) return null; // written before signing existed: the edge counts it as unsigned
+  const s = value as Record<string, unknown>;
+  if (typeof s !== 'object' || !(s.publicKey instanceof Uint8Array) || s.publicKey.length !== ED25519_PUBLIC_KEY_SIZE || !(s.value instanceof Uint8Array)) throw bad('signature');
+  return { publicKey: new Uint8Array(s.publicKey), value: new Uint8Array(s.value) };
+}
+
+const FAIL_VERDICT_CODE = { pass: 0, drop: 1 } as const;
+
+/**
+ * The bytes an operator signs for a deployment (layout in signing/canonical.ts), kind
+ * `deployment`: tenant · version u64 · sha256 (32 bytes) · section · failVerdict u8 (0 pass,
+ * 1 drop) · monitoring u8 · budget u64 · deployedAt i64 · deployedBy · rolledBackFrom (flag + u64).
+ * Everything an edge acts on; the object is covered through sha256, which the edge checks.
+ */
+export function deploymentSigningBytes(d: Omit<TenantDeployment, 'signature' | 'object'>): Uint8Array {
+  return new CanonicalWriter('deployment')
+    .string(d.tenant)
+    .u64(d.version)
+    .fixed(Buffer.from(d.sha256, 'hex'), 32)
+    .string(d.section)
+    .u8(FAIL_VERDICT_CODE[d.failVerdict])
+    .u8(d.monitoring ? 1 : 0)
+    .u64(d.budget)
+    .i64(d.deployedAt)
+    .string(d.deployedBy)
+    .optionalU64(d.rolledBackFrom)
+    .finish();
+}
+
+/** The record with a fresh signature by `signer` (any old signature is replaced). */
+export function signDeployment(d: Omit<TenantDeployment, 'signature'> & { signature?: OperatorSignature | null }, signer: OperatorSigner): TenantDeployment {
+  const { signature: _old, ...fields } = d;
+  return { ...fields, signature: signer.sign(deploymentSigningBytes(fields)) };
+}
+
+/** Whether a decoded record is signed by one of `keys` over exactly its fields. */
+export function checkDeploymentSignature(d: TenantDeployment, keys: OperatorKeySet): 'ok' | 'unsigned' | 'bad_signature' {
+  if (d.signature === null) return 'unsigned';
+  let message: Uint8Array;
+  try {
+    message = deploymentSigningBytes(d);
+  } catch {
+    return 'bad_signature'; // a field the canonical layout cannot hold was never signed
+  }
+  return keys.check(message, d.signature);
 }

@@ -1,0 +1,15 @@
+/** libs/access: who may do what on NATS (permissions per role as data), their credentials, the server config, and client connect options. */
+export { AccessError, AccessErrorCode } from './errors.js';
+export {
+  Role, ROLES, EDGE_BUCKETS, CHALLENGE_BUCKETS, SECRET_BUCKETS, OPERATOR_CHALLENGE_SUBJECTS, inboxPrefix, permissionsFor,
+} from './roles.js';
+export type { Principal, Permissions } from './roles.js';
+export { kvStream, objectStream, readStream, readKv, ownKv, ownStream, ownObjectStore, durableConsumer, ACCOUNT_INFO } from './jetstream-subjects.js';
+export { credentialFileName, ensureUserCredential, ensureCredentialSet, usersOf } from './credentials.js';
+export type { UserCredential, CredentialSet } from './credentials.js';
+export { renderServerConfig, writeServerConfig } from './server-config.js';
+export type { ServerUser, ServerTls, ServerConfigInput } from './server-config.js';
+export { accessConnectOptions, credentialsKind } from './connect-options.js';
+export type { ClientAccess, AccessConnectOptions } from './connect-options.js';
+export { writeAccessFiles } from './access-files.js';
+export type { AccessFiles, AccessFilesOptions } from './access-files.js';

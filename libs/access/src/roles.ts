@@ -1,0 +1,101 @@
+import {
+  CHALLENGE_DIFFICULTY_BUCKET, CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_SUBJECT_PREFIX, ChallengeSubject,
+  DEADLETTER_STREAM, DEADLETTER_SUBJECT, EVENTS_STREAM, PROGRAMS_BUCKET, SNAPSHOT_BUCKET, TENANT_KEY_BUCKET, eventSubject,
+  isNameToken,
+} from '@flowshield/proto';
+import { AccessError, AccessErrorCode } from './errors.js';
+import { ACCOUNT_INFO, durableConsumer, ownKv, ownObjectStore, ownStream, readKv, readStream } from './jetstream-subjects.js';
+
+/** The parts of flowshield that connect to NATS, each a user (edges: one user per edge id). */
+export const Role = { edge: 'edge', state: 'state', challenge: 'challenge', operator: 'operator' } as const;
+export type Role = typeof Role[keyof typeof Role];
+export const ROLES: readonly Role[] = [Role.operator, Role.edge, Role.state, Role.challenge];
+
+/** Who connects: a role, and for an edge its id (which names its events subject and inbox). */
+export interface Principal {
+  role: Role;
+  edgeId?: string;
+}
+
+/** What a user may do, as nats-server permissions: every subject not allowed is denied. */
+export interface Permissions {
+  publish: string[];
+  subscribe: string[];
+  /** May publish a reply to a request it received (the challenge service's API), and nothing else outside `publish`. */
+  allowResponses: boolean;
+}
+
+/** Buckets an edge follows: deployments, challenge keys, token public keys, difficulty, tenant HMAC keys. */
+export const EDGE_BUCKETS = [PROGRAMS_BUCKET, CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, TENANT_KEY_BUCKET] as const;
+/** Buckets the challenge service owns. */
+export const CHALLENGE_BUCKETS = [CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, TENANT_KEY_BUCKET] as const;
+/** Secret buckets: edges (and the challenge service that writes them) only, never operators. */
+export const SECRET_BUCKETS = [CHALLENGE_EPOCH_BUCKET, TENANT_KEY_BUCKET] as const;
+/** Challenge API subjects an operator (or a matchmaker holding operator credentials) may call. */
+export const OPERATOR_CHALLENGE_SUBJECTS = [
+  ChallengeSubject.issue, ChallengeSubject.verify, ChallengeSubject.token, ChallengeSubject.keysList, ChallengeSubject.keysRotate,
+  ChallengeSubject.difficulty,
+] as const;
+
+function checkedEdgeId(principal: Principal): string {
+  if (!isNameToken(principal.edgeId)) {
+    throw new AccessError(AccessErrorCode.BAD_PRINCIPAL, `an edge needs an id of 1-64 [A-Za-z0-9_-], got ${JSON.stringify(principal.edgeId)}`);
+  }
+  return principal.edgeId;
+}
+
+/**
+ * The inbox prefix of a principal: replies (requests, JetStream API calls, ordered consumers)
+ * arrive under it, and it is the only inbox the principal may subscribe to, so no one reads
+ * another's replies. Pass it as the `inboxPrefix` connect option.
+ */
+export function inboxPrefix(principal: Principal): string {
+  return principal.role === Role.edge ? `_INBOX_edge_${checkedEdgeId(principal)}` : `_INBOX_${principal.role}`;
+}
+
+/** The permissions of each role, derived from the wire names in libs/proto. */
+export function permissionsFor(principal: Principal): Permissions {
+  const inbox = [`${inboxPrefix(principal)}.>`];
+  switch (principal.role) {
+    case Role.edge:
+      return {
+        publish: [
+          eventSubject(checkedEdgeId(principal)), ChallengeSubject.load, ChallengeSubject.tenantKey,
+          ACCOUNT_INFO, ...EDGE_BUCKETS.flatMap(readKv),
+        ],
+        subscribe: inbox,
+        allowResponses: false,
+      };
+    case Role.state:
+      return {
+        publish: [
+          ACCOUNT_INFO,
+          ...ownStream(EVENTS_STREAM), ...readStream(EVENTS_STREAM), ...durableConsumer(EVENTS_STREAM),
+          ...ownStream(DEADLETTER_STREAM), `$JS.API.STREAM.INFO.${DEADLETTER_STREAM}`, DEADLETTER_SUBJECT,
+          ...ownObjectStore(SNAPSHOT_BUCKET),
+        ],
+        subscribe: inbox,
+        allowResponses: false,
+      };
+    case Role.challenge:
+      return {
+        publish: [ACCOUNT_INFO, ...CHALLENGE_BUCKETS.flatMap(ownKv)],
+        subscribe: [`${CHALLENGE_SUBJECT_PREFIX}.>`, ...inbox],
+        allowResponses: true,
+      };
+    case Role.operator:
+      return {
+        publish: [
+          ACCOUNT_INFO, ...ownKv(PROGRAMS_BUCKET), ...readKv(CHALLENGE_PUBKEY_BUCKET), ...readKv(CHALLENGE_DIFFICULTY_BUCKET),
+          ...readStream(EVENTS_STREAM), ...readStream(DEADLETTER_STREAM),
+          // `snapshot create` is an operator verb; snapshots hold replica state, no secrets.
+          ...ownObjectStore(SNAPSHOT_BUCKET),
+          ...OPERATOR_CHALLENGE_SUBJECTS,
+        ],
+        subscribe: inbox,
+        allowResponses: false,
+      };
+    default:
+      throw new AccessError(AccessErrorCode.BAD_PRINCIPAL, `unknown role ${JSON.stringify((principal as Principal).role)}`);
+  }
+}
