@@ -51,9 +51,9 @@ test('e2e - tenant HMAC keys: no key, no MAC; then the same key on two edges and
   await client.send('play', b.port);
   await until(() => client.messages.some((m) => m.toString() === 'echo:play'), 10_000, 'the echo through edge B');
 
-  // Edge A restarts: the same key again.
+  // Edge A restarts (same id, same credentials): the same key again.
   await a.proc.stop();
-  const again = await start('edge-a2', 'alpha');
+  const again = await start('edge-a', 'alpha');
   await again.proc.waitFor((l) => l.msg === 'tenant key' && l.present === true, 30_000);
   await again.proc.waitFor((l) => l.msg === 'program deployed');
   assert.equal(await cookieFrom(again.port), fromA, 'the same HMAC after a restart');
