@@ -67,17 +67,6 @@ export class ControlPlane {
         logger.info({ nats: status.type }, 'nats connection');
       }
     })();
-    await this.retry('deployments', async () => {
-      this.deployments = await DeploymentWatcher.start(nc, {
-        tenants: this.options.services.map((s) => s.config.tenant),
-        onDeployment: (d) => this.applyDeployment(d),
-        onBadRecord: (key, err) => {
-          this.badRecords++;
-          logger.warn({ key, err: (err as Error).message }, 'deployment record rejected');
-        },
-      });
-    });
-    this.markReady();
     void this.retry('challenge keys', async () => {
       this.keys = await EpochKeyFollower.start(nc, this.options.keyRing, {
         onBadRecord: (key, err) => {
@@ -99,6 +88,19 @@ export class ControlPlane {
     const report = setInterval(() => this.reportLoad(nc), LOAD_REPORT_MS);
     report.unref();
     this.timers.push(report);
+    // Last and awaited: keys and difficulty are followed whether or not the programs bucket exists
+    // yet (only an operator creates it).
+    await this.retry('deployments', async () => {
+      this.deployments = await DeploymentWatcher.start(nc, {
+        tenants: this.options.services.map((s) => s.config.tenant),
+        onDeployment: (d) => this.applyDeployment(d),
+        onBadRecord: (key, err) => {
+          this.badRecords++;
+          logger.warn({ key, err: (err as Error).message }, 'deployment record rejected');
+        },
+      });
+    });
+    this.markReady();
   }
 
   private applyDeployment(deployment: TenantDeployment): void {
