@@ -35,5 +35,4 @@ export { InMemoryState } from './abi/memory-state.js';
 export { LruTable, type LruTableOptions } from './tables/lru-table.js';
 export { TokenBuckets, TOKEN_BUCKET_BYTES } from './abi/token-bucket.js';
 export { StatusTable, U64Table, flowKeyInto, IP_KEY_BYTES, FLOW_KEY_BYTES, type StoredStatus } from './tables/state-tables.js';
-export { StandardChallenge, ANSWER_CODES, type StandardChallengeOptions } from './abi/standard-challenge.js';
 export { entropyMillibits, formatPrintf } from './abi/pfp-helpers.js';

@@ -9,7 +9,6 @@ import type { TenantRuntime } from './tenant-runtime.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
 
 const STATUS_VERIFIED = 2;
-const STATUS_BLOCKED = 3;
 
 /** The largest IP packet the program types accept; bigger datagrams are counted and dropped. */
 const MAX_PROGRAM_PACKET = 1500;
@@ -180,10 +179,9 @@ export class ProtectedService {
     }
     const answer = isAnswerPacket(data);
     const verifiedNow = answer && effects?.statusChange?.to === STATUS_VERIFIED;
-    if (answer && effects?.statusChange) {
-      if (verifiedNow) stats.answersAccepted++;
-      else if (effects.statusChange.to === STATUS_BLOCKED) stats.answersRejected++;
-    }
+    // Rejected answers are counted where they are checked (EdgeHost.rejections), whatever the
+    // program did with the result: most must not block anyone (flowshield.h FS_ANSWER_*).
+    if (verifiedNow) stats.answersAccepted++;
     stats.packets[verdict]++;
     stats.bytes[verdict] += data.length;
     if (verdict === 'drop' && !verifiedNow) return;
