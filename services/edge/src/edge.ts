@@ -4,6 +4,7 @@ import { EventPublisher } from '@flowshield/events';
 import { KeyRing, TokenVerifier } from '@flowshield/puzzle';
 import { OperatorKeySet } from '@flowshield/proto';
 import { ReplicaReader } from '@flowshield/replica';
+import { implementation, nativeUnavailableReason } from '@flowshield/udp-batch';
 import type { Server } from 'node:http';
 import type { EdgeConfig } from './config.js';
 import { ControlPlane } from './control-plane.js';
@@ -43,6 +44,8 @@ export class Edge {
     const keyRing = new KeyRing();
     const tokens = new TokenVerifier({ clock: Date.now });
     const operatorKeys = new OperatorKeySet(config.operatorKeys);
+    // Said once per edge; fs_edge_io_implementation says it to monitoring.
+    if (implementation !== 'native') logger.warn({ reason: nativeUnavailableReason }, 'udp-batch addon not in use: datagram I/O falls back to dgram (one send call per datagram)');
     if (operatorKeys.size === 0) logger.warn('no operatorKeys configured: every deployment will be refused (add the key `flowshield keys operator init` prints)');
     const services = config.services.map((service) => {
       const state = new TenantState(service.tenant, publisher, replica);
@@ -69,6 +72,7 @@ export class Edge {
       services: services.map((s) => ({ tenant: s.config.tenant, listen: `${s.address.host}:${s.address.port}`, origin: `${s.config.origin.host}:${s.config.origin.port}` })),
       metrics: `http://${config.metrics.host}:${metrics.port}/metrics`,
       engine: config.engine,
+      io: implementation,
       operatorKeys: config.operatorKeys,
     }, 'edge started');
     return edge;

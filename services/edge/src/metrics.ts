@@ -3,6 +3,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventPublisher } from '@flowshield/events';
 import { STATUS_NAMES, type Status } from '@flowshield/proto';
 import type { ProtectedService } from './protected-service.js';
+import { implementation } from '@flowshield/udp-batch';
 import { MONITORED_ACTIONS, SWAP_RESULTS } from './tenant-runtime.js';
 
 /**
@@ -18,8 +19,9 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
     new Gauge({ name, help, labelNames, registers: [registry], collect() { this.reset(); fill((labels, value) => this.set(labels, value)); } });
   const each = (fn: (s: ProtectedService, tenant: string, version: number) => void) => services.forEach((s) => fn(s, s.config.tenant, s.runtime.version));
 
-  counter('fs_edge_packets_total', 'Datagrams by tenant, program version and verdict', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
+  counter('fs_edge_packets_total', 'Every datagram read, by tenant, program version and verdict (malformed: dropped before the program, see fs_edge_malformed_total)', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
     for (const verdict of ['pass', 'drop'] as const) inc({ tenant, version, verdict }, s.runtime.stats.packets[verdict]);
+    inc({ tenant, version, verdict: 'malformed' }, s.malformedTotal);
   }));
   counter('fs_edge_bytes_total', 'Payload bytes by tenant, program version and verdict', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
     for (const verdict of ['pass', 'drop'] as const) inc({ tenant, version, verdict }, s.runtime.stats.bytes[verdict]);
@@ -52,6 +54,12 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
   counter('fs_edge_program_swaps_total', 'Program deployments applied or refused: refused (does not load), unsigned, bad_signature (not by a configured operator key, or altered), over_budget', ['tenant', 'result'], (inc) => each((s, tenant) => {
     for (const result of SWAP_RESULTS) inc({ tenant, result }, s.runtime.stats.swaps[result]);
   }));
+  gauge('fs_edge_io_implementation', 'Datagram I/O in use: native (recvmmsg/sendmmsg addon) or dgram (the fallback twin)', ['implementation'], (set) => {
+    const used = services[0]?.implementation ?? implementation;
+    for (const name of ['native', 'dgram']) set({ implementation: name }, name === used ? 1 : 0);
+  });
+  counter('fs_edge_receive_dropped_total', 'Datagrams the kernel dropped because the listen socket\'s receive buffer was full', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.socketStats()?.dropped ?? 0)));
+  counter('fs_edge_send_dropped_total', 'Challenges and replies dropped because the send buffer was full', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.sendDropped)));
   gauge('fs_edge_program_version', 'Program version running, per tenant (0 = none)', ['tenant'], (set) => each((_s, tenant, version) => set({ tenant }, version)));
   gauge('fs_edge_sessions', 'Client sessions, and those relaying to the origin', ['tenant', 'kind'], (set) => each((s, tenant) => {
     set({ tenant, kind: 'known' }, s.sessions.size);
