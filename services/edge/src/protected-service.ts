@@ -89,7 +89,7 @@ export class ProtectedService {
 
   /** 'native' (recvmmsg/sendmmsg) or 'dgram' (the twin), once started. */
   get implementation(): string | null {
-    return this.socket?.implementation ?? null;
+    return this.socket?.implementation ?? this.adoptedImplementation;
   }
 
   /** The listen socket's counters (kernel receive drops, send errors), once started. */
@@ -109,12 +109,17 @@ export class ProtectedService {
     return n;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Binds and starts reading. `reusePort` (packet workers): the socket joins the port's group, the
+   * kernel spreads sources over the group; `port` overrides the configured one (the port worker 0
+   * got for a configured 0).
+   */
+  async start(options: { reusePort?: boolean; port?: number } = {}): Promise<void> {
     const family = this.config.listen.host.includes(':') ? 'udp6' : 'udp4';
     const host = this.config.listen.host === 'localhost' ? '127.0.0.1' : this.config.listen.host;
     let socket: UdpBatchSocket;
     try {
-      socket = await openSocket({ type: family, address: host, port: this.config.listen.port, recvBufferSize: 8 << 20, sendBufferSize: 8 << 20 });
+      socket = await openSocket({ type: family, address: host, port: options.port ?? this.config.listen.port, reusePort: options.reusePort ?? false, recvBufferSize: 8 << 20, sendBufferSize: 8 << 20 });
     } catch (err) {
       throw new EdgeError(EdgeErrorCode.BIND, `cannot listen on ${this.config.listen.host}:${this.config.listen.port} for ${this.config.tenant}: ${(err as Error).message}`, { cause: err });
     }
@@ -126,6 +131,20 @@ export class ProtectedService {
     this.publicPort = visible.port;
     socket.onReadable(() => this.drain());
   }
+
+  /**
+   * The main thread's stand-in while packet workers own the sockets: it knows the port they
+   * listen on (for the control plane's difficulty keys and the log) but reads nothing.
+   */
+  adopt(port: number, implementation: string): void {
+    this.localPort = port;
+    this.adoptedImplementation = implementation;
+    const visible = this.publicAddress;
+    this.local = address16(visible.host === 'localhost' ? '127.0.0.1' : visible.host);
+    this.publicPort = visible.port;
+  }
+
+  private adoptedImplementation: string | null = null;
 
   async stop(): Promise<void> {
     this.sessions.close();
