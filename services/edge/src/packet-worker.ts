@@ -51,7 +51,8 @@ port.on('message', (message: ToWorker) => {
       const service = byTenant.get(message.deployment.tenant);
       if (!service) return;
       // The swap happens here, between two batches (a message is handled between readiness calls).
-      const refused = service.runtime.apply(message.deployment);
+      // Verified again here (cheap), compiled on the main thread: the module arrives with it.
+      const refused = service.runtime.apply(message.deployment, message.compiled);
       send({ type: 'deploy-result', tenant: message.deployment.tenant, version: service.runtime.version, refused: refused?.reason ?? null });
       return;
     }

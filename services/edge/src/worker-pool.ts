@@ -128,7 +128,7 @@ export class WorkerPool {
       const apply = runtime.apply.bind(runtime);
       runtime.apply = (deployment) => {
         const refused = apply(deployment);
-        if (!refused) this.broadcast({ type: 'deploy', deployment });
+        if (!refused) this.broadcast({ type: 'deploy', deployment, compiled: runtime.compiled });
         return refused;
       };
       const host = runtime.host;

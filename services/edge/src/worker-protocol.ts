@@ -1,5 +1,6 @@
 import type { EventInput } from '@flowshield/events';
 import type { TenantDeployment } from '@flowshield/proto';
+import type { CompiledProgram } from '@flowshield/vm';
 import type { EdgeConfig } from './config.js';
 import type { DifficultySetting } from './edge-host.js';
 
@@ -20,7 +21,8 @@ export interface WorkerInit {
 export type WorkerEvent = EventInput & { hlcWall: number; hlcLogical: number };
 
 export type ToWorker =
-  | { type: 'deploy'; deployment: TenantDeployment }
+  /** `compiled`: the main thread's module for it (wasm engine), instantiated as is */
+  | { type: 'deploy'; deployment: TenantDeployment; compiled: CompiledProgram | null }
   | { type: 'difficulty'; tenant: string; setting: DifficultySetting }
   | { type: 'key'; op: 'upsert'; init: unknown } | { type: 'key'; op: 'remove'; keyId: number }
   | { type: 'token-key'; op: 'add'; record: unknown } | { type: 'token-key'; op: 'remove'; signingKeyId: number }
