@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { MAX_PROGRAM_BUDGET, isTenantName, publicKeyFromText } from '@flowshield/proto';
 import { EdgeError, EdgeErrorCode } from './errors.js';
@@ -41,8 +42,8 @@ export interface EdgeConfig {
   operatorKeys: string[];
   /**
    * Packet workers (threads), each with its own SO_REUSEPORT socket per service and its own
-   * program instances. 1 (the default for now): the packet path runs on the main thread as
-   * before. Above 1 needs the udp-batch addon (the dgram twin cannot share a port on Node < 22.12):
+   * program instances. Default: the number of cores (os.availableParallelism()). 1: the packet
+   * path runs on the main thread, no worker threads. Above 1 needs the udp-batch addon (the dgram twin cannot share a port on Node < 22.12):
    * without it the edge runs one and says so.
    */
   workers: number;
@@ -151,7 +152,7 @@ export function parseEdgeConfig(raw: unknown): EdgeConfig {
     metrics: { host: c.metrics?.host === undefined ? '127.0.0.1' : host(c.metrics.host, 'metrics.host'), port: c.metrics?.port === undefined ? 9464 : port(c.metrics.port, 'metrics.port', true) },
     engine,
     services,
-    workers: Number.isInteger(c.workers ?? 1) ? positive(c.workers, 1, 'workers') : fail('workers must be a positive integer'),
+    workers: Number.isInteger(c.workers ?? 1) ? positive(c.workers, availableParallelism(), 'workers') : fail('workers must be a positive integer'),
     operatorKeys: operatorKeys.map((k: string) => k.trim()),
     programLimits: { maxBudget, cpuMsPerSecond: positive(limits.cpuMsPerSecond, DEFAULT_CPU_MS_PER_SECOND, 'programLimits.cpuMsPerSecond') },
   };

@@ -110,3 +110,11 @@ test('edge workers - two packet workers: verified on one passes on the other, ea
   assert.equal(metric(text, /fs_edge_packets_total\{tenant="multi",version="2",verdict="pass"\} (\d+)/), 23 + 16);
   assert.match(text, /fs_edge_program_version\{tenant="multi"\} 2/);
 });
+
+test('edge config - workers defaults to the number of cores; it must be a positive integer', async () => {
+  const { availableParallelism } = await import('node:os');
+  const base = { edgeId: 'e', services: [{ tenant: 't', listen: { host: '127.0.0.1', port: 0 }, origin: { host: '127.0.0.1', port: 1 } }] };
+  assert.equal(parseEdgeConfig(base).workers, availableParallelism());
+  assert.equal(parseEdgeConfig({ ...base, workers: 1 }).workers, 1);
+  for (const workers of [0, -1, 1.5, '2']) assert.throws(() => parseEdgeConfig({ ...base, workers }), /workers must be a positive/);
+});
