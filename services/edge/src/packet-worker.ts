@@ -97,7 +97,10 @@ async function start(): Promise<void> {
   openReplica();
   const prune = setInterval(() => keyRing.prune(Math.floor(Date.now() / 1000)), 5_000);
   prune.unref();
-  timers.push(prune);
+  // The main thread's load reports (fs.challenge.load, which drive difficulty) sum these.
+  const load = setInterval(() => send({ type: 'load', load: services.map((s) => s.loadCounters()) }), 500);
+  load.unref();
+  timers.push(prune, load);
   try {
     for (let i = 0; i < services.length; i++) await services[i]!.start({ reusePort: true, port: init.ports[i] ?? undefined });
   } catch (err) {

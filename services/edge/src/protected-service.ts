@@ -145,6 +145,15 @@ export class ProtectedService {
   }
 
   private adoptedImplementation: string | null = null;
+  /** with packet workers: their totals, summed by the pool (this stand-in runs no packets) */
+  workerLoad: { drop: number; rejected: number } | null = null;
+
+  /** What the load reports count: dropped packets and rejected answers since start. */
+  loadCounters(): { drop: number; rejected: number } {
+    if (this.workerLoad) return { ...this.workerLoad };
+    const stats = this.runtime.stats;
+    return { drop: stats.packets.drop, rejected: stats.answersRejected };
+  }
 
   async stop(): Promise<void> {
     this.sessions.close();

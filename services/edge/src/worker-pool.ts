@@ -10,6 +10,8 @@ import type { FromWorker, ToWorker, WorkerEvent, WorkerInit } from './worker-pro
 interface Member {
   worker: Worker;
   index: number;
+  /** per service, its latest load counters */
+  load: { drop: number; rejected: number }[];
   /** per tenant, the program version this worker runs (from its deploy results) */
   versions: Map<string, number>;
 }
@@ -58,7 +60,7 @@ export class WorkerPool {
   private spawn(config: EdgeConfig, index: number, ports: (number | null)[]): Promise<{ ports: number[]; implementation: string }> {
     const init: WorkerInit = { config, index, ports, logLevel: this.logger.level };
     const worker = new Worker(new URL('./packet-worker.js', import.meta.url), { workerData: init });
-    const member: Member = { worker, index, versions: new Map() };
+    const member: Member = { worker, index, load: [], versions: new Map() };
     this.members.push(member);
     return new Promise((resolve, reject) => {
       let started = false;
@@ -98,12 +100,30 @@ export class WorkerPool {
         }
         return;
       }
+      case 'load':
+        from.load = message.load;
+        this.sumLoad();
+        return;
       case 'deploy-result':
         from.versions.set(message.tenant, message.version);
         if (message.refused) this.logger.error({ worker: from.index, tenant: message.tenant, err: message.refused }, 'packet worker refused a deployment the main thread applied');
         return;
       default:
     }
+  }
+
+  private services: readonly ProtectedService[] = [];
+
+  /** The stand-ins' load counters: the sum of the workers' latest. */
+  private sumLoad(): void {
+    this.services.forEach((service, i) => {
+      const total = { drop: 0, rejected: 0 };
+      for (const m of this.members) {
+        total.drop += m.load[i]?.drop ?? 0;
+        total.rejected += m.load[i]?.rejected ?? 0;
+      }
+      service.workerLoad = total;
+    });
   }
 
   /** Each transition once to the event stream, then to every other worker's overlay. */
@@ -123,6 +143,8 @@ export class WorkerPool {
    * batches), difficulty changes, challenge epoch keys and token public keys.
    */
   follow(services: readonly ProtectedService[], keyRing: KeyRing, tokens: TokenVerifier): void {
+    this.services = services;
+    this.sumLoad();
     for (const service of services) {
       const runtime = service.runtime;
       const apply = runtime.apply.bind(runtime);

@@ -36,5 +36,7 @@ export type FromWorker =
   | { type: 'failed'; message: string; code?: string }
   | { type: 'events'; events: WorkerEvent[] }
   | { type: 'metrics'; id: number; json: unknown }
+  /** per service, the counters load reports are made of, every LOAD_POST_MS */
+  | { type: 'load'; load: { drop: number; rejected: number }[] }
   | { type: 'deploy-result'; tenant: string; version: number; refused: string | null }
   | { type: 'stopped' };
