@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { connect } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { PROGRAMS_BUCKET, decodeDeployment, deploymentKey, encodeDeployment } from '@flowshield/proto';
 import { EchoOrigin } from '@flowshield/test-support';
@@ -23,7 +22,7 @@ test('e2e - deployments signed with the key `keys operator init` made are applie
   await edge.proc.waitFor((l) => l.msg === 'program deployed' && l.version === 1);
 
   // Someone with write access to the bucket (but not the key) strips the signature and raises the version.
-  const nc = await connect({ servers: stack.nats.url });
+  const nc = await stack.connectAs('operator');
   try {
     const kv = await new Kvm(nc).open(PROGRAMS_BUCKET);
     const live = decodeDeployment((await kv.get(deploymentKey('arena')))!.value);
