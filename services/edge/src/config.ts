@@ -47,6 +47,12 @@ export interface EdgeConfig {
    * without it the edge runs one and says so.
    */
   workers: number;
+  /**
+   * Steer sources this edge saw become VERIFIED to a reuse-port socket of their own, drained
+   * first, so a flood of new sources cannot queue ahead of them (needs the addon, IPv4, and one
+   * packet worker for now). Default false.
+   */
+  steering: boolean;
   programLimits: {
     /** the highest per-run instruction budget a record may ask for (at most MAX_PROGRAM_BUDGET) */
     maxBudget: number;
@@ -153,6 +159,7 @@ export function parseEdgeConfig(raw: unknown): EdgeConfig {
     engine,
     services,
     workers: Number.isInteger(c.workers ?? 1) ? positive(c.workers, availableParallelism(), 'workers') : fail('workers must be a positive integer'),
+    steering: c.steering === undefined ? false : typeof c.steering === 'boolean' ? c.steering : fail('steering must be true or false'),
     operatorKeys: operatorKeys.map((k: string) => k.trim()),
     programLimits: { maxBudget, cpuMsPerSecond: positive(limits.cpuMsPerSecond, DEFAULT_CPU_MS_PER_SECOND, 'programLimits.cpuMsPerSecond') },
   };

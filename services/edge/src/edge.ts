@@ -59,7 +59,7 @@ export class Edge {
       services.forEach((s, i) => s.adopt(edge.pool!.ports[i]!, edge.pool!.implementation));
       edge.pool.follow(services, keyRing, tokens);
     } else {
-      for (const service of services) await service.start();
+      for (const service of services) await service.start({ steering: config.steering });
     }
     const registry = edgeMetrics(services, () => publisher, control);
     const pool = edge.pool;
@@ -73,6 +73,7 @@ export class Edge {
       engine: config.engine,
       io: implementation,
       workers,
+      steering: services.some((s) => s.steering !== null),
       operatorKeys: config.operatorKeys,
     }, 'edge started');
     return edge;

@@ -1,5 +1,5 @@
 import { TOKEN_MAGIC, answerSize, bytes16ToIp, decodeAnswer, isAnswerPacket, isHelloPacket, packetMagic } from '@flowshield/proto';
-import { Meta, META_WORDS, Outbox, metaAddress, metaArray, openSocket, type UdpBatchSocket } from '@flowshield/udp-batch';
+import { Meta, META_WORDS, Outbox, metaAddress, metaArray, openSocket, selected, type UdpBatchSocket } from '@flowshield/udp-batch';
 import type { BatchPacket, PacketMeta, RunEffects } from '@flowshield/vm';
 import type { ServiceConfig } from './config.js';
 import { EdgeError, EdgeErrorCode } from './errors.js';
@@ -7,6 +7,7 @@ import { address16, headerLength, writeHeaders, type Address16 } from './packet-
 import { SessionTable, type ClientSession } from './sessions.js';
 import type { TenantRuntime } from './tenant-runtime.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
+import { VerifiedSteering } from './verified-steering.js';
 
 const STATUS_VERIFIED = 2;
 const STATUS_BLOCKED = 3;
@@ -49,6 +50,9 @@ interface Slot {
  */
 export class ProtectedService {
   private socket: UdpBatchSocket | null = null;
+  /** with steering: the socket verified sources are steered to, drained first */
+  private knownSocket: UdpBatchSocket | null = null;
+  steering: VerifiedSteering | null = null;
   private outbox: Outbox | null = null;
   private local: Address16 | null = null;
   private localPort = 0;
@@ -92,9 +96,17 @@ export class ProtectedService {
     return this.socket?.implementation ?? this.adoptedImplementation;
   }
 
-  /** The listen socket's counters (kernel receive drops, send errors), once started. */
+  /** The listen socket's counters (kernel receive drops, send errors), once started; with steering, both sockets'. */
   socketStats() {
-    return this.socket?.stats() ?? null;
+    const main = this.socket?.stats() ?? null;
+    const known = this.knownSocket?.stats();
+    if (!main || !known) return main;
+    return { ...main, received: main.received + known.received, dropped: main.dropped + known.dropped, truncated: main.truncated + known.truncated };
+  }
+
+  /** Datagrams read from the verified sources' socket (steering), since start. */
+  get steeredReceived(): number {
+    return this.knownSocket?.stats().received ?? 0;
   }
 
   /** Challenges and replies the send buffer would not take (dropped, as a router drops). */
@@ -114,12 +126,24 @@ export class ProtectedService {
    * kernel spreads sources over the group; `port` overrides the configured one (the port worker 0
    * got for a configured 0).
    */
-  async start(options: { reusePort?: boolean; port?: number } = {}): Promise<void> {
+  async start(options: { reusePort?: boolean; port?: number; steering?: boolean } = {}): Promise<void> {
     const family = this.config.listen.host.includes(':') ? 'udp6' : 'udp4';
     const host = this.config.listen.host === 'localhost' ? '127.0.0.1' : this.config.listen.host;
+    // Steering needs the addon and IPv4 (the CBPF program reads the IPv4 source), and a group of
+    // two sockets on the port: this one (index 0) and the verified sources' (index 1).
+    const steer = options.steering === true && selected.capabilities.steering && family === 'udp4' && !options.reusePort;
     let socket: UdpBatchSocket;
     try {
-      socket = await openSocket({ type: family, address: host, port: options.port ?? this.config.listen.port, reusePort: options.reusePort ?? false, recvBufferSize: 8 << 20, sendBufferSize: 8 << 20 });
+      socket = await openSocket({ type: family, address: host, port: options.port ?? this.config.listen.port, reusePort: (options.reusePort ?? false) || steer, recvBufferSize: 8 << 20, sendBufferSize: 8 << 20 });
+      if (steer) {
+        try {
+          this.knownSocket = await openSocket({ type: family, address: host, port: socket.address().port, reusePort: true, recvBufferSize: 8 << 20, sendBufferSize: 1 << 20 });
+          this.steering = new VerifiedSteering(socket, 1, 0);
+        } catch (err) {
+          socket.close();
+          throw err;
+        }
+      }
     } catch (err) {
       throw new EdgeError(EdgeErrorCode.BIND, `cannot listen on ${this.config.listen.host}:${this.config.listen.port} for ${this.config.tenant}: ${(err as Error).message}`, { cause: err });
     }
@@ -129,7 +153,17 @@ export class ProtectedService {
     const visible = this.publicAddress;
     this.local = address16(visible.host === 'localhost' ? '127.0.0.1' : visible.host);
     this.publicPort = visible.port;
-    socket.onReadable(() => this.drain());
+    const known = this.knownSocket;
+    if (known) {
+      known.onReadable(() => this.drain(known));
+      // The shared queue waits for the verified sources' queue: drained first, every time.
+      socket.onReadable(() => {
+        this.drain(known);
+        this.drain(socket);
+      });
+    } else {
+      socket.onReadable(() => this.drain(socket));
+    }
   }
 
   /**
@@ -160,10 +194,12 @@ export class ProtectedService {
     const socket = this.socket;
     this.socket = null;
     this.outbox = null;
-    if (socket) {
-      socket.onReadable(null);
-      socket.close();
+    this.steering?.close();
+    for (const s of [this.knownSocket, socket]) {
+      s?.onReadable(null);
+      s?.close();
     }
+    this.knownSocket = null;
   }
 
   /**
@@ -171,9 +207,8 @@ export class ProtectedService {
    * comes on the next turn of the loop). A program swap happens between two calls, never inside
    * a batch.
    */
-  private drain(): void {
-    const socket = this.socket;
-    for (let k = 0; k < BATCHES_PER_WAKE && socket && this.socket === socket; k++) {
+  private drain(socket: UdpBatchSocket): void {
+    for (let k = 0; k < BATCHES_PER_WAKE && !socket.closed && this.socket !== null; k++) {
       const n = socket.recv(this.region, this.meta);
       if (n === 0) return;
       this.handle(n);
@@ -282,6 +317,7 @@ export class ProtectedService {
       return;
     }
     stats.tokens.accepted++;
+    this.steering?.add(session.ip.bytes);
     host.state.setStatus(session.ip.bytes, { status: STATUS_VERIFIED, expiry: outcome.token.expiresAt }, nowMs / 1000);
   }
 
@@ -295,6 +331,11 @@ export class ProtectedService {
     if (effects?.reply) {
       this.queue(effects.reply, session, port);
       stats.repliesSent++;
+    }
+    const change = effects?.statusChange;
+    if (change && this.steering) {
+      if (change.to === STATUS_VERIFIED) this.steering.add(session.ip.bytes);
+      else this.steering.remove(session.ip.bytes);
     }
     const answer = isAnswerPacket(data);
     const verifiedNow = answer && effects?.statusChange?.to === STATUS_VERIFIED;

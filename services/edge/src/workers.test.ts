@@ -120,3 +120,33 @@ test('edge config - workers defaults to the number of cores; it must be a positi
   assert.equal(parseEdgeConfig({ ...base, workers: 1 }).workers, 1);
   for (const workers of [0, -1, 1.5, '2']) assert.throws(() => parseEdgeConfig({ ...base, workers }), /workers must be a positive/);
 });
+
+test('edge steering - a source that becomes VERIFIED is steered to its own socket, drained first; others stay on the shared one', { skip: implementation !== 'native' ? 'needs the udp-batch addon (SO_ATTACH_REUSEPORT_CBPF)' : false }, async (t) => {
+  const nats = await NatsTestServer.start();
+  const nc = await natsConnect(nats.url);
+  const origin = await EchoOrigin.start();
+  const edge = await Edge.start(parseEdgeConfig({
+    edgeId: 'edge-steer', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText], workers: 1, steering: true,
+    services: [{ tenant: 'steer', listen: { host: '127.0.0.1', port: 0 }, public: { port: 207 }, origin: { host: '127.0.0.1', port: origin.port } }],
+  }), { logger: pino({ level: 'silent' }) });
+  const verified = await RawClient.bind('127.0.0.51');
+  const other = await RawClient.bind('127.0.0.52');
+  t.after(async () => { verified.close(); other.close(); origin.close(); await edge.stop(); await nc.close(); await nats.dispose(); });
+  const service = edge.service('steer')!;
+  assert.ok(service.steering, 'steering on');
+  const port = service.address.port;
+  await deploy(nc, 'steer', program('gate.c', GATE));
+  await until(() => service.runtime.version === 1, 10_000, 'deployment');
+  await verified.send('v', port);
+  await until(() => service.steering!.size === 1 && service.steering!.attaches >= 2, 5_000, 'the verified source in the steering program');
+  assert.equal(service.steeredReceived, 0);
+  for (let i = 0; i < 5; i++) await verified.send(`play ${i}`, port);
+  await until(() => verified.messages.length === 5, 5_000, 'echoes for the verified source');
+  assert.equal(service.steeredReceived, 5, 'its datagrams came through its own socket');
+  await other.send('play', port);
+  await until(() => service.runtime.stats.packets.drop === 2, 5_000, 'the unverified packet dropped');
+  assert.equal(service.steeredReceived, 5, 'an unverified source stays on the shared socket');
+  const text = await scrapeText(edge.metricsPort);
+  assert.match(text, /fs_edge_steered_sources\{tenant="steer"\} 1/);
+  assert.match(text, /fs_edge_steered_packets_total\{tenant="steer"\} 5/);
+});
