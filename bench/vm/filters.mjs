@@ -71,9 +71,12 @@ export function challenge(meta, now, host, effects) {
     return 1;
   }
   if (answer < 0) {
-    setStatus(3, 600);
     host.counter(3, 1n);
-    return 1;
+    if (answer === -9) { // FS_ANSWER_PROVES_RECEIPT: only a wrong proof of work blocks
+      setStatus(3, 600);
+      host.counter(4, 1n);
+      return 1;
+    }
   }
   if (host.challengesEnabled && host.allowChallenge(meta, now)) {
     const payload = host.challenge.issue(meta, now);

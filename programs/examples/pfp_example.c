@@ -8,11 +8,14 @@
  *
  * Challenge by status, with a cookie the client must echo:
  *   VERIFIED source                 -> pass
- *   BLOCKLISTED source              -> drop
+ *   BLOCKLISTED source              -> drop (set by the operator or another program: this one
+ *                                      never blocklists on a packet a spoofer could send)
  *   CHALLENGED source whose payload starts with the 8-byte cookie stored for it, followed by
  *   the 4 bytes "PFP!"              -> VERIFIED for one hour, pass
- *   CHALLENGED source, other payload of at least 12 bytes -> BLOCKLISTED for 10 minutes, drop
- *   CHALLENGED source, shorter payload -> drop (ignored: could be a stray late packet)
+ *   CHALLENGED source, any other payload -> drop, status unchanged: a wrong cookie is what an
+ *                                      off-path spoofer sends with a victim's address (it never
+ *                                      sees the cookie), so it must not block the victim; the
+ *                                      real client can still echo its cookie and pass
  *   unknown source                  -> new random cookie stored with set_src_ip_data, challenge
  *                                      payload "PFP?" + cookie (12 bytes), CHALLENGED for 60 s,
  *                                      drop
@@ -25,7 +28,6 @@
 
 #define COOKIE_LIFETIME_SECS 60
 #define VERIFIED_SECS 3600
-#define BLOCKLIST_SECS 600
 
 static const char answer_magic[4] = {'P', 'F', 'P', '!'};
 static const char challenge_magic[4] = {'P', 'F', 'P', '?'};
@@ -81,8 +83,7 @@ uint64_t cf_ebpf_main(void *state)
             set_src_ip_status(CF_EBPF_SRC_IP_STATUS_VERIFIED, VERIFIED_SECS);
             return CF_EBPF_PASS;
         }
-        set_src_ip_status(CF_EBPF_SRC_IP_STATUS_BLOCKLISTED, BLOCKLIST_SECS);
-        return CF_EBPF_DROP;
+        return CF_EBPF_DROP; /* not the cookie: ignored, never a reason to blocklist */
     }
 
     uint64_t cookie = rand();

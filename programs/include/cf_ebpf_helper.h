@@ -21,8 +21,8 @@
  *  5  hash_sha256                (src, src_len, dest, dest_len)          32, or -1 / -2
  *  6  hash_sha512                (src, src_len, dest, dest_len)          64, or -1 / -2
  *  7  hash_crc32                 (src, src_len, uint64_t *dest)          8, or -1 / -2
- *  8  hmac_sha256                (src, src_len, dest, dest_len)          32, or -1 / -2
- *  9  hmac_sha512                (src, src_len, dest, dest_len)          64, or -1 / -2
+ *  8  hmac_sha256                (src, src_len, dest, dest_len)          32, or -1 / -2 / -3
+ *  9  hmac_sha512                (src, src_len, dest, dest_len)          64, or -1 / -2 / -3
  * 10  set_challenge              (src, src_len)                          0, -4, -5, -6
  * 11  get_src_ip_status          (uint8_t *status, uint64_t *expiry)     0, -1, -2, -3, -4, -5
  * 12  set_src_ip_status          (uint8_t status, uint64_t expiry_secs)  0, -2, -5
@@ -33,12 +33,13 @@
  * 17  entropy                    (src, src_len)                          0..8000 millibits, or -1
  * 18  set_network_analytics_tag  (uint64_t tag)                          0
  * 19  hash_blake2b512            (src, src_len, dest, dest_len)          64, or -1 / -2
- * 20  hmac_blake2b512            (src, src_len, dest, dest_len)          64, or -1 / -2
+ * 20  hmac_blake2b512            (src, src_len, dest, dest_len)          64, or -1 / -2 / -3
  *
  * Return codes:
  *   hashes and HMACs: bytes written; -1 the source buffer is invalid; -2 the destination is
- *     NULL or smaller than the digest. HMAC keys are held by the host, one per tenant; the
- *     program never sees them.
+ *     NULL or smaller than the digest. HMAC keys are held by the host, one per tenant, the same
+ *     on every edge; the program never sees them. -3 (HMACs only, a flowshield addition): the
+ *     edge does not hold the tenant's key yet.
  *   state helpers: -1 no entry (an expired entry reads as no entry); -2 no source-IP / flow
  *     context for this packet; -3 the output buffer is too small; -4 both outputs NULL (status)
  *     or output NULL/unaligned (data); -5 the table is not enabled.

@@ -31,7 +31,9 @@
  *   per-run instruction budget ends the run with the tenant's configured fail verdict.
  *   To challenge a source: hand the edge a payload (fs_set_challenge, or fs_issue_challenge for
  *   the standard puzzle) and return FS_DROP. The edge sends the payload to the packet's source,
- *   never larger than the packet that triggered it, rate-limited per source and globally.
+ *   never larger than the packet that triggered it, rate-limited per source, per source prefix
+ *   and per protected network. Never block a source on an answer a spoofer could send (see
+ *   FS_ANSWER_* below).
  *   Non-UDP packets never reach a program.
  *
  * ---- State -----------------------------------------------------------------------------------
@@ -67,11 +69,15 @@
  *   FS_ERR_INVALID           -4  outputs NULL (get_*), or payload invalid / too large
  *                                (set_challenge, fs_issue_challenge, fs_reply), or unknown id
  *   FS_ERR_DISABLED          -5  the table, challenges or replies are disabled for the tenant
- *   FS_ERR_RATE_LIMITED      -6  a challenge / reply was sent to this source too recently, or
- *                                the global challenge budget is spent
+ *   FS_ERR_RATE_LIMITED      -6  a challenge / reply was sent to this source (or its network)
+ *                                too often, or the budget for the protected network is spent
+ *                                (limits.challenges / limits.replies of the edge config)
  * Hash and HMAC helpers (4-9, 19, 20) return the number of bytes written, or:
  *   FS_ERR_BAD_SOURCE        -1  the source buffer is invalid
  *   FS_ERR_BAD_DEST          -2  the destination is NULL or smaller than the digest
+ *   FS_ERR_NO_KEY            -3  (HMAC helpers 8, 9, 20) the edge does not hold the tenant's
+ *                                key yet (it asks the challenge service and retries); the
+ *                                helper never falls back to another key
  */
 #define FS_OK 0
 #define FS_ERR_NO_ENTRY (-1)
@@ -82,10 +88,36 @@
 #define FS_ERR_RATE_LIMITED (-6)
 #define FS_ERR_BAD_SOURCE (-1)
 #define FS_ERR_BAD_DEST (-2)
+#define FS_ERR_NO_KEY (-3)
 
-/* fs_verify_challenge() results. Any negative value is an invalid answer: treat the source as
- * hostile. The negative codes name the failed check, in the order the puzzle engine checks
- * (they follow libs/proto's VerifyReason list: code = -(1 + position)). */
+/* fs_verify_challenge() results. The negative codes name the failed check, in the order the
+ * puzzle engine checks (they follow libs/proto's VerifyReason list: code = -(1 + position)).
+ *
+ * A rejected answer is NOT proof that its source is hostile. The source address of a UDP packet
+ * is whatever the sender wrote into it, and the challenge went to that address, not to the
+ * sender. An off-path spoofer (one who cannot see traffic to the victim) can send, with a
+ * victim's address and any port, an answer that is malformed, under an unknown or retired key,
+ * expired or from the future, bound to another address or port (its own challenge, replayed
+ * with the victim's address), with a bad tag, or a copy of an answer already used. Blocking on
+ * any of those lets one packet block any client: drop the answer, count it, and leave the
+ * source's status as it is (CHALLENGED stays CHALLENGED and the client can still answer).
+ *
+ * The tag is an HMAC, under a key the program and the spoofer never see, over the challenge
+ * including the client address and port. So an answer whose tag checks and is bound to this
+ * packet's own address and port was built from the challenge the edge sent to that address and
+ * port: its sender received it (it is that host, or on the path to it, which can drop the
+ * victim's traffic anyway). Of the reasons after the tag check:
+ *   FS_ANSWER_BAD_SOLUTION            a wrong proof of work for a challenge the sender holds:
+ *                                     no honest SDK sends it. The only code on which a program
+ *                                     may block: FS_ANSWER_PROVES_RECEIPT(code).
+ *   FS_ANSWER_DIFFICULTY_BELOW_FLOOR  the floor was raised after the challenge was issued: an
+ *                                     honest client's bad luck, never a reason to block.
+ *   FS_ANSWER_REPLAYED                a resent answer (an honest client retransmitting) or a
+ *                                     copy by anyone who saw it: never a reason to block.
+ *   FS_ANSWER_REPLAY_FILTER_FULL      the edge's own condition: never a reason to block.
+ * Behind a shared address (carrier-grade NAT) a block hits every host on it: keep such blocks
+ * short. The edge counts every rejected answer by reason whatever the program does
+ * (fs_edge_answers_rejected_total{reason}; services/edge/README.md). */
 #define FS_ANSWER_VALID 1                    /* a correct, fresh answer for this source */
 #define FS_ANSWER_NONE 0                     /* the packet is not a challenge answer at all */
 #define FS_ANSWER_MALFORMED (-1)             /* answer framing present but does not parse */
@@ -96,9 +128,13 @@
 #define FS_ANSWER_WRONG_PORT (-6)            /* challenge was issued to another port */
 #define FS_ANSWER_BAD_TAG (-7)               /* authentication tag does not match */
 #define FS_ANSWER_DIFFICULTY_BELOW_FLOOR (-8) /* less work than the current floor */
-#define FS_ANSWER_BAD_SOLUTION (-9)          /* the proof of work is wrong */
+#define FS_ANSWER_BAD_SOLUTION (-9)          /* the proof of work is wrong (tag valid) */
 #define FS_ANSWER_REPLAYED (-10)             /* this challenge was already answered */
 #define FS_ANSWER_REPLAY_FILTER_FULL (-11)   /* cannot rule out a replay right now */
+
+/* True only for rejections an off-path spoofer cannot produce and an honest client does not:
+ * the one case in which a program may move an unverified source to BLOCKED. */
+#define FS_ANSWER_PROVES_RECEIPT(code) ((code) == FS_ANSWER_BAD_SOLUTION)
 
 /* fs_rate_limit() results. */
 #define FS_RATE_ALLOWED 1
@@ -285,7 +321,10 @@ static __always_inline long fs_hash_crc32(const void *src, u64 len, u64 *value)
 }
 
 /* 8, 9, 20: HMAC of src under the tenant's key, which the host holds and the program never
- *    sees (dst_len >= 32 / 64 / 64). Return bytes written, FS_ERR_BAD_SOURCE or FS_ERR_BAD_DEST. */
+ *    sees (dst_len >= 32 / 64 / 64). The key is the same on every edge and across restarts
+ *    (derived by the challenge service per tenant), so a MAC made on one edge checks on any.
+ *    Return bytes written, FS_ERR_BAD_SOURCE, FS_ERR_BAD_DEST or FS_ERR_NO_KEY (key not yet
+ *    received: treat the packet as you would one you cannot authenticate). */
 static long (*fs_hmac_sha256)(const void *src, u64 len, void *dst, u64 dst_len) =
     (void *)FS_HELPER_HMAC_SHA256;
 static long (*fs_hmac_sha512)(const void *src, u64 len, void *dst, u64 dst_len) =
@@ -295,7 +334,7 @@ static long (*fs_hmac_blake2b512)(const void *src, u64 len, void *dst, u64 dst_l
 
 /* 10: sets the challenge payload sent to this packet's source (return FS_DROP to withhold the
  *     packet). len 0 clears it. Returns FS_OK, FS_ERR_INVALID (too big: never larger than the
- *     triggering packet), FS_ERR_DISABLED or FS_ERR_RATE_LIMITED. */
+ *     triggering packet), FS_ERR_DISABLED or FS_ERR_RATE_LIMITED (limits.challenges). */
 static long (*fs_set_challenge)(const void *buf, u64 len) = (void *)FS_HELPER_SET_CHALLENGE;
 
 /* 11: reads this source's status and expiry (UNIX seconds, 0 = never). Either output may be
@@ -345,7 +384,9 @@ static long (*fs_issue_challenge)(void) = (void *)FS_HELPER_ISSUE_CHALLENGE;
 /* 65: checks whether this packet carries an answer to the standard challenge (as sent by the
  *     client SDK). Returns FS_ANSWER_VALID (1), FS_ANSWER_NONE (0: not an answer, treat it as
  *     ordinary traffic), or a negative FS_ANSWER_* reason for an invalid answer. A valid answer
- *     is accepted once: the same answer again reads FS_ANSWER_REPLAYED. */
+ *     is accepted once: the same answer again reads FS_ANSWER_REPLAYED. A negative result is
+ *     not a reason to block the source, except FS_ANSWER_PROVES_RECEIPT(result): see the
+ *     FS_ANSWER_* codes above. The edge counts every negative result by reason. */
 static long (*fs_verify_challenge)(void) = (void *)FS_HELPER_VERIFY_CHALLENGE;
 
 /* 66: adds delta to the tenant's counter counter_id, exported by the edge as a Prometheus
@@ -361,8 +402,11 @@ static long (*fs_rate_limit)(u32 limiter_id, u32 rate_per_sec, u32 burst) =
     (void *)FS_HELPER_RATE_LIMIT;
 
 /* 68: sends buf[0..len) back to this packet's source as a UDP reply from the destination
- *     address and port; never larger than the triggering packet; rate-limited like challenges.
- *     Returns FS_OK, FS_ERR_INVALID, FS_ERR_DISABLED or FS_ERR_RATE_LIMITED. */
+ *     address and port; never larger than the triggering packet; rate-limited like challenges
+ *     (per source, per source prefix and per protected network: limits.replies of the edge
+ *     config), because the source may be a spoofed victim. A refused reply is not sent and is
+ *     counted (fs_edge_replies_refused_total). Returns FS_OK, FS_ERR_INVALID (too big),
+ *     FS_ERR_DISABLED or FS_ERR_RATE_LIMITED. */
 static long (*fs_reply)(const void *buf, u64 len) = (void *)FS_HELPER_REPLY;
 
 #endif /* FLOWSHIELD_H */

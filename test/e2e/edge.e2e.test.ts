@@ -2,12 +2,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FlowshieldSocket } from '@flowshield/client';
 import { ReplicaReader } from '@flowshield/replica';
-import { ChallengeSubject, decodeApiMessage, encodeApiMessage, fromBase64, type TokenReply, type TokenRequest } from '@flowshield/proto';
+import { ChallengeSubject, decodeApiMessage, decodeChallenge, encodeAnswer, encodeApiMessage, fromBase64, type TokenReply, type TokenRequest } from '@flowshield/proto';
+import { PowHasher } from '@flowshield/puzzle';
 import { Stack, metric, until } from './stack.js';
 import { EchoOrigin, RawClient } from '@flowshield/test-support';
 
 const ipBytes = (v4: string) => Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...v4.split('.').map(Number));
 const digestOf = (stack: Stack, db: string): string => JSON.parse(stack.cli(['state', 'digest', '--db', db, '--json'])).digest;
+
+/** Solutions that fail every sub-puzzle of at least one bit (the first digest bit is 1). */
+function wrongSolutions(challenge: Uint8Array): number[] {
+  const fields = decodeChallenge(challenge);
+  if (typeof fields === 'string') throw new Error(fields);
+  const hasher = new PowHasher();
+  hasher.load(fields.tag, fields.nonce);
+  return Array.from({ length: fields.subPuzzles }, (_, i) => {
+    let s = 0;
+    while (hasher.check(i, s, 1)) s++;
+    return s;
+  });
+}
 
 async function connectSdk(port: number, localAddress: string) {
   const client = await FlowshieldSocket.connect({ host: '127.0.0.1', port, localAddress, holdAfterHelloMs: 1000 });
@@ -45,10 +59,12 @@ test('e2e - challenge, verify, play through edge A; edge B lets the client in wi
   for (let i = 0; i < 3; i++) client.send(`move ${i}`);
   await verified;
   const verifiedAt = Date.now();
-  await until(() => replies.length === 3, 10_000, 'replies to the held packets');
+  await until(() => replies.length === 3, 10_000, `replies to the held packets (got ${JSON.stringify(replies)})`);
   assert.deepEqual(replies, ['echo:move 0', 'echo:move 1', 'echo:move 2']);
 
-  // 2. Raw sources that do not answer are dropped and never reach the origin; a wrong answer blocks.
+  // 2. Raw sources that do not answer are dropped and never reach the origin. A tampered answer
+  //    (what an off-path spoofer can send with anyone's address) is counted and blocks nothing;
+  //    a wrong proof of work under a valid tag for the sender's own address blocks it.
   const silent = await RawClient.bind('127.0.0.3');
   const liar = await RawClient.bind('127.0.0.4');
   clients.push(silent, liar);
@@ -56,11 +72,16 @@ test('e2e - challenge, verify, play through edge A; edge B lets the client in wi
   await silent.send('let me in', edgeA.port);
   await liar.send(Buffer.alloc(80, 0x62), edgeA.port);
   await until(() => liar.messages.length === 1, 5_000, 'a challenge for the liar');
-  const forged = Buffer.from(liar.messages[0]!);
+  const liarChallenge = liar.messages[0]!;
+  const forged = Buffer.from(liarChallenge);
   forged.write('FSAN', 0);
   forged[56]! ^= 0xff; // a tampered tag: refused whatever the solutions
-  await liar.send(Buffer.concat([forged, Buffer.alloc(16)]), edgeA.port);
-  await until(async () => (await metric(edgeA.metricsPort, /fs_edge_challenge_answers_total\{tenant="arena",result="rejected"\} (\d+)/)) === 1, 5_000, 'the wrong answer');
+  await liar.send(Buffer.concat([forged, Buffer.alloc(4 * liarChallenge[14]!)]), edgeA.port); // one u32 per sub-puzzle
+  await until(async () => (await metric(edgeA.metricsPort, /fs_edge_answers_rejected_total\{tenant="arena",reason="bad_tag"\} (\d+)/)) === 1, 5_000, 'the tampered answer');
+  await liar.send(encodeAnswer(liarChallenge, wrongSolutions(liarChallenge)), edgeA.port);
+  await until(async () => (await metric(edgeA.metricsPort, /fs_edge_answers_rejected_total\{tenant="arena",reason="bad_solution"\} (\d+)/)) === 1, 5_000, 'the wrong work');
+  assert.equal(await metric(edgeA.metricsPort, /fs_edge_challenge_answers_total\{tenant="arena",result="rejected"\} (\d+)/), 2);
+  const challengesToLiar = liar.messages.length; // the tampered answer was answered with a fresh challenge
   assert.ok(origin.received.every((d) => d.toString().startsWith('move ')), 'only the verified client reached the origin');
 
   // 2b. A matchmaker pre-authorises a player: the challenge service issues a verified token, the
@@ -107,7 +128,7 @@ test('e2e - challenge, verify, play through edge A; edge B lets the client in wi
     const before = await metric(edgeB.metricsPort, /fs_edge_packets_total\{tenant="arena",version="1",verdict="drop"\} (\d+)/);
     await liar.send('still here', edgeB.port);
     await new Promise((r) => setTimeout(r, 50));
-    return (await metric(edgeB.metricsPort, /fs_edge_packets_total\{tenant="arena",version="1",verdict="drop"\} (\d+)/)) > before && liar.messages.length === 1;
+    return (await metric(edgeB.metricsPort, /fs_edge_packets_total\{tenant="arena",version="1",verdict="drop"\} (\d+)/)) > before && liar.messages.length === challengesToLiar;
   }, 10_000, 'edge B to drop the blocked source without a challenge');
 
   // 4. NATS stops: both edges keep passing the verified client and dropping others; new transitions buffer.

@@ -121,7 +121,8 @@ export class Stack {
         listen: { host: '127.0.0.1', port: 0 },
         ...(options.publicPort ? { public: { port: options.publicPort } } : {}),
         origin: { host: '127.0.0.1', port: options.originPort },
-        challenges: { difficultyBits: options.difficultyBits ?? 8, subPuzzles: 4, perSourcePerSecond: 50, perSourceBurst: 50 },
+        challenges: { difficultyBits: options.difficultyBits ?? 8, subPuzzles: 4 },
+        limits: { challenges: { perSource: { perSecond: 50, burst: 50 } } },
       }],
     };
     const path = join(this.dir, `edge-${id}.json`);

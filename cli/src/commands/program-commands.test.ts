@@ -113,7 +113,7 @@ test('cli program verbs - test follows state across the capture (PFP example), w
   assert.match(String(first!.challenge), /^5046503f[0-9a-f]{16}$/); // "PFP?" + cookie
   assert.deepEqual(first!.status, { from: 0, to: 1, expiry: 1_800_000_000 + 60 });
   assert.equal(second!.verdict, 'drop');
-  assert.deepEqual(second!.status, { from: 1, to: 3, expiry: 1_800_000_000 + 600 });
+  assert.equal(second!.status, null, 'not the cookie: dropped, never blocklisted (a spoofer could have sent it)');
   const annotated = [...readCapturePackets(new Uint8Array(readFileSync(out)))];
   assert.equal(annotated.length, 2);
   assert.match(annotated[0]!.comment ?? '', /^flowshield: drop challenge=5046503f[0-9a-f]+ status=NONE->CHALLENGED expiry=1800000060$/);
@@ -145,7 +145,7 @@ test('cli program verbs - test --bench prints ns/packet; bad captures and option
   assert.equal(jsonLines(ng.stdout)[0]!.verdict, 'pass');
 });
 
-test('cli program verbs - test runs the standard challenge: challenged, answered, verified; a wrong answer is blocked', async () => {
+test('cli program verbs - test runs the standard challenge: challenged, answered, verified; a tampered answer blocks nothing', async () => {
   const object = await compile('challenge.c');
   const from = (src: string, payload: Uint8Array | string) => frameEthernet(buildUdpPacket({ src, dst: '198.51.100.7', srcPort: 6000, dstPort: 207, payload }));
   const hello = new Uint8Array(80).fill(0x61);
@@ -162,7 +162,8 @@ test('cli program verbs - test runs the standard challenge: challenged, answered
   const lines = jsonLines(result.stdout);
   assert.deepEqual(lines[1]!.status, { from: 1, to: 2, expiry: 1_800_000_000 + 3600 });
   assert.equal(lines[2]!.verdict, 'pass');
-  assert.deepEqual(lines[4]!.status, { from: 1, to: 3, expiry: 1_800_000_000 + 600 });
+  assert.equal(lines[4]!.status, null, 'a bad tag is what a spoofer can send: no status change');
+  assert.equal(lines[4]!.verdict, 'drop');
   assert.equal(lines[5]!.verdict, 'drop');
   // A trigger too small to carry a challenge gets none (never amplify).
   const small = jsonLines((await runCli(['test', object, pcap([from('192.0.2.52', 'hi')]), '--json'])).stdout);

@@ -1,5 +1,5 @@
-import { InMemoryState, StandardChallenge, type ChallengeEngine, type HostEnvironment } from '@flowshield/vm';
-import { KeyRing, PuzzleEngine } from '@flowshield/puzzle';
+import { InMemoryState, type ChallengeEngine, type HostEnvironment } from '@flowshield/vm';
+import { KeyRing, PuzzleEngine, StandardChallenge } from '@flowshield/puzzle';
 
 /** The challenge key `flowshield test` uses unless given one: fixed, so captured answers verify run after run. */
 export const DEFAULT_TEST_CHALLENGE_KEY = new Uint8Array(32).fill(0x42);
@@ -59,6 +59,11 @@ export class TestHost implements HostEnvironment {
   }
 
   allowChallenge(): boolean {
+    return true;
+  }
+
+  /** A capture replays what one source sent: no edge limits apply (the edge's limits are its config). */
+  allowReply(): boolean {
     return true;
   }
 

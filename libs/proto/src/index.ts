@@ -19,13 +19,13 @@ export {
   packetMagic, isChallengePacket, isAnswerPacket, isHelloPacket, writeMacInput, writeChallengeHead, decodeChallenge,
   decodeAnswer, encodeAnswer, encodeHello, TOKEN_SIZE, TOKEN_SIGNED_SIZE, encodeTokenClaims, assembleToken, decodeToken,
   EPOCH_KEY_RECORD_SIZE, PUBLIC_KEY_RECORD_SIZE, encodeEpochKeyRecord, decodeEpochKeyRecord, encodePublicKeyRecord,
-  decodePublicKeyRecord, CHALLENGE_API_VERSION, CHALLENGE_SUBJECT_PREFIX, ChallengeSubject, CHALLENGE_QUEUE_GROUP,
-  CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, TENANT_KEY_BUCKET, epochKvKey, publicKeyKvKey, toBase64,
+  decodePublicKeyRecord, encodeTenantKeyRecord, decodeTenantKeyRecord, TENANT_KEY_BUCKET, tenantKeyKvKey, CHALLENGE_API_VERSION, CHALLENGE_SUBJECT_PREFIX, ChallengeSubject, CHALLENGE_QUEUE_GROUP,
+  CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, epochKvKey, publicKeyKvKey, toBase64,
   fromBase64, decodeApiMessage, encodeApiMessage, isEndpointText,
 } from './challenge/index.js';
 export type {
   Endpoint, EndpointText, ChallengeFields, AnswerFields, TokenClaims, DecodedToken, EpochKeyRecord, PublicKeyRecord,
-  IssueRequest, IssueReply, VerifyRequest, VerifyReply, TokenRequest, TokenReply, EpochInfo, KeysListReply,
+  TenantKeyRecord, TenantKeyRequest, TenantKeyReply, IssueRequest, IssueReply, VerifyRequest, VerifyReply, TokenRequest, TokenReply, EpochInfo, KeysListReply,
   KeysRotateReply, DifficultyRequest, DifficultyRecord, LoadReport,
 } from './challenge/index.js';
 // Deployments (issue 7): the per-tenant program record edges watch.

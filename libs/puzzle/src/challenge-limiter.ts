@@ -4,13 +4,15 @@ import { TokenBucketTable, type BucketRate } from './token-bucket.js';
 export interface ChallengeLimiterOptions {
   /** Challenges per source address. Default 4/s, burst 8. */
   perSource?: BucketRate;
-  /** Challenges per source prefix (/24 for IPv4, /56 for IPv6). Default 64/s, burst 256. */
+  /** Challenges per source prefix (`prefixBits`). Default 64/s, burst 256. */
   perPrefix?: BucketRate;
   /**
-   * Challenges on behalf of one protected prefix (/24, /56), whoever the sources: a global cap on
-   * what the edge emits for one protected network. Default 20,000/s, burst 40,000.
+   * Challenges on behalf of one protected prefix (`prefixBits`), whoever the sources: a global cap
+   * on what the edge emits for one protected network. Default 20,000/s, burst 40,000.
    */
   perTarget?: BucketRate;
+  /** Prefix lengths of the per-prefix and per-target buckets. Default /24 for IPv4, /48 for IPv6. */
+  prefixBits?: { v4: number; v6: number };
   /** Slots per table (memory is fixed: 16 bytes per slot). Default 65,536. */
   slots?: number;
   /** Hash seed; random by default. */
@@ -23,7 +25,7 @@ function isV4Mapped(a: Uint8Array): boolean {
 }
 
 /**
- * Limits how many challenges go to one address and to one network, and how many are sent on behalf
+ * Limits how many challenges (or, with its own instance, program replies) go to one address and to one network, and how many are sent on behalf
  * of one protected network. Challenges travel to the packet's *source*, which an attacker can
  * spoof: these buckets cap what any victim host or network can be sent, whatever the attack rate.
  */
@@ -31,8 +33,14 @@ export class ChallengeLimiter {
   private readonly source: TokenBucketTable;
   private readonly prefix: TokenBucketTable;
   private readonly target: TokenBucketTable;
+  private readonly v4Bits: number;
+  private readonly v6Bits: number;
 
   constructor(options: ChallengeLimiterOptions = {}) {
+    this.v4Bits = options.prefixBits?.v4 ?? 24;
+    this.v6Bits = options.prefixBits?.v6 ?? 48;
+    if (!(Number.isInteger(this.v4Bits) && this.v4Bits >= 0 && this.v4Bits <= 32)) throw new RangeError('prefixBits.v4 must be 0..32');
+    if (!(Number.isInteger(this.v6Bits) && this.v6Bits >= 0 && this.v6Bits <= 128)) throw new RangeError('prefixBits.v6 must be 0..128');
     const slots = options.slots ?? 65_536;
     const seed = options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]!;
     this.source = new TokenBucketTable(options.perSource ?? { perSecond: 4, burst: 8 }, slots, seed);
@@ -43,8 +51,8 @@ export class ChallengeLimiter {
   /** Takes a token from each bucket, or names the first that is empty (and takes none). */
   admit(client: Uint8Array, target: Uint8Array, nowMs: number): IssueRefusal | null {
     const s = this.source.slotOf(client, 0, 16);
-    const p = prefixSlot(this.prefix, client);
-    const t = prefixSlot(this.target, target);
+    const p = this.prefixSlot(this.prefix, client);
+    const t = this.prefixSlot(this.target, target);
     if (!this.source.has(s, nowMs)) return IssueRefusal.RATE_LIMITED_SOURCE;
     if (!this.prefix.has(p, nowMs)) return IssueRefusal.RATE_LIMITED_PREFIX;
     if (!this.target.take(t, nowMs)) return IssueRefusal.RATE_LIMITED_TARGET;
@@ -52,9 +60,8 @@ export class ChallengeLimiter {
     this.source.take(s, nowMs);
     return null;
   }
-}
 
-/** /24 for IPv4 (mapped), /56 for IPv6. */
-function prefixSlot(table: TokenBucketTable, address: Uint8Array): number {
-  return isV4Mapped(address) ? table.slotOf(address, 12, 15) : table.slotOf(address, 0, 7);
+  private prefixSlot(table: TokenBucketTable, address: Uint8Array): number {
+    return isV4Mapped(address) ? table.slotOfPrefix(address, 12, this.v4Bits) : table.slotOfPrefix(address, 0, this.v6Bits);
+  }
 }

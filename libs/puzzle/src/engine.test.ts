@@ -141,6 +141,20 @@ test('puzzle engine - token buckets limit challenges per source and per source p
   assert.equal(issue('192.0.2.3'), 'ok', 'tokens refill with time');
 });
 
+test('puzzle engine - prefix lengths are settings: /48 for IPv6 by default, any length for either family', () => {
+  const at = (address: string) => endpoint(address, 1).address;
+  const v6 = new ChallengeLimiter({ perSource: { perSecond: 1, burst: 100 }, perPrefix: { perSecond: 0.001, burst: 2 }, seed: 3 });
+  assert.equal(v6.admit(at('2001:db8:1:1::1'), TARGET.address, 0), null);
+  assert.equal(v6.admit(at('2001:db8:1:ffff::2'), TARGET.address, 0), null);
+  assert.equal(v6.admit(at('2001:db8:1:8000::3'), TARGET.address, 0), IssueRefusal.RATE_LIMITED_PREFIX, 'one /48');
+  assert.equal(v6.admit(at('2001:db8:2::1'), TARGET.address, 0), null, 'the next /48');
+  const v4 = new ChallengeLimiter({ perSource: { perSecond: 1, burst: 100 }, perPrefix: { perSecond: 0.001, burst: 1 }, prefixBits: { v4: 20, v6: 48 }, seed: 4 });
+  assert.equal(v4.admit(at('192.0.16.1'), TARGET.address, 0), null);
+  assert.equal(v4.admit(at('192.0.31.1'), TARGET.address, 0), IssueRefusal.RATE_LIMITED_PREFIX, '192.0.16.0/20 holds 192.0.31.1');
+  assert.equal(v4.admit(at('192.0.32.1'), TARGET.address, 0), null, 'another /20');
+  assert.throws(() => new ChallengeLimiter({ prefixBits: { v4: 33, v6: 48 } }), RangeError);
+});
+
 test('puzzle engine - a token bucket caps challenges sent on behalf of one protected network', () => {
   const limiter = new ChallengeLimiter({ perTarget: { perSecond: 1, burst: 3 }, seed: 2 });
   const { engine } = makeEngine({ limiter });

@@ -8,6 +8,8 @@ export type { Difficulty, PuzzleEngineOptions, IssueRequestFields, IssueOutcome,
 export { KeyRing, EpochKey } from './key-ring.js';
 export type { EpochKeyInit, EpochKeyInfo, KeyRingOptions } from './key-ring.js';
 export { ReplayFilter } from './replay-filter.js';
+export { StandardChallenge, ANSWER_CODES } from './standard-challenge.js';
+export type { StandardChallengeOptions, ChallengePacket } from './standard-challenge.js';
 export { ChallengeLimiter } from './challenge-limiter.js';
 export type { ChallengeLimiterOptions } from './challenge-limiter.js';
 export { TokenBucketTable } from './token-bucket.js';

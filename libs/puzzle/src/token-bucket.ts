@@ -36,6 +36,20 @@ export class TokenBucketTable {
     return (Math.imul(h, 0x2c1b3c6d) >>> 0) & this.mask;
   }
 
+  /**
+   * The slot of the first `bits` bits of `key` from byte `from` (a network prefix): whole bytes
+   * hashed as they are, a partial last byte masked, and the length mixed in.
+   */
+  slotOfPrefix(key: Uint8Array, from: number, bits: number): number {
+    let h = (0x811c9dc5 ^ this.seed ^ bits) >>> 0;
+    const whole = from + (bits >> 3);
+    for (let i = from; i < whole; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
+    const rest = bits & 7;
+    if (rest) h = Math.imul(h ^ (key[whole]! & (0xff00 >> rest) & 0xff), 0x01000193);
+    h ^= h >>> 15;
+    return (Math.imul(h, 0x2c1b3c6d) >>> 0) & this.mask;
+  }
+
   /** Whether a token is available at `nowMs`, without taking it. */
   has(slot: number, nowMs: number): boolean {
     return this.refill(slot, nowMs) >= 1;

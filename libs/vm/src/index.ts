@@ -32,5 +32,4 @@ export {
   type HostEnvironment, type StateStore, type StatusEntry, type PacketMeta, type ChallengeEngine, type Clock,
 } from './abi/host.js';
 export { InMemoryState, LruMap } from './abi/memory-state.js';
-export { StandardChallenge, ANSWER_CODES, type StandardChallengeOptions } from './abi/standard-challenge.js';
 export { entropyMillibits, formatPrintf } from './abi/pfp-helpers.js';

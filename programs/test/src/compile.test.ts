@@ -33,6 +33,7 @@ const examples: Record<string, Expectation> = {
   'magic_token.c': { section: 'cf_ebpf_generic', entry: 'cf_ebpf_main', calls: [] },
   'challenge.c': { section: 'flowshield', entry: 'cf_ebpf_main', calls: [11, 12, 64, 65, 66] },
   'rate_limit.c': { section: 'flowshield', entry: 'cf_ebpf_main', calls: [11, 66, 67] },
+  'cookie.c': { section: 'flowshield', entry: 'cf_ebpf_main', calls: [8, 11, 12, 66, 68] },
   'tail_check.c': { section: 'socket', entry: 'tail_check', calls: [26] },
   'pfp_example.c': {
     section: '.text',

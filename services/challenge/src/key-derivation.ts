@@ -18,6 +18,16 @@ export function deriveSigningSeed(master: Uint8Array, signingKeyId: number): Uin
   return hkdf(sha256, master, SALT, new TextEncoder().encode(`token-signing/${signingKeyId >>> 0}`), 32);
 }
 
+/**
+ * The HMAC key of PFP helpers 8, 9 and 20 for `tenant`: the same on every edge and across
+ * restarts of anything (it depends on the master secret, the tenant name and the key version
+ * only), and independent between tenants (the name is in HKDF's info, after a label that no other
+ * derivation here uses).
+ */
+export function deriveTenantKey(master: Uint8Array, tenant: string, keyVersion: number): Uint8Array {
+  return hkdf(sha256, master, SALT, new TextEncoder().encode(`tenant-hmac/${keyVersion >>> 0}/${tenant}`), 32);
+}
+
 /** Parses a master secret given as hex (at least 32 bytes). */
 export function parseMasterKey(hex: string): Uint8Array {
   const clean = hex.trim();

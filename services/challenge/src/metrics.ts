@@ -10,6 +10,7 @@ export class ChallengeMetrics {
   readonly rotations = new Counter({ name: 'fs_challenge_rotations_total', help: 'epochs started, by cause', labelNames: ['cause'] as const, registers: [this.registry] });
   readonly currentEpoch = new Gauge({ name: 'fs_challenge_current_epoch', help: 'id of the current key epoch', registers: [this.registry] });
   readonly difficultyBits = new Gauge({ name: 'fs_challenge_difficulty_bits', help: 'issue difficulty per protected service', labelNames: ['service'] as const, registers: [this.registry] });
+  readonly tenantKeysWritten = new Counter({ name: 'fs_challenge_tenant_keys_written_total', help: 'per-tenant HMAC key records written to fs-tenant-keys', registers: [this.registry] });
   readonly loadReports = new Counter({ name: 'fs_challenge_load_reports_total', help: 'load reports received from edges', registers: [this.registry] });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {

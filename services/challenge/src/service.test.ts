@@ -8,13 +8,13 @@ import { Kvm } from '@nats-io/kv';
 import { pino, type Logger } from 'pino';
 import { NatsTestServer } from '@flowshield/test-support';
 import {
-  CHALLENGE_DIFFICULTY_BUCKET, ChallengeSubject, encodeAnswer, encodeApiMessage, endpointFromText, fromBase64, serviceKey,
+  CHALLENGE_DIFFICULTY_BUCKET, ChallengeSubject, TENANT_KEY_BUCKET, encodeAnswer, encodeTenantKeyRecord, tenantKeyKvKey, type TenantKeyReply, encodeApiMessage, endpointFromText, fromBase64, serviceKey,
   toBase64, type DifficultyRecord, type IssueReply, type LoadReport, type KeysListReply, type KeysRotateReply, type TokenReply, type VerifyReply,
 } from '@flowshield/proto';
 import { KeyRing, PuzzleEngine, solveChallenge } from '@flowshield/puzzle';
-import { EpochKeyFollower } from '@flowshield/challenge-keys';
+import { EpochKeyFollower, TenantKeyFollower } from '@flowshield/challenge-keys';
 import { ask } from './fixtures/nats-client.js';
-import { deriveEpochKey } from './key-derivation.js';
+import { deriveEpochKey, deriveTenantKey } from './key-derivation.js';
 import { ChallengeService } from './service.js';
 
 const MASTER = Uint8Array.from(Buffer.from('7f'.repeat(32), 'hex'));
@@ -169,6 +169,38 @@ test('challenge service - a token is verified by a separate process holding only
   } finally {
     child.kill();
     expiredChild.kill();
+    await nc.close();
+    await service.stop();
+    await nats.dispose();
+  }
+});
+
+test('challenge service - per-tenant HMAC keys: written on request, the same for every edge and across restarts, different per tenant', { timeout: 45_000 }, async () => {
+  const nats = await NatsTestServer.start();
+  let service = await ChallengeService.start({ servers: nats.url, masterKey: MASTER, logger: pino({ level: 'silent' }) });
+  const nc = await connect({ servers: nats.url });
+  const keysOf = async (tenants: string[]) => {
+    const got = new Map<string, string | null>();
+    const follower = await TenantKeyFollower.start(nc, { tenants, onKey: (t, k) => got.set(t, k && Buffer.from(k).toString('hex')), retryMs: 100 });
+    while (tenants.some((t) => !got.get(t))) await new Promise((r) => setTimeout(r, 20));
+    follower.stop();
+    return got;
+  };
+  try {
+    const edgeA = await keysOf(['alpha', 'beta']);
+    const edgeB = await keysOf(['alpha']);
+    assert.equal(edgeA.get('alpha'), edgeB.get('alpha'), 'two edges hold the same key');
+    assert.equal(edgeA.get('alpha'), Buffer.from(deriveTenantKey(MASTER, 'alpha', 1)).toString('hex'));
+    assert.notEqual(edgeA.get('alpha'), edgeA.get('beta'), 'tenants differ');
+    const refused = await ask<TenantKeyReply>(nc, ChallengeSubject.tenantKey, { tenant: 'no spaces' });
+    assert.deepEqual(refused, { v: 1, ok: false, reason: 'bad_request' });
+    // A record written under another master is replaced on start: every edge and every restart agree.
+    const kv = await new Kvm(nc).open(TENANT_KEY_BUCKET);
+    await kv.put(tenantKeyKvKey('alpha'), encodeTenantKeyRecord({ tenant: 'alpha', keyVersion: 1, key: new Uint8Array(32).fill(1) }));
+    await service.stop();
+    service = await ChallengeService.start({ servers: nats.url, masterKey: MASTER, logger: pino({ level: 'silent' }) });
+    assert.equal((await keysOf(['alpha'])).get('alpha'), edgeA.get('alpha'), 'the same key after a restart');
+  } finally {
     await nc.close();
     await service.stop();
     await nats.dispose();

@@ -4,16 +4,18 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { pino, type Logger } from 'pino';
 import {
   CHALLENGE_DIFFICULTY_BUCKET, CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_QUEUE_GROUP, ChallengeSubject,
-  DecodeError, decodeApiMessage, decodeEpochKeyRecord, encodeApiMessage, encodeEpochKeyRecord, encodePublicKeyRecord,
+  DecodeError, TENANT_KEY_BUCKET, decodeApiMessage, decodeEpochKeyRecord, decodeTenantKeyRecord, encodeApiMessage,
+  encodeEpochKeyRecord, encodePublicKeyRecord, encodeTenantKeyRecord, isTenantName, tenantKeyKvKey, tenantOfKey,
   endpointFromText, endpointToText, epochKvKey, fromBase64, isEndpointText, publicKeyKvKey, serviceKey, toBase64,
   type DifficultyRecord, type DifficultyRequest, type Endpoint, type IssueReply, type IssueRequest, type KeysListReply,
-  type KeysRotateReply, type LoadReport, type TokenReply, type TokenRequest, type VerifyReply, type VerifyRequest,
+  type KeysRotateReply, type LoadReport, type TenantKeyReply, type TenantKeyRequest, type TokenReply, type TokenRequest,
+  type VerifyReply, type VerifyRequest,
 } from '@flowshield/proto';
 import { KeyRing, PuzzleEngine } from '@flowshield/puzzle';
 import { DifficultyController, type DifficultyPolicy } from './difficulty-controller.js';
 import { EpochSchedule, type EpochTimes } from './epoch-schedule.js';
 import { BadRequestError } from './errors.js';
-import { deriveEpochKey } from './key-derivation.js';
+import { deriveEpochKey, deriveTenantKey } from './key-derivation.js';
 import { ChallengeMetrics } from './metrics.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { TokenIssuer } from './token-issuer.js';
@@ -49,6 +51,9 @@ export interface ChallengeServiceOptions {
 
 type Handler = (body: unknown) => object | Promise<object>;
 
+/** Version of the tenant-key derivation; bumping it would re-key every tenant (a rotation). */
+const TENANT_KEY_VERSION = 1;
+
 /**
  * The challenge service (DESIGN.md sections 1 and 6): owns the key ring, distributes per-epoch keys
  * to edges through a KV bucket, tunes difficulty per protected service from edge load reports,
@@ -74,6 +79,7 @@ export class ChallengeService {
   private epochKv!: KV;
   private difficultyKv!: KV;
   private pubkeyKv!: KV;
+  private tenantKeyKv!: KV;
 
   private constructor(nc: NatsConnection, options: ChallengeServiceOptions) {
     this.nc = nc;
@@ -120,6 +126,8 @@ export class ChallengeService {
     this.epochKv = await kvm.create(CHALLENGE_EPOCH_BUCKET, { history: 1, ttl: 4 * epochSeconds * 1000 });
     this.pubkeyKv = await kvm.create(CHALLENGE_PUBKEY_BUCKET, { history: 1 });
     this.difficultyKv = await kvm.create(CHALLENGE_DIFFICULTY_BUCKET, { history: 1 });
+    this.tenantKeyKv = await kvm.create(TENANT_KEY_BUCKET, { history: 1 });
+    await this.rewriteTenantKeys();
     this.schedule.load(await this.loadEpochs());
     // Rewrite what we found with keys derived from *our* master, so edges and this process agree
     // even if the bucket outlived a master-key change.
@@ -132,6 +140,7 @@ export class ChallengeService {
     this.serve(ChallengeSubject.keysList, 'keys_list', () => this.listKeys());
     this.serve(ChallengeSubject.keysRotate, 'keys_rotate', () => this.rotate());
     this.serve(ChallengeSubject.difficulty, 'difficulty', (b) => this.onDifficulty(b));
+    this.serve(ChallengeSubject.tenantKey, 'tenant_key', (b) => this.onTenantKey(b));
     this.subs.push(this.nc.subscribe(ChallengeSubject.load, { callback: (err, msg) => { if (!err) this.onLoad(msg); } }));
     this.timer = setInterval(() => { void this.serialized(() => this.tick()).catch((err) => this.log.error({ err }, 'tick failed')); }, tickMs);
     this.timer.unref();
@@ -267,6 +276,42 @@ export class ChallengeService {
     const t = this.tokens.issue(client, target, this.now(), ttl);
     this.metrics.tokensIssued.inc();
     return { v: 1, ok: true, token: toBase64(t.token), expiresAt: t.expiresAt };
+  }
+
+  /**
+   * Rewrites every tenant key found with the one derived from *our* master, so edges and this
+   * process agree even if the bucket outlived a master-key change (as for epoch keys).
+   */
+  private async rewriteTenantKeys(): Promise<void> {
+    for await (const k of await this.tenantKeyKv.keys()) {
+      const tenant = tenantOfKey(k);
+      if (tenant) await this.putTenantKey(tenant);
+    }
+  }
+
+  /** Writes the tenant's record unless the bucket already holds exactly it. */
+  private async putTenantKey(tenant: string): Promise<number> {
+    const record = encodeTenantKeyRecord({ tenant, keyVersion: TENANT_KEY_VERSION, key: deriveTenantKey(this.master, tenant, TENANT_KEY_VERSION) });
+    const found = await this.tenantKeyKv.get(tenantKeyKvKey(tenant));
+    if (found?.operation === 'PUT' && Buffer.from(found.value).equals(record)) return TENANT_KEY_VERSION;
+    if (found?.operation === 'PUT') {
+      try {
+        decodeTenantKeyRecord(found.value);
+      } catch {
+        this.log.warn({ tenant }, 'replacing an undecodable tenant key record');
+      }
+    }
+    await this.tenantKeyKv.put(tenantKeyKvKey(tenant), record);
+    this.metrics.tenantKeysWritten.inc();
+    this.log.info({ tenant, keyVersion: TENANT_KEY_VERSION }, 'tenant key published');
+    return TENANT_KEY_VERSION;
+  }
+
+  private onTenantKey(body: unknown): Promise<TenantKeyReply> {
+    const req = body as Partial<TenantKeyRequest>;
+    if (typeof req.tenant !== 'string' || !isTenantName(req.tenant)) throw new BadRequestError('tenant must be a tenant name');
+    const tenant = req.tenant;
+    return this.serialized(async () => ({ v: 1, ok: true, tenant, keyVersion: await this.putTenantKey(tenant) }) as const);
   }
 
   private difficultyRecord(service: string, target: Endpoint): DifficultyRecord {

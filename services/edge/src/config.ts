@@ -15,13 +15,43 @@ export interface ServiceConfig {
   public: { host: string | null; port: number | null };
   /** client sessions relayed to the origin: at most `max`, closed after `idleSeconds` */
   sessions: { max: number; idleSeconds: number };
-  /** challenges sent: per source and in total (token buckets) */
-  challenges: { perSourcePerSecond: number; perSourceBurst: number; totalPerSecond: number; totalBurst: number; difficultyBits: number; subPuzzles: number };
+  /** the puzzle issued until the challenge service sets a difficulty */
+  challenges: { difficultyBits: number; subPuzzles: number };
+  /** token buckets on what the edge sends to sources (which may be spoofed victims) */
+  limits: ServiceLimits;
   /** verdict while no program is deployed, or when the program fails */
   failVerdict: 'pass' | 'drop';
   /** this tenant's fraction of `programLimits.cpuMsPerSecond` (default: an equal share) */
   cpuShare: number;
 }
+
+export interface Rate {
+  perSecond: number;
+  burst: number;
+}
+
+/** Per source address, per source prefix, per protected prefix (target). */
+export interface LimitSet {
+  perSource: Rate;
+  perPrefix: Rate;
+  perTarget: Rate;
+}
+
+export interface ServiceLimits {
+  /** standard and custom challenges (helpers 10 and 64) */
+  challenges: LimitSet;
+  /** custom replies (helper 68) */
+  replies: LimitSet;
+  /** prefix lengths of the per-prefix and per-target buckets */
+  prefixBits: { v4: number; v6: number };
+}
+
+/** Defaults (services/edge/README.md lists them). */
+export const DEFAULT_LIMITS: ServiceLimits = {
+  challenges: { perSource: { perSecond: 2, burst: 4 }, perPrefix: { perSecond: 64, burst: 256 }, perTarget: { perSecond: 20_000, burst: 40_000 } },
+  replies: { perSource: { perSecond: 4, burst: 8 }, perPrefix: { perSecond: 64, burst: 256 }, perTarget: { perSecond: 20_000, burst: 40_000 } },
+  prefixBits: { v4: 24, v6: 48 },
+};
 
 export interface EdgeConfig {
   /** this edge's id in events (a NATS subject token) */
@@ -84,6 +114,40 @@ function positive(value: unknown, fallback: number, where: string): number {
   return value as number;
 }
 
+const RATE_FIELDS = ['perSource', 'perPrefix', 'perTarget'] as const;
+/** Fields of `challenges` before `limits` existed: refused with where they went, never silently ignored. */
+const MOVED = { perSourcePerSecond: 'perSource.perSecond', perSourceBurst: 'perSource.burst', totalPerSecond: 'perTarget.perSecond', totalBurst: 'perTarget.burst' } as const;
+
+function limitSet(raw: any, fallback: LimitSet, where: string): LimitSet {
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'object' || raw === null) fail(`${where} must be an object`);
+  for (const key of Object.keys(raw)) if (!(RATE_FIELDS as readonly string[]).includes(key)) fail(`${where}.${key} is not a limit (perSource, perPrefix, perTarget)`);
+  const rate = (field: (typeof RATE_FIELDS)[number]): Rate => ({
+    perSecond: positive(raw[field]?.perSecond, fallback[field].perSecond, `${where}.${field}.perSecond`),
+    burst: positive(raw[field]?.burst, fallback[field].burst, `${where}.${field}.burst`),
+  });
+  return { perSource: rate('perSource'), perPrefix: rate('perPrefix'), perTarget: rate('perTarget') };
+}
+
+function prefixBits(value: unknown, fallback: number, max: number, where: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > max) fail(`${where} must be 0..${max}`);
+  return value as number;
+}
+
+function serviceLimits(raw: any, at: string): ServiceLimits {
+  const l = raw ?? {};
+  if (typeof l !== 'object' || l === null) fail(`${at}.limits must be an object`);
+  return {
+    challenges: limitSet(l.challenges, DEFAULT_LIMITS.challenges, `${at}.limits.challenges`),
+    replies: limitSet(l.replies, DEFAULT_LIMITS.replies, `${at}.limits.replies`),
+    prefixBits: {
+      v4: prefixBits(l.prefixBits?.v4, DEFAULT_LIMITS.prefixBits.v4, 32, `${at}.limits.prefixBits.v4`),
+      v6: prefixBits(l.prefixBits?.v6, DEFAULT_LIMITS.prefixBits.v6, 128, `${at}.limits.prefixBits.v6`),
+    },
+  };
+}
+
 function share(value: unknown, where: string): number {
   if (typeof value !== 'number' || !(value > 0) || value > 1) fail(`${where} must be a fraction greater than 0 and at most 1`);
   return value as number;
@@ -112,6 +176,7 @@ export function parseEdgeConfig(raw: unknown): EdgeConfig {
     if (tenants.has(s.tenant)) fail(`${at}.tenant ${s.tenant} is listed twice`);
     tenants.add(s.tenant);
     const ch = s.challenges ?? {};
+    for (const [old, now] of Object.entries(MOVED)) if (ch[old] !== undefined) fail(`${at}.challenges.${old} moved to ${at}.limits.challenges.${now}`);
     const failVerdict = s.failVerdict ?? 'drop';
     if (failVerdict !== 'pass' && failVerdict !== 'drop') fail(`${at}.failVerdict must be pass or drop`);
     const difficultyBits = ch.difficultyBits ?? 12;
@@ -127,14 +192,8 @@ export function parseEdgeConfig(raw: unknown): EdgeConfig {
         port: s.public?.port === undefined ? null : port(s.public.port, `${at}.public.port`),
       },
       sessions: { max: positive(s.sessions?.max, 100_000, `${at}.sessions.max`), idleSeconds: positive(s.sessions?.idleSeconds, 60, `${at}.sessions.idleSeconds`) },
-      challenges: {
-        perSourcePerSecond: positive(ch.perSourcePerSecond, 2, `${at}.challenges.perSourcePerSecond`),
-        perSourceBurst: positive(ch.perSourceBurst, 4, `${at}.challenges.perSourceBurst`),
-        totalPerSecond: positive(ch.totalPerSecond, 20_000, `${at}.challenges.totalPerSecond`),
-        totalBurst: positive(ch.totalBurst, 40_000, `${at}.challenges.totalBurst`),
-        difficultyBits,
-        subPuzzles,
-      },
+      challenges: { difficultyBits, subPuzzles },
+      limits: serviceLimits(s.limits, at),
       failVerdict,
       cpuShare: s.cpuShare === undefined ? 1 / c.services.length : share(s.cpuShare, `${at}.cpuShare`),
     };

@@ -4,7 +4,7 @@ import {
   CHALLENGE_DIFFICULTY_BUCKET, ChallengeSubject, decodeApiMessage, encodeApiMessage, serviceKey, type DifficultyRecord, type LoadReport, type TenantDeployment,
 } from '@flowshield/proto';
 import type { KeyRing, TokenVerifier } from '@flowshield/puzzle';
-import { EpochKeyFollower, PublicKeyFollower } from '@flowshield/challenge-keys';
+import { EpochKeyFollower, PublicKeyFollower, TenantKeyFollower } from '@flowshield/challenge-keys';
 import type { Logger } from 'pino';
 import { DeploymentWatcher } from './deployments.js';
 import { address16 } from './packet-view.js';
@@ -24,6 +24,7 @@ export class ControlPlane {
   private deployments: DeploymentWatcher | null = null;
   private keys: EpochKeyFollower | null = null;
   private publicKeys: PublicKeyFollower | null = null;
+  private tenantKeys: TenantKeyFollower | null = null;
   private difficultyWatch: { stop(): void } | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private stopped = false;
@@ -66,17 +67,6 @@ export class ControlPlane {
         logger.info({ nats: status.type }, 'nats connection');
       }
     })();
-    await this.retry('deployments', async () => {
-      this.deployments = await DeploymentWatcher.start(nc, {
-        tenants: this.options.services.map((s) => s.config.tenant),
-        onDeployment: (d) => this.applyDeployment(d),
-        onBadRecord: (key, err) => {
-          this.badRecords++;
-          logger.warn({ key, err: (err as Error).message }, 'deployment record rejected');
-        },
-      });
-    });
-    this.markReady();
     void this.retry('challenge keys', async () => {
       this.keys = await EpochKeyFollower.start(nc, this.options.keyRing, {
         onBadRecord: (key, err) => {
@@ -93,10 +83,24 @@ export class ControlPlane {
         },
       });
     });
+    void this.retry('tenant keys', () => this.followTenantKeys(nc));
     void this.retry('difficulty', () => this.followDifficulty(nc));
     const report = setInterval(() => this.reportLoad(nc), LOAD_REPORT_MS);
     report.unref();
     this.timers.push(report);
+    // Last and awaited: keys and difficulty are followed whether or not the programs bucket exists
+    // yet (only an operator creates it).
+    await this.retry('deployments', async () => {
+      this.deployments = await DeploymentWatcher.start(nc, {
+        tenants: this.options.services.map((s) => s.config.tenant),
+        onDeployment: (d) => this.applyDeployment(d),
+        onBadRecord: (key, err) => {
+          this.badRecords++;
+          logger.warn({ key, err: (err as Error).message }, 'deployment record rejected');
+        },
+      });
+    });
+    this.markReady();
   }
 
   private applyDeployment(deployment: TenantDeployment): void {
@@ -119,6 +123,27 @@ export class ControlPlane {
       }
     }
     return null;
+  }
+
+  /** Each tenant's HMAC key (helpers 8, 9, 20) into its host; until it arrives they return FS_ERR_NO_KEY. */
+  private async followTenantKeys(nc: NatsConnection): Promise<void> {
+    const { logger, services } = this.options;
+    let failures = 0;
+    this.tenantKeys = await TenantKeyFollower.start(nc, {
+      tenants: services.map((s) => s.config.tenant),
+      onKey: (tenant, key) => {
+        const service = services.find((s) => s.config.tenant === tenant);
+        if (service) service.runtime.host.hmacKey = key;
+        logger.info({ tenant, present: key !== null }, 'tenant key');
+      },
+      onBadRecord: (key, err) => {
+        this.badRecords++;
+        logger.warn({ key, err: (err as Error).message }, 'tenant key record rejected');
+      },
+      onRequestFailed: (tenant, err) => {
+        if (failures++ % 10 === 0) logger.warn({ tenant, err: (err as Error).message }, 'tenant key not available yet; asking again');
+      },
+    });
   }
 
   private async followDifficulty(nc: NatsConnection): Promise<void> {
@@ -174,6 +199,7 @@ export class ControlPlane {
     this.deployments?.stop();
     this.keys?.stop();
     this.publicKeys?.stop();
+    this.tenantKeys?.stop();
     this.difficultyWatch?.stop();
     await this.nc?.drain().catch(() => undefined);
   }

@@ -1,7 +1,8 @@
-import { randomBytes, randomFillSync } from 'node:crypto';
-import { StandardChallenge, systemClock, type HostEnvironment, type PacketMeta } from '@flowshield/vm';
-import { ChallengeLimiter, PuzzleEngine, type KeyRing, type TokenVerifier } from '@flowshield/puzzle';
-import type { ServiceConfig } from './config.js';
+import { randomFillSync } from 'node:crypto';
+import { systemClock, type HostEnvironment, type PacketMeta } from '@flowshield/vm';
+import { ChallengeLimiter, PuzzleEngine, StandardChallenge, type KeyRing, type TokenVerifier } from '@flowshield/puzzle';
+import { RejectionCounts } from './answer-reasons.js';
+import type { LimitSet, ServiceConfig } from './config.js';
 import { DryRunState } from './dry-run-state.js';
 import type { TenantState } from './state-overlay.js';
 import { DifficultyFloor } from './difficulty-floor.js';
@@ -18,16 +19,22 @@ export interface DifficultySetting {
 
 /**
  * What a tenant's program runs against on this edge: its state, the wall clock, the challenge
- * key ring with per-source and per-network limits, and per-tenant counters.
+ * key ring with per-source, per-prefix and per-target limits on challenges and on replies, the
+ * tenant's HMAC key, and per-tenant counters.
  */
 export class EdgeHost implements HostEnvironment {
   readonly clock = systemClock;
-  readonly hmacKey: Uint8Array;
+  /** the tenant's HMAC key from the challenge service (TenantKeyFollower); null until received */
+  hmacKey: Uint8Array | null = null;
   challengesEnabled = true;
   readonly challenge: StandardChallenge;
   readonly limiter: ChallengeLimiter;
+  readonly replyLimiter: ChallengeLimiter;
   readonly counters = new Map<number, bigint>();
+  /** every answer the standard challenge rejected, by reason, whatever the program did with it */
+  readonly rejections = new RejectionCounts();
   challengesRefused = 0;
+  repliesRefused = 0;
   difficulty: DifficultySetting;
   private readonly floor: DifficultyFloor;
 
@@ -38,25 +45,22 @@ export class EdgeHost implements HostEnvironment {
     readonly keyRing: KeyRing,
     /** verified tokens, checked with the challenge service's public keys only */
     readonly tokens: TokenVerifier,
-    hmacKey?: Uint8Array,
   ) {
-    this.hmacKey = hmacKey ?? randomBytes(32);
     this.difficulty = { bits: service.challenges.difficultyBits, floorBits: 0, subPuzzles: service.challenges.subPuzzles };
-    this.limiter = EdgeHost.limiterFor(service);
+    this.limiter = EdgeHost.limiterFor(service.limits.challenges, service);
+    this.replyLimiter = EdgeHost.limiterFor(service.limits.replies, service);
     const engine = new PuzzleEngine({ keyRing, clock: Date.now });
     this.floor = new DifficultyFloor(this.difficulty.bits, engine.validitySeconds * 1000);
     this.challenge = new StandardChallenge({
       engine,
       difficulty: () => ({ bits: this.difficulty.bits, subPuzzles: this.difficulty.subPuzzles }),
       floorBits: () => this.floor.bitsAt(Date.now()),
+      onRejected: (reason) => this.rejections.count(reason),
     });
   }
 
-  private static limiterFor(service: ServiceConfig): ChallengeLimiter {
-    return new ChallengeLimiter({
-      perSource: { perSecond: service.challenges.perSourcePerSecond, burst: service.challenges.perSourceBurst },
-      perTarget: { perSecond: service.challenges.totalPerSecond, burst: service.challenges.totalBurst },
-    });
+  private static limiterFor(set: LimitSet, service: ServiceConfig): ChallengeLimiter {
+    return new ChallengeLimiter({ perSource: set.perSource, perPrefix: set.perPrefix, perTarget: set.perTarget, prefixBits: service.limits.prefixBits });
   }
 
   /**
@@ -68,9 +72,11 @@ export class EdgeHost implements HostEnvironment {
   dryRun(): HostEnvironment {
     const dry = Object.create(this) as EdgeHost;
     Object.defineProperty(dry, 'state', { value: new DryRunState(this.state) });
-    Object.defineProperty(dry, 'limiter', { value: EdgeHost.limiterFor(this.service) });
-    // Refusals of the shadow limiter are not the edge's refusals: kept on the shadow.
+    Object.defineProperty(dry, 'limiter', { value: EdgeHost.limiterFor(this.service.limits.challenges, this.service) });
+    Object.defineProperty(dry, 'replyLimiter', { value: EdgeHost.limiterFor(this.service.limits.replies, this.service) });
+    // Refusals of the shadow limiters are not the edge's refusals: kept on the shadow.
     dry.challengesRefused = 0;
+    dry.repliesRefused = 0;
     return dry;
   }
 
@@ -91,6 +97,12 @@ export class EdgeHost implements HostEnvironment {
   allowChallenge(meta: PacketMeta, now: number): boolean {
     const refused = this.limiter.admit(meta.srcIp, meta.dstIp, now * 1000) !== null;
     if (refused) this.challengesRefused++;
+    return !refused;
+  }
+
+  allowReply(meta: PacketMeta, now: number): boolean {
+    const refused = this.replyLimiter.admit(meta.srcIp, meta.dstIp, now * 1000) !== null;
+    if (refused) this.repliesRefused++;
     return !refused;
   }
 

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics, type Aggregator } from 'prom-client';
 import type { EventPublisher } from '@flowshield/events';
 import { STATUS_NAMES, type Status } from '@flowshield/proto';
+import { REJECTION_LABELS } from './answer-reasons.js';
 import type { ProtectedService } from './protected-service.js';
 import { implementation } from '@flowshield/udp-batch';
 import { MONITORED_ACTIONS, SWAP_RESULTS } from './tenant-runtime.js';
@@ -40,9 +41,13 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
   counter('fs_edge_no_program_total', 'Datagrams that arrived while no program was deployed', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.runtime.stats.noProgram)));
   counter('fs_edge_challenges_sent_total', 'Challenges sent to sources', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.runtime.stats.challengesSent)));
   counter('fs_edge_challenges_refused_total', 'Challenges withheld by the per-source and per-network limits', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.runtime.host.challengesRefused)));
+  counter('fs_edge_replies_refused_total', 'Program replies (helper 68) withheld by the per-source and per-network limits', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.runtime.host.repliesRefused)));
   counter('fs_edge_challenge_answers_total', 'Challenge answers by result', ['tenant', 'result'], (inc) => each((s, tenant) => {
     inc({ tenant, result: 'accepted' }, s.runtime.stats.answersAccepted);
-    inc({ tenant, result: 'rejected' }, s.runtime.stats.answersRejected);
+    inc({ tenant, result: 'rejected' }, s.runtime.host.rejections.total);
+  }));
+  counter('fs_edge_answers_rejected_total', 'Standard-challenge answers rejected, by reason, whatever the program did with them', ['tenant', 'reason'], (inc) => each((s, tenant) => {
+    for (const reason of REJECTION_LABELS) inc({ tenant, reason }, s.runtime.host.rejections.byLabel[reason]);
   }));
   counter('fs_edge_tokens_total', 'Verified tokens by result', ['tenant', 'result'], (inc) => each((s, tenant) => {
     inc({ tenant, result: 'accepted' }, s.runtime.stats.tokens.accepted);
@@ -83,6 +88,7 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
     inc({ outcome: 'overflow' }, stats.overflow);
   });
   gauge('fs_edge_challenge_keys', 'Challenge epoch keys this edge holds (0: it cannot issue or verify challenges)', [], (set) => set({}, services[0]?.runtime.host.keyRing.list().length ?? 0), 'max');
+  gauge('fs_edge_tenant_key', "1 while the edge holds the tenant's HMAC key (helpers 8, 9, 20; 0: they return FS_ERR_NO_KEY)", ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.runtime.host.hmacKey ? 1 : 0)), 'max');
   counter('fs_edge_origin_replies_total', 'Datagrams from the origin relayed back to clients', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.sessions.relayed)));
   counter('fs_edge_control_bad_records_total', 'Deployment, key and difficulty records that did not decode', [], (inc) => inc({}, control.badRecords));
   gauge('fs_edge_nats_connected', '1 while the NATS connection is up', [], (set) => set({}, control.connected ? 1 : 0), 'max');

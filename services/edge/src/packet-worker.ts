@@ -59,6 +59,11 @@ port.on('message', (message: ToWorker) => {
     case 'difficulty':
       byTenant.get(message.tenant)?.runtime.host.setDifficulty(message.setting);
       return;
+    case 'tenant-key': {
+      const host = byTenant.get(message.tenant)?.runtime.host;
+      if (host) host.hmacKey = message.key;
+      return;
+    }
     case 'key':
       if (message.op === 'upsert') keyRing.upsert(message.init as Parameters<KeyRing['upsert']>[0]);
       else keyRing.remove(message.keyId);

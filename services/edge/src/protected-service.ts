@@ -10,7 +10,6 @@ import type { RateLimitedLog } from './rate-limited-log.js';
 import { VerifiedSteering } from './verified-steering.js';
 
 const STATUS_VERIFIED = 2;
-const STATUS_BLOCKED = 3;
 
 /** The largest IP packet the program types accept; bigger datagrams are counted and dropped. */
 const MAX_PROGRAM_PACKET = 1500;
@@ -185,8 +184,7 @@ export class ProtectedService {
   /** What the load reports count: dropped packets and rejected answers since start. */
   loadCounters(): { drop: number; rejected: number } {
     if (this.workerLoad) return { ...this.workerLoad };
-    const stats = this.runtime.stats;
-    return { drop: stats.packets.drop, rejected: stats.answersRejected };
+    return { drop: this.runtime.stats.packets.drop, rejected: this.runtime.host.rejections.total };
   }
 
   async stop(): Promise<void> {
@@ -339,10 +337,9 @@ export class ProtectedService {
     }
     const answer = isAnswerPacket(data);
     const verifiedNow = answer && effects?.statusChange?.to === STATUS_VERIFIED;
-    if (answer && effects?.statusChange) {
-      if (verifiedNow) stats.answersAccepted++;
-      else if (effects.statusChange.to === STATUS_BLOCKED) stats.answersRejected++;
-    }
+    // Rejected answers are counted where they are checked (EdgeHost.rejections), whatever the
+    // program did with the result: most must not block anyone (flowshield.h FS_ANSWER_*).
+    if (verifiedNow) stats.answersAccepted++;
     stats.packets[verdict]++;
     stats.bytes[verdict] += data.length;
     if (verdict === 'drop' && !verifiedNow) return;

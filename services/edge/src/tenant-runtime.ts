@@ -27,7 +27,6 @@ export class TenantStats {
   shed = 0;
   challengesSent = 0;
   answersAccepted = 0;
-  answersRejected = 0;
   repliesSent = 0;
   readonly tokens = { accepted: 0, rejected: 0 };
   readonly swaps: Record<SwapResult, number> = { applied: 0, refused: 0, unsigned: 0, bad_signature: 0, over_budget: 0, stale: 0 };

@@ -140,7 +140,7 @@ export class WorkerPool {
   /**
    * Routes the control plane's updates to the workers: every deployment the main thread applied
    * (checked, verified and compiled there, off the packet threads; the workers swap it in between
-   * batches), difficulty changes, challenge epoch keys and token public keys.
+   * batches), difficulty changes, tenant HMAC keys, challenge epoch keys and token public keys.
    */
   follow(services: readonly ProtectedService[], keyRing: KeyRing, tokens: TokenVerifier): void {
     this.services = services;
@@ -159,6 +159,17 @@ export class WorkerPool {
         setDifficulty(setting, nowMs);
         this.broadcast({ type: 'difficulty', tenant: service.config.tenant, setting });
       };
+      // The control plane assigns the tenant key; an accessor passes each assignment on.
+      let hmacKey = host.hmacKey;
+      Object.defineProperty(host, 'hmacKey', {
+        configurable: true,
+        enumerable: true,
+        get: () => hmacKey,
+        set: (key: Uint8Array | null) => {
+          hmacKey = key;
+          this.broadcast({ type: 'tenant-key', tenant: service.config.tenant, key });
+        },
+      });
     }
     const upsert = keyRing.upsert.bind(keyRing);
     keyRing.upsert = (init) => {

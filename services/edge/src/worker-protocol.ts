@@ -24,6 +24,8 @@ export type ToWorker =
   /** `compiled`: the main thread's module for it (wasm engine), instantiated as is */
   | { type: 'deploy'; deployment: TenantDeployment; compiled: CompiledProgram | null }
   | { type: 'difficulty'; tenant: string; setting: DifficultySetting }
+  /** the tenant's HMAC key from the challenge service (helpers 8, 9, 20) */
+  | { type: 'tenant-key'; tenant: string; key: Uint8Array | null }
   | { type: 'key'; op: 'upsert'; init: unknown } | { type: 'key'; op: 'remove'; keyId: number }
   | { type: 'token-key'; op: 'add'; record: unknown } | { type: 'token-key'; op: 'remove'; signingKeyId: number }
   /** transitions other workers made: applied to this worker's overlays without publishing */

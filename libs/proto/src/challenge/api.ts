@@ -24,7 +24,10 @@ export const ChallengeSubject = {
   difficulty: 'fs.challenge.difficulty.get',
   /** Edges publish LoadReport here (no reply). */
   load: 'fs.challenge.load',
-  /** An edge asks for a tenant's HMAC key it does not hold yet (edges only; answered from TENANT_KEY_BUCKET). */
+  /**
+   * TenantKeyRequest → TenantKeyReply: an edge asks for a tenant's HMAC key; the service writes it
+   * into TENANT_KEY_BUCKET (the reply carries no key bytes). Only the edge role may send it.
+   */
   tenantKey: 'fs.challenge.tenant-key',
 } as const;
 export const CHALLENGE_QUEUE_GROUP = 'fs-challenge';
@@ -36,8 +39,12 @@ export const CHALLENGE_PUBKEY_BUCKET = 'fs-challenge-pubkeys';
 /** KV bucket of difficulty per protected service. Keys: `serviceKey(target)`. */
 export const CHALLENGE_DIFFICULTY_BUCKET = 'fs-challenge-difficulty';
 
-/** KV bucket of per-tenant HMAC keys for the PFP helpers (secret: edges only). Keys `tenant.<name>`. */
+/**
+ * KV bucket of per-tenant HMAC keys of PFP helpers 8, 9 and 20 (secret: edges only; written only
+ * by the challenge service). Keys `tenant.<name>`, values TenantKeyRecord.
+ */
 export const TENANT_KEY_BUCKET = 'fs-tenant-keys';
+export const tenantKeyKvKey = (tenant: string): string => `tenant.${tenant}`;
 
 export const epochKvKey = (keyId: number): string => `epoch.${keyId}`;
 export const publicKeyKvKey = (signingKeyId: number): string => `ed25519.${signingKeyId}`;
@@ -56,6 +63,9 @@ export type TokenReply = { v: 1; ok: true; token: string; expiresAt: number } | 
 export interface EpochInfo { id: number; notBefore: number; notAfter: number; acceptUntil: number; state: 'next' | 'current' | 'previous' }
 export interface KeysListReply { v: 1; ok: true; epochs: EpochInfo[]; signingKeyIds: number[] }
 export type KeysRotateReply = { v: 1; ok: true; current: number; previous: number | null } | { v: 1; ok: false; reason: string };
+
+export interface TenantKeyRequest { v: 1; tenant: string }
+export type TenantKeyReply = { v: 1; ok: true; tenant: string; keyVersion: number } | { v: 1; ok: false; reason: string };
 
 export interface DifficultyRequest { v: 1; target: EndpointText }
 /** Published in CHALLENGE_DIFFICULTY_BUCKET: edges issue at `bits` and accept down to `floorBits`. */

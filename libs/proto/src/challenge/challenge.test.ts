@@ -6,7 +6,7 @@ import { decodeApiMessage, encodeApiMessage, fromBase64, toBase64 } from './api.
 import { decodeAnswer, decodeChallenge, encodeAnswer, encodeHello, writeMacInput } from './challenge-packet.js';
 import { endpoint, endpointFromText, serviceKey } from './endpoint.js';
 import { CHALLENGE_SIZE, HELLO_SIZE, MAC_INPUT_SIZE } from './layout.js';
-import { decodeEpochKeyRecord, decodePublicKeyRecord, encodeEpochKeyRecord, encodePublicKeyRecord } from './records.js';
+import { decodeEpochKeyRecord, decodePublicKeyRecord, decodeTenantKeyRecord, encodeEpochKeyRecord, encodePublicKeyRecord, encodeTenantKeyRecord } from './records.js';
 import { assembleToken, decodeToken, encodeTokenClaims, TOKEN_SIZE } from './token.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../../vectors/challenge/v1.json', import.meta.url), 'utf8'));
@@ -76,6 +76,28 @@ test('proto challenge - token, epoch key and public key records round-trip', () 
   assert.throws(() => decodeEpochKeyRecord(bad), (e: DecodeError) => e.code === 'FS_ERR_PROTO_CHALLENGE_FIELD');
   const pk = { signingKeyId: 1, notAfter: 0, publicKey: new Uint8Array(32).fill(2) };
   assert.deepEqual(decodePublicKeyRecord(encodePublicKeyRecord(pk)), pk);
+});
+
+test('proto challenge - tenant HMAC key records round-trip; a wrong size, magic, version or name is refused', () => {
+  const record = { tenant: 'arena-1', keyVersion: 1, key: new Uint8Array(32).fill(5) };
+  const bytes = encodeTenantKeyRecord(record);
+  assert.equal(bytes.length, 10 + 7 + 32);
+  assert.equal(new TextDecoder().decode(bytes.subarray(0, 4)), 'FSHK');
+  const back = decodeTenantKeyRecord(bytes);
+  assert.deepEqual({ ...back, key: [...back.key] }, { ...record, key: [...record.key] });
+  const code = (mutate: (b: Uint8Array) => Uint8Array) => {
+    try {
+      decodeTenantKeyRecord(mutate(bytes.slice()));
+      return 'accepted';
+    } catch (e) {
+      return (e as DecodeError).code;
+    }
+  };
+  assert.equal(code((b) => b.subarray(0, b.length - 1)), 'FS_ERR_PROTO_CHALLENGE_SHORT');
+  assert.equal(code((b) => { b[0] = 0; return b; }), 'FS_ERR_PROTO_CHALLENGE_MAGIC');
+  assert.equal(code((b) => { b[4] = 99; return b; }), 'FS_ERR_PROTO_CHALLENGE_VERSION');
+  assert.equal(code((b) => { b[10] = 0x20; return b; }), 'FS_ERR_PROTO_CHALLENGE_FIELD');
+  assert.throws(() => encodeTenantKeyRecord({ ...record, tenant: 'a b' }), RangeError);
 });
 
 test('proto challenge - API messages carry a version and base64 fields', () => {

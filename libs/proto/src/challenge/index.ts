@@ -15,15 +15,15 @@ export { TOKEN_SIZE, TOKEN_SIGNED_SIZE, encodeTokenClaims, assembleToken, decode
 export type { TokenClaims, DecodedToken } from './token.js';
 export {
   EPOCH_KEY_RECORD_SIZE, PUBLIC_KEY_RECORD_SIZE, encodeEpochKeyRecord, decodeEpochKeyRecord, encodePublicKeyRecord,
-  decodePublicKeyRecord,
+  decodePublicKeyRecord, encodeTenantKeyRecord, decodeTenantKeyRecord,
 } from './records.js';
-export type { EpochKeyRecord, PublicKeyRecord } from './records.js';
+export type { EpochKeyRecord, PublicKeyRecord, TenantKeyRecord } from './records.js';
 export {
   CHALLENGE_API_VERSION, CHALLENGE_SUBJECT_PREFIX, ChallengeSubject, CHALLENGE_QUEUE_GROUP, CHALLENGE_EPOCH_BUCKET,
-  CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, TENANT_KEY_BUCKET, epochKvKey, publicKeyKvKey, toBase64, fromBase64,
+  CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, TENANT_KEY_BUCKET, tenantKeyKvKey, epochKvKey, publicKeyKvKey, toBase64, fromBase64,
   decodeApiMessage, encodeApiMessage, isEndpointText,
 } from './api.js';
 export type {
   IssueRequest, IssueReply, VerifyRequest, VerifyReply, TokenRequest, TokenReply, EpochInfo, KeysListReply,
-  KeysRotateReply, DifficultyRequest, DifficultyRecord, LoadReport,
+  KeysRotateReply, TenantKeyRequest, TenantKeyReply, DifficultyRequest, DifficultyRecord, LoadReport,
 } from './api.js';

@@ -1,4 +1,5 @@
 import { DecodeError } from '../errors.js';
+import { isTenantName } from '../deploy/deployment.js';
 import { CHALLENGE_VERSION } from './layout.js';
 import { ChallengeDecodeCode } from './reasons.js';
 
@@ -13,9 +14,14 @@ import { ChallengeDecodeCode } from './reasons.js';
  *
  * Token public key (bucket CHALLENGE_PUBKEY_BUCKET, key `ed25519.<id>`), 45 bytes, public:
  *   magic "FSPK" · version · signingKeyId u32 · notAfter u32 (0 = open) · publicKey[32]
+ *
+ * Tenant HMAC key (bucket TENANT_KEY_BUCKET, key `tenant.<name>`), 43 + name bytes — a SECRET,
+ * readable by edges only: the key of PFP helpers 8, 9 and 20 for that tenant on every edge:
+ *   magic "FSHK" · version · keyVersion u32 · nameLength u8 · name (ASCII) · key[32]
  */
 export const EPOCH_KEY_MAGIC = 0x4653454b; // "FSEK"
 export const PUBLIC_KEY_MAGIC = 0x4653504b; // "FSPK"
+export const TENANT_KEY_MAGIC = 0x4653484b; // "FSHK" (HMAC key; "FSTK" is the verified token packet)
 export const EPOCH_KEY_RECORD_SIZE = 53;
 export const PUBLIC_KEY_RECORD_SIZE = 45;
 
@@ -78,4 +84,39 @@ export function encodePublicKeyRecord(r: PublicKeyRecord): Uint8Array {
 export function decodePublicKeyRecord(buf: Uint8Array): PublicKeyRecord {
   const v = check(buf, PUBLIC_KEY_RECORD_SIZE, PUBLIC_KEY_MAGIC, 'public key');
   return { signingKeyId: v.getUint32(5), notAfter: v.getUint32(9), publicKey: buf.slice(13, 45) };
+}
+
+export interface TenantKeyRecord {
+  tenant: string;
+  /** which derivation of the tenant's key (a rotation would bump it) */
+  keyVersion: number;
+  key: Uint8Array;
+}
+
+export function encodeTenantKeyRecord(r: TenantKeyRecord): Uint8Array {
+  if (r.key.length !== 32) throw new RangeError('tenant key must be 32 bytes');
+  if (!isTenantName(r.tenant)) throw new RangeError(`bad tenant name ${JSON.stringify(r.tenant)}`);
+  const name = new TextEncoder().encode(r.tenant);
+  const out = new Uint8Array(10 + name.length + 32);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, TENANT_KEY_MAGIC);
+  out[4] = CHALLENGE_VERSION;
+  v.setUint32(5, r.keyVersion >>> 0);
+  out[9] = name.length;
+  out.set(name, 10);
+  out.set(r.key, 10 + name.length);
+  return out;
+}
+
+/** Decodes a tenant key record; the key is copied so the caller may drop the message buffer. */
+export function decodeTenantKeyRecord(buf: Uint8Array): TenantKeyRecord {
+  if (buf.length < 11 + 32) throw new DecodeError(ChallengeDecodeCode.SHORT, `tenant key record is at least 43 bytes, got ${buf.length}`);
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (v.getUint32(0) !== TENANT_KEY_MAGIC) throw new DecodeError(ChallengeDecodeCode.MAGIC, 'not a tenant key record');
+  if (buf[4] !== CHALLENGE_VERSION) throw new DecodeError(ChallengeDecodeCode.VERSION, `tenant key record version ${buf[4]}`);
+  const length = buf[9]!;
+  if (buf.length !== 10 + length + 32) throw new DecodeError(ChallengeDecodeCode.SHORT, `tenant key record of a ${length}-byte name is ${10 + length + 32} bytes, got ${buf.length}`);
+  const tenant = new TextDecoder().decode(buf.subarray(10, 10 + length));
+  if (!isTenantName(tenant)) throw new DecodeError(ChallengeDecodeCode.FIELD, 'tenant key record names no valid tenant');
+  return { tenant, keyVersion: v.getUint32(5), key: buf.slice(10 + length) };
 }

@@ -40,8 +40,12 @@ export const FLOWSHIELD_HELPERS: readonly HelperSpec[] = [
     id: 68, name: 'fs_reply', args: ['mem', 'size'], returns: 'scalar',
     impl: (ctx, run) => {
       const length = ctx.argNumber(2);
+      // Never larger than the trigger (no amplification), and limited like challenges: the
+      // source may be a spoofed victim. Too big is refused before a token is taken.
       if (length > run.meta.payload.length) return HelperResult.TOO_BIG;
-      run.effects.reply = ctx.read(ctx.argNumber(1), length).slice();
+      const reply = ctx.read(ctx.argNumber(1), length).slice();
+      if (!run.env.allowReply(run.meta, run.now)) return HelperResult.RATE_LIMITED;
+      run.effects.reply = reply;
       return HelperResult.OK;
     },
   },

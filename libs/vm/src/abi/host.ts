@@ -35,7 +35,11 @@ export interface StateStore {
   setFlowData(flow: string, value: bigint): void;
 }
 
-/** The standard challenge (helpers 64 and 65), implemented by the host with libs/puzzle. */
+/**
+ * The standard challenge (helpers 64 and 65). The VM only declares it: the host supplies it
+ * (libs/puzzle's StandardChallenge on the edge and in `flowshield test`), so the answer check and
+ * what the host observes of it (rejection reasons as metrics) live outside the VM.
+ */
 export interface ChallengeEngine {
   /**
    * A challenge payload for this packet's source, or why none is sent, as fs_issue_challenge's
@@ -58,11 +62,16 @@ export interface HostEnvironment {
   clock: Clock;
   /** uniform random 32-bit unsigned integers */
   random(): number;
-  /** per-tenant key of the hmac helpers */
-  hmacKey: Uint8Array;
+  /**
+   * Per-tenant key of the hmac helpers (8, 9, 20), the same on every edge; null while the host
+   * does not hold it yet (the helpers then return FS_ERR_NO_KEY, never a MAC under another key).
+   */
+  hmacKey: Uint8Array | null;
   challengesEnabled: boolean;
-  /** whether a challenge may be sent to this source now (per-source and global rate limits) */
+  /** whether a challenge may be sent to this source now (per-source, per-prefix and per-target limits) */
   allowChallenge(meta: PacketMeta, now: number): boolean;
+  /** whether a reply (helper 68) may be sent to this source now (the same kinds of limits) */
+  allowReply(meta: PacketMeta, now: number): boolean;
   challenge: ChallengeEngine | null;
   /** helper 66 */
   counter(id: number, delta: bigint): void;

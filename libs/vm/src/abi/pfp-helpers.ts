@@ -18,7 +18,7 @@ export interface HelperSpec {
 }
 
 /** Return codes shared by helpers 1–20 (Cloudflare PFP's published values). */
-export const HelperResult = { OK: 0, NO_ENTRY: -1, BAD_SOURCE: -1, BAD_DEST: -2, BUFFER_TOO_SMALL: -3, INVALID: -4, TOO_BIG: -4, DISABLED: -5, RATE_LIMITED: -6 } as const;
+export const HelperResult = { OK: 0, NO_ENTRY: -1, BAD_SOURCE: -1, BAD_DEST: -2, NO_KEY: -3, BUFFER_TOO_SMALL: -3, INVALID: -4, TOO_BIG: -4, DISABLED: -5, RATE_LIMITED: -6 } as const;
 
 const MAX_STATUS = 3n;
 /** longest status lifetime a program may set: about 317 years, past which it is surely a bug */
@@ -33,7 +33,7 @@ function tryView(ctx: HelperContext, address: number, length: number, write: boo
   }
 }
 
-function hashHelper(id: number, name: string, digest: (data: Uint8Array, run: RunBinding) => Uint8Array): HelperSpec {
+function hashHelper(id: number, name: string, digest: (data: Uint8Array, run: RunBinding) => Uint8Array | null): HelperSpec {
   return {
     id,
     name,
@@ -43,6 +43,7 @@ function hashHelper(id: number, name: string, digest: (data: Uint8Array, run: Ru
       const src = tryView(ctx, ctx.argNumber(1), ctx.argNumber(2), false);
       if (!src) return HelperResult.BAD_SOURCE;
       const out = digest(src, run);
+      if (!out) return HelperResult.NO_KEY;
       if (ctx.argNumber(4) < out.length) return HelperResult.BAD_DEST;
       const dst = tryView(ctx, ctx.argNumber(3), out.length, true);
       if (!dst) return HelperResult.BAD_DEST;
@@ -50,6 +51,12 @@ function hashHelper(id: number, name: string, digest: (data: Uint8Array, run: Ru
       return out.length;
     },
   };
+}
+
+/** An HMAC under the tenant's key, or null (FS_ERR_NO_KEY) while the host has none: never another key. */
+function keyed(run: RunBinding, mac: (key: Uint8Array) => Uint8Array): Uint8Array | null {
+  const key = run.env.hmacKey;
+  return key ? mac(key) : null;
 }
 
 function crc32Bytes(data: Uint8Array): Uint8Array {
@@ -125,8 +132,8 @@ export const PFP_HELPERS: readonly HelperSpec[] = [
   hashHelper(5, 'hash_sha256', (d) => sha256(d)),
   hashHelper(6, 'hash_sha512', (d) => sha512(d)),
   hashHelper(7, 'hash_crc32', crc32Bytes),
-  hashHelper(8, 'hmac_sha256', (d, run) => hmac(sha256, run.env.hmacKey, d)),
-  hashHelper(9, 'hmac_sha512', (d, run) => hmac(sha512, run.env.hmacKey, d)),
+  hashHelper(8, 'hmac_sha256', (d, run) => keyed(run, (key) => hmac(sha256, key, d))),
+  hashHelper(9, 'hmac_sha512', (d, run) => keyed(run, (key) => hmac(sha512, key, d))),
   {
     id: 10, name: 'set_challenge', args: ['mem-or-null', 'size'], returns: 'scalar',
     impl: (ctx, run) => {
@@ -205,5 +212,5 @@ export const PFP_HELPERS: readonly HelperSpec[] = [
   },
   { id: 18, name: 'set_network_analytics_tag', args: ['scalar'], returns: 'scalar', impl: (ctx, run) => { run.effects.tag = ctx.argU64(1); return HelperResult.OK; } },
   hashHelper(19, 'hash_blake2b512', (d) => blake2b(d, { dkLen: 64 })),
-  hashHelper(20, 'hmac_blake2b512', (d, run) => hmac(blake2b, run.env.hmacKey, d)),
+  hashHelper(20, 'hmac_blake2b512', (d, run) => keyed(run, (key) => hmac(blake2b, key, d))),
 ];

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
 import { loadProgram } from './load-program.js';
 import { ProgramInstance } from './instance.js';
 import { compileC, EXAMPLES_DIR } from '../testing/clang.js';
@@ -24,7 +25,7 @@ for (const mcpu of ['v1', 'v3']) {
   });
 }
 
-test('examples - the challenge state machine: challenge, answer, verified; wrong answer, blocked', () => {
+test('examples - the challenge state machine: challenge, answer, verified; spoofable rejections never block, a wrong proof of work does', () => {
   const host = new FakeClockHost();
   const answers = new Map<string, number>();
   const engine: ChallengeEngine = {
@@ -32,7 +33,10 @@ test('examples - the challenge state machine: challenge, answer, verified; wrong
     verify: (meta) => answers.get(new TextDecoder().decode(meta.payload)) ?? 0,
   };
   answers.set('good answer', 1);
-  answers.set('bad answer', -7);
+  answers.set('bad solution', -9);
+  // Every rejection an off-path spoofer can produce (flowshield.h FS_ANSWER_*).
+  const spoofable = { malformed: -1, 'unknown key': -2, expired: -3, future: -4, 'wrong address': -5, 'wrong port': -6, 'bad tag': -7, 'below floor': -8, replayed: -10, 'filter full': -11 };
+  for (const [text, code] of Object.entries(spoofable)) answers.set(text, code);
   host.challenge = engine;
   const instance = new ProgramInstance(example('challenge.c'), host);
   const send = (src: number[], text: string) => {
@@ -48,15 +52,30 @@ test('examples - the challenge state machine: challenge, answer, verified; wrong
   assert.equal(send([10, 0, 0, 1], 'game data').verdict, 'pass');
   assert.equal(send([10, 0, 0, 1], 'game data').effects.statusChange, null);
 
+  // A victim that was challenged receives every spoofable rejection with its address: it stays
+  // CHALLENGED (each is only dropped, counted and answered with a fresh challenge), then passes.
+  const victim = udp4({ src: [10, 0, 0, 3], dstPort: 207, payload: [] }).meta.srcIp;
+  send([10, 0, 0, 3], 'hello game server');
+  for (const text of Object.keys(spoofable)) {
+    const r = send([10, 0, 0, 3], text);
+    assert.equal(r.verdict, 'drop', text);
+    assert.equal(r.effects.statusChange, null, `${text} changes no status`);
+    assert.equal(host.state.getStatus(victim, host.now)?.status, 1, `${text} leaves it CHALLENGED`);
+  }
+  assert.deepEqual(send([10, 0, 0, 3], 'good answer').effects.statusChange, { from: 1, to: 2, expiry: host.now + 3600 });
+  // Unknown sources are not blocked by a spoofable rejection either: they become CHALLENGED.
+  assert.equal(send([10, 0, 0, 4], 'bad tag').effects.statusChange?.to, 1);
+
   send([10, 0, 0, 2], 'hello game server');
-  const wrong = send([10, 0, 0, 2], 'bad answer');
+  const wrong = send([10, 0, 0, 2], 'bad solution');
   assert.deepEqual(wrong.effects.statusChange, { from: 1, to: 3, expiry: host.now + 600 });
   assert.equal(send([10, 0, 0, 2], 'game data').verdict, 'drop');
   // Expired status reads as no entry: the source is challenged again.
   host.now += 601;
   assert.equal(send([10, 0, 0, 2], 'hello again, long enough').effects.statusChange?.to, 1);
-  assert.equal(host.counters.get(2), 1n);
-  assert.equal(host.counters.get(3), 1n);
+  assert.equal(host.counters.get(2), 2n);
+  assert.equal(host.counters.get(3), BigInt(Object.keys(spoofable).length + 2));
+  assert.equal(host.counters.get(4), 1n);
 });
 
 test('examples - tail check (socket filter) matches the last five payload bytes "xyzzy"', () => {
@@ -98,8 +117,42 @@ test('examples - a PFP program written against PFP headers runs with the verdict
   assert.ok(host.printed.some((line) => /pfp_example: status=/.test(line)));
   const other = udp4({ src: [203, 0, 113, 6], dstPort: 4000, payload: new TextEncoder().encode('hello there!') });
   instance.run(other.ip, other.meta, host.now);
+  // A wrong cookie (what a spoofer sends with the victim's address) is dropped and blocks nothing.
   const forged = udp4({ src: [203, 0, 113, 6], dstPort: 4000, payload: new TextEncoder().encode('not the cookie!') });
-  assert.equal(instance.run(forged.ip, forged.meta, host.now).effects.statusChange?.to, 3);
+  const r3 = instance.run(forged.ip, forged.meta, host.now);
+  assert.equal(r3.verdict, 'drop');
+  assert.equal(r3.effects.statusChange, null);
+  assert.equal(host.state.getStatus(forged.meta.srcIp, host.now)?.status, 1);
+});
+
+test('examples - cookie: the HMAC key and replies; no key, no reply; a refused reply is not sent; a wrong cookie blocks nothing', () => {
+  const host = new FakeClockHost();
+  host.hmacKey = null;
+  const instance = new ProgramInstance(example('cookie.c'), host);
+  const src = [198, 51, 100, 9];
+  const hello = udp4({ src, srcPort: 5000, dstPort: 207, payload: new Uint8Array(40).fill(0x61) });
+  const run = (p: ReturnType<typeof udp4>) => instance.run(p.ip, p.meta, host.now);
+  const noKey = run(hello);
+  assert.equal(noKey.effects.reply, null, 'no key: no MAC under any other key, no reply');
+  assert.equal(host.counters.get(3), 1n);
+  host.hmacKey = new Uint8Array(32).fill(9);
+  const expected = createHmac('sha256', host.hmacKey).update(Uint8Array.of(...hello.meta.srcIp, 5000 >> 8, 5000 & 0xff)).digest();
+  const replied = run(hello);
+  assert.equal(replied.verdict, 'drop');
+  assert.deepEqual(Buffer.from(replied.effects.reply!), Buffer.concat([Buffer.from('CK?'), expected]));
+  assert.equal(run(udp4({ src, srcPort: 5000, dstPort: 207, payload: new Uint8Array(20) })).effects.reply, null, 'never larger than the trigger');
+  host.repliesAllowed = false;
+  assert.equal(run(hello).effects.reply, null, 'a refused reply is not sent');
+  assert.equal(host.counters.get(2), 1n);
+  host.repliesAllowed = true;
+  const wrong = run(udp4({ src, srcPort: 5000, dstPort: 207, payload: [...Buffer.from('CK!'), ...Buffer.alloc(32, 1)] }));
+  assert.equal(wrong.effects.statusChange, null);
+  assert.equal(host.counters.get(4), 1n);
+  const other = run(udp4({ src, srcPort: 5001, dstPort: 207, payload: [...Buffer.from('CK!'), ...expected] }));
+  assert.equal(other.effects.statusChange, null, 'a cookie is bound to its port');
+  const right = run(udp4({ src, srcPort: 5000, dstPort: 207, payload: [...Buffer.from('CK!'), ...expected] }));
+  assert.equal(right.effects.statusChange?.to, 2);
+  assert.equal(run(hello).verdict, 'pass');
 });
 
 test('examples - xdp flood guard keeps per-source counts in an LRU hash map', () => {

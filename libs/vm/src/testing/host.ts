@@ -6,7 +6,7 @@ export class FakeClockHost implements HostEnvironment {
   readonly state = new InMemoryState();
   now = 1_800_000_000;
   readonly clock = { now: () => this.now, monotonicNs: () => BigInt(Math.round(this.now * 1e9)) };
-  hmacKey = new Uint8Array(32).fill(7);
+  hmacKey: Uint8Array | null = new Uint8Array(32).fill(7);
   challengesEnabled = true;
   challenge: ChallengeEngine | null = null;
   readonly counters = new Map<number, bigint>();
@@ -21,6 +21,13 @@ export class FakeClockHost implements HostEnvironment {
 
   allowChallenge(): boolean {
     return true;
+  }
+
+  /** replies allowed until set false (a test of a refused reply) */
+  repliesAllowed = true;
+
+  allowReply(): boolean {
+    return this.repliesAllowed;
   }
 
   counter(id: number, delta: bigint): void {

@@ -101,7 +101,7 @@ const effectsOf = (r: PacketResult['effects'] | null) => r && {
 const emptyEffects = { challenge: null, reply: null, tag: null, statusChange: null, printed: [] };
 const stateOf = (host: FakeClockHost) => ({ statuses: [...host.state.statuses.entries()], counters: [...host.counters.entries()], printed: host.printed });
 
-for (const [name, mcpu] of [['magic_token.c', 'v1'], ['magic_token.c', 'v3'], ['challenge.c', 'v3'], ['tail_check.c', 'v3'], ['rate_limit.c', 'v3'], ['pfp_example.c', 'v3'], ['xdp_flood_guard.c', 'v3']] as const) {
+for (const [name, mcpu] of [['magic_token.c', 'v1'], ['magic_token.c', 'v3'], ['challenge.c', 'v3'], ['tail_check.c', 'v3'], ['rate_limit.c', 'v3'], ['cookie.c', 'v1'], ['cookie.c', 'v3'], ['pfp_example.c', 'v3'], ['xdp_flood_guard.c', 'v3']] as const) {
   test(`wasm differential - example ${name} (-mcpu=${mcpu}): same verdicts, effects and state on both engines, single calls and batches`, () => {
     const program = loadProgram(compileC(join(EXAMPLES_DIR, name), { mcpu }));
     const hosts = { interp: challengeHost(), wasm: challengeHost(), batch: challengeHost() };

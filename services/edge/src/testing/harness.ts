@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import {
-  CHALLENGE_EPOCH_BUCKET, DEPLOYMENT_HISTORY, OperatorSigner, PROGRAMS_BUCKET, deploymentKey, encodeDeployment, encodeEpochKeyRecord, epochKvKey,
-  signDeployment, type TenantDeployment,
+  CHALLENGE_EPOCH_BUCKET, DEPLOYMENT_HISTORY, OperatorSigner, PROGRAMS_BUCKET, TENANT_KEY_BUCKET, deploymentKey, encodeDeployment,
+  encodeEpochKeyRecord, encodeTenantKeyRecord, epochKvKey, signDeployment, tenantKeyKvKey, type TenantDeployment,
 } from '@flowshield/proto';
 
 export const EXAMPLES = fileURLToPath(new URL('../../../../programs/examples/', import.meta.url));
@@ -62,6 +62,12 @@ export async function publishEpochKey(nc: NatsConnection, keyId = 1): Promise<vo
   const kv = await new Kvm(nc).create(CHALLENGE_EPOCH_BUCKET);
   const now = Math.floor(Date.now() / 1000);
   await kv.put(epochKvKey(keyId), encodeEpochKeyRecord({ keyId, key: randomBytes(32), notBefore: now - 5, notAfter: now + 3600, acceptUntil: now + 3660 }));
+}
+
+/** Writes a tenant's HMAC key record as the challenge service would (its derivation is tested there). */
+export async function publishTenantKey(nc: NatsConnection, tenant: string, key: Uint8Array): Promise<void> {
+  const kv = await new Kvm(nc).create(TENANT_KEY_BUCKET);
+  await kv.put(tenantKeyKvKey(tenant), encodeTenantKeyRecord({ tenant, keyVersion: 1, key }));
 }
 
 export const natsConnect = (url: string) => connect({ servers: url });
