@@ -212,7 +212,7 @@ test('edge - replies are rate-limited per source, per source prefix and per prot
   const origin = await EchoOrigin.start();
   const slow = { perSecond: 0.001, burst: 1000 };
   const edge = await Edge.start(parseEdgeConfig({
-    edgeId: 'edge-replies', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText],
+    workers: 1, edgeId: 'edge-replies', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText],
     services: [
       { tenant: 'src', listen: { host: '127.0.0.1', port: 0 }, origin: { host: '127.0.0.1', port: origin.port }, limits: { replies: { perSource: { perSecond: 0.001, burst: 3 }, perPrefix: slow, perTarget: slow } } },
       { tenant: 'net', listen: { host: '127.0.0.1', port: 0 }, origin: { host: '127.0.0.1', port: origin.port }, limits: { replies: { perSource: slow, perPrefix: { perSecond: 0.001, burst: 4 }, perTarget: slow } } },
