@@ -75,6 +75,9 @@ export class WorkerPool {
           this.receive(member, message);
         }
       });
+      worker.on('exit', (code) => {
+        if (!this.stopping) this.logger.error({ worker: index, code }, 'packet worker exited; its share of the port is no longer served');
+      });
       worker.on('error', (err) => {
         this.logger.error({ worker: index, err: err.message }, 'packet worker failed');
         if (!started) {
@@ -210,7 +213,10 @@ export class WorkerPool {
     });
   }
 
+  private stopping = false;
+
   async stop(): Promise<void> {
+    this.stopping = true;
     await Promise.all(this.members.map((m) => new Promise<void>((resolve) => {
       const timer = setTimeout(() => void m.worker.terminate().then(() => resolve()), 5_000);
       m.worker.once('exit', () => {
