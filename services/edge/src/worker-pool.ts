@@ -76,7 +76,7 @@ export class WorkerPool {
         }
       });
       worker.on('exit', (code) => {
-        if (!this.stopping) this.logger.error({ worker: index, code }, 'packet worker exited; its share of the port is no longer served');
+        if (!this.stopping) this.logger.error({ worker: index, code }, 'packet worker exited; its socket left the reuse-port group, so the other workers take its sources (its sessions and overlay are gone)');
       });
       worker.on('error', (err) => {
         this.logger.error({ worker: index, err: err.message }, 'packet worker failed');
