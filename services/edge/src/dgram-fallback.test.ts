@@ -42,6 +42,7 @@ test('edge dgram fallback - says so once in the log and in a metric, runs one pa
   const text = await (await fetch(`http://127.0.0.1:${edge.metricsPort}/metrics`)).text();
   assert.match(text, /fs_edge_io_implementation\{implementation="dgram"\} 1/);
   assert.match(text, /fs_edge_io_implementation\{implementation="native"\} 0/);
+  if (!DGRAM_REUSE_PORT) assert.match(text, /fs_edge_packet_workers 1/);
   for (const reason of ['empty', 'oversize', 'truncated']) assert.match(text, new RegExp(`fs_edge_malformed_total\\{tenant="game",reason="${reason}"\\} 1`));
   assert.match(text, /fs_edge_packets_total\{tenant="game",version="1",verdict="malformed"\} 3/);
   assert.match(text, /fs_edge_packets_total\{tenant="game",version="1",verdict="pass"\} 1/);

@@ -61,7 +61,7 @@ export class Edge {
     } else {
       for (const service of services) await service.start({ steering: config.steering });
     }
-    const registry = edgeMetrics(services, () => publisher, control);
+    const registry = edgeMetrics(services, () => publisher, control, { packetWorkers: () => edge.pool?.size ?? 1 });
     const pool = edge.pool;
     const metrics = await serveMetrics(pool ? aggregatedMetrics(registry, () => pool.metricsJSON()) : registry, config.metrics.host, config.metrics.port);
     edge.metricsServer = metrics.server;

@@ -11,7 +11,7 @@ import { MONITORED_ACTIONS, SWAP_RESULTS } from './tenant-runtime.js';
  * Prometheus metrics of one edge. The packet path only increments plain numbers in TenantStats;
  * these collectors copy them at scrape time, so no label lookup happens per packet.
  */
-export function edgeMetrics(services: readonly ProtectedService[], publisher: () => EventPublisher | null, control: { connected: boolean; badRecords: number }, options: { processMetrics?: boolean } = {}): Registry {
+export function edgeMetrics(services: readonly ProtectedService[], publisher: () => EventPublisher | null, control: { connected: boolean; badRecords: number }, options: { processMetrics?: boolean; packetWorkers?: () => number } = {}): Registry {
   const registry = new Registry();
   // Packet workers leave the process metrics to the main thread (one process).
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'fs_edge_process_' });
@@ -66,6 +66,7 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
     const used = services[0]?.implementation ?? implementation;
     for (const name of ['native', 'dgram']) set({ implementation: name }, name === used ? 1 : 0);
   }, 'max');
+  gauge('fs_edge_packet_workers', 'Packet threads serving the sockets (1: the packet path runs on the main thread)', [], (set) => set({}, options.packetWorkers?.() ?? 0), 'max');
   counter('fs_edge_receive_dropped_total', 'Datagrams the kernel dropped because the listen socket\'s receive buffer was full', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.socketStats()?.dropped ?? 0)));
   gauge('fs_edge_steered_sources', 'Verified sources steered to their own socket (0 without steering)', ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.steering?.size ?? 0)));
   counter('fs_edge_steered_packets_total', "Datagrams read from the verified sources' own socket", ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.steeredReceived)));

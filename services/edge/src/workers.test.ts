@@ -88,6 +88,7 @@ test('edge workers - two packet workers: verified on one passes on the other, ea
   assert.equal(metric(text, /fs_edge_packets_total\{tenant="multi",version="1",verdict="pass"\} (\d+)/), 23);
   assert.equal(metric(text, /fs_edge_packets_total\{tenant="multi",version="1",verdict="drop"\} (\d+)/), 1);
   assert.match(text, /fs_edge_io_implementation\{implementation="native"\} 1/);
+  assert.match(text, /fs_edge_packet_workers 2/);
   assert.match(text, /fs_edge_program_version\{tenant="multi"\} 1/);
   // The load reports that drive difficulty count the workers' drops (the 'v' packet).
   await until(() => edge.service('multi')!.loadCounters().drop === 1, 5_000, "the workers' load counters at the main thread");
