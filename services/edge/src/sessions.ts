@@ -1,8 +1,7 @@
-import { createSocket, type Socket } from 'node:dgram';
+import { OriginLinks, type OriginLink } from './origin-link.js';
 import { address16, type Address16 } from './packet-view.js';
 
 const TOUCH_INTERVAL_MS = 1000;
-const MAX_PENDING = 64;
 
 /** A client of one protected service, as this edge sees it. */
 export class ClientSession {
@@ -12,10 +11,7 @@ export class ClientSession {
   readonly ip: Address16;
   lastSeen = 0;
   /** the socket that talks to the origin for this client; opened on the first passed packet */
-  origin: Socket | null = null;
-  originConnected = false;
-  /** payloads passed while the origin socket was connecting */
-  readonly pending: Buffer[] = [];
+  origin: OriginLink<ClientSession> | null = null;
 
   constructor(key: string, address: string, port: number) {
     this.key = key;
@@ -30,7 +26,7 @@ export interface SessionTableOptions {
   idleSeconds: number;
   origin: { host: string; port: number };
   /** an origin reply for the session's client */
-  onReply: (session: ClientSession, data: Buffer) => void;
+  onReply: (session: ClientSession, data: Uint8Array) => void;
   onClose?: (session: ClientSession) => void;
 }
 
@@ -43,8 +39,14 @@ export class SessionTable {
   private readonly sessions = new Map<string, ClientSession>();
   private readonly sweeper: NodeJS.Timeout;
   relayed = 0;
+  private readonly links: OriginLinks<ClientSession>;
 
   constructor(private readonly options: SessionTableOptions) {
+    this.links = new OriginLinks(options.origin, (session, data) => {
+      session.lastSeen = Date.now();
+      this.relayed++;
+      this.options.onReply(session, data);
+    });
     this.sweeper = setInterval(() => this.sweep(Date.now()), Math.min(5_000, options.idleSeconds * 500));
     this.sweeper.unref();
   }
@@ -69,10 +71,7 @@ export class SessionTable {
 
   /** Sends a passed payload to the origin on the client's own socket. */
   forward(session: ClientSession, payload: Uint8Array): void {
-    if (!session.origin) session.origin = this.openOrigin(session);
-    if (session.originConnected) session.origin.send(payload);
-    // A socket that is still connecting loses datagrams: hold the first few until it is ready.
-    else if (session.pending.length < MAX_PENDING) session.pending.push(Buffer.from(payload));
+    (session.origin ??= this.links.open(session)).send(payload);
   }
 
   get size(): number {
@@ -92,31 +91,9 @@ export class SessionTable {
     this.sessions.clear();
   }
 
-  private openOrigin(session: ClientSession): Socket {
-    const family = this.options.origin.host.includes(':') ? 'udp6' : 'udp4';
-    const socket = createSocket(family);
-    // Connected, so sends skip the per-datagram address lookup and only the origin's replies arrive.
-    socket.connect(this.options.origin.port, this.options.origin.host, () => {
-      session.originConnected = true;
-      for (const payload of session.pending) socket.send(payload);
-      session.pending.length = 0;
-    });
-    socket.on('message', (data) => {
-      session.lastSeen = Date.now();
-      this.relayed++;
-      this.options.onReply(session, data);
-    });
-    // An origin that is down answers with ICMP errors: ignore them, the client retries.
-    socket.on('error', () => undefined);
-    return socket;
-  }
-
   private closeSession(session: ClientSession): void {
-    if (session.origin) {
-      session.origin.close();
-      session.origin = null;
-      session.originConnected = false;
-    }
+    session.origin?.close();
+    session.origin = null;
     this.options.onClose?.(session);
   }
 
