@@ -27,6 +27,8 @@ const files = roots.flatMap((d) => [...testFiles(d)])
 
 const scratch = mkdtempSync(join(tmpdir(), 'flowshield-test-'));
 const countsFile = join(scratch, 'counts.json');
+// Tests that need a suite from outside the repository (../shared) note here why they did not run.
+const notesDir = join(scratch, 'notes');
 const args = [
   '--test',
   `--test-concurrency=${Math.max(2, availableParallelism())}`,
@@ -34,11 +36,14 @@ const args = [
   `--test-reporter=${join(root, 'scripts/count-reporter.mjs')}`, `--test-reporter-destination=${countsFile}`,
   ...files,
 ];
-const child = spawn(process.execPath, args, { stdio: 'inherit', cwd: root });
+const child = spawn(process.execPath, args, { stdio: 'inherit', cwd: root, env: { ...process.env, FLOWSHIELD_TEST_NOTES: notesDir } });
 child.on('exit', (code) => {
   let counts = { passed: 0, failed: files.length === 0 ? 1 : 0, skipped: 0 };
   try { counts = JSON.parse(readFileSync(countsFile, 'utf8')); } catch { /* runner died before reporting */ }
+  let notes = [];
+  try { notes = readdirSync(notesDir).sort().map((f) => readFileSync(join(notesDir, f), 'utf8').trim()); } catch { /* none */ }
   rmSync(scratch, { recursive: true, force: true });
+  if (notes.length > 0) console.log(`\n${notes.join('\n')}`);
   const failed = counts.failed + (code !== 0 && counts.failed === 0 ? 1 : 0);
   console.log(`\n${counts.passed} passed, ${failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`);
   process.exit(code === 0 && failed === 0 && counts.passed > 0 ? 0 : 1);

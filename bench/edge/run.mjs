@@ -1,6 +1,6 @@
 // Packets/s and added latency through a bare Node UDP relay and through the edge (magic-token
 // program; challenge program on verified traffic), measured in the same run.
-// Usage: node bench/edge/run.mjs [seconds per measurement, default 4]
+// Usage: [EDGE_WORKERS=n] node bench/edge/run.mjs [seconds per measurement, default 4]   (EDGE_WORKERS: the edges' `workers`, default the number of cores)
 import { spawn, execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createInterface } from 'node:readline';
@@ -96,7 +96,7 @@ async function startEdge(tenant, example) {
   cli(['compile', join(ROOT, 'programs/examples', example), '-o', object]);
   cli(['deploy', object, '--tenant', tenant]);
   const config = join(dir, `${tenant}.json`);
-  writeFileSync(config, JSON.stringify({ edgeId: `bench-${tenant}`, nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [operatorKey], services: [{ tenant, listen: { host: '127.0.0.1', port: 0 }, public: { port: 207 }, origin: { host: '127.0.0.1', port: originPort }, challenges: { difficultyBits: 4, subPuzzles: 1 } }] }));
+  writeFileSync(config, JSON.stringify({ edgeId: `bench-${tenant}`, nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [operatorKey], ...(process.env.EDGE_WORKERS ? { workers: Number(process.env.EDGE_WORKERS) } : {}), services: [{ tenant, listen: { host: '127.0.0.1', port: 0 }, public: { port: 207 }, origin: { host: '127.0.0.1', port: originPort }, challenges: { difficultyBits: 4, subPuzzles: 1 } }] }));
   const edge = spawn(process.execPath, [join(ROOT, 'services/edge/bin/edge.js'), '--config', config], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'info' } });
   children.push(edge);
   let port = 0;

@@ -49,10 +49,12 @@ export class FlowshieldStack {
     const challenge = start('challenge', [join(ROOT, 'services/challenge/bin/challenge.js')], { NATS_URL: this.nats.url, FLOWSHIELD_CHALLENGE_METRICS_PORT: '0', LOG_LEVEL: 'info' });
     this.children.push(challenge);
     await waitForLine(challenge, 'challenge service', (l) => l.msg === 'challenge service ready');
+    // Deployments are signed; the edges trust this run's operator key only.
+    this.operatorKey = JSON.parse(this.cli(['keys', 'operator', 'init', '--out', this.dir, '--json'])).publicKey;
   }
 
   cli(args) {
-    return execFileSync(process.execPath, [join(ROOT, 'cli/bin/flowshield.js'), ...args], { env: { ...process.env, NATS_URL: this.nats.url }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    return execFileSync(process.execPath, [join(ROOT, 'cli/bin/flowshield.js'), ...args], { env: { ...process.env, NATS_URL: this.nats.url, FLOWSHIELD_OPERATOR_KEY: join(this.dir, 'operator.key') }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   }
 
   /** Compiles a C program with clang (through `flowshield compile`) and deploys it for a tenant. */
@@ -72,6 +74,9 @@ export class FlowshieldStack {
       edgeId: `flood-${tenant}`,
       nats: { servers: [this.nats.url] },
       metrics: { port: 0 },
+      operatorKeys: [this.operatorKey],
+      // FLOOD_WORKERS sets the edge's packet workers (default: the edge's own, one per core).
+      ...(process.env.FLOOD_WORKERS ? { workers: Number(process.env.FLOOD_WORKERS) } : {}),
       services: [{ tenant, listen: { host: '127.0.0.1', port: 0 }, origin: { host: '127.0.0.1', port: originPort }, challenges: { difficultyBits: 4, subPuzzles: 1 }, ...service }],
     }));
     const edge = start('edge', [join(ROOT, 'services/edge/bin/edge.js'), '--config', config], { LOG_LEVEL: 'info' });

@@ -154,7 +154,8 @@ test('e2e - challenge, verify, play through edge A; edge B lets the client in wi
   const flooders = await Promise.all(['127.0.0.6', '127.0.0.7', '127.0.0.8', '127.0.0.9'].map((a) => RawClient.bind(a)));
   clients.push(...flooders);
   const counted = async () => await metric(edgeA.metricsPort, /fs_edge_packets_total\{tenant="arena",version="1",verdict="drop"\} (\d+)/)
-    + await metric(edgeA.metricsPort, /fs_edge_packets_total\{tenant="arena",version="1",verdict="pass"\} (\d+)/);
+    + await metric(edgeA.metricsPort, /fs_edge_packets_total\{tenant="arena",version="1",verdict="pass"\} (\d+)/)
+    + await metric(edgeA.metricsPort, /fs_edge_packets_total\{tenant="arena",version="1",verdict="malformed"\} (\d+)/);
   const countedBefore = await counted();
   const total = 100_000;
   let seed = 7;

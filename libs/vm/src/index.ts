@@ -19,7 +19,7 @@ export {
 } from './program/instance.js';
 export { WasmEngine, type WasmEngineOptions } from './wasm/wasm-engine.js';
 export { compileProgram, type CompileOptions, type CompiledProgram, type WasmRegion, type PacketFill, type BatchLayout } from './wasm/compile.js';
-export { compiledFor, programRegions } from './wasm/program-cache.js';
+export { compiledFor, programRegions, seedCompiled, defaultBatchCapacity } from './wasm/program-cache.js';
 export { WasmInstance, MAX_WASM_BUDGET } from './wasm/wasm-instance.js';
 export {
   PROGRAM_TYPES, programTypeForSection, CF_EBPF_GENERIC, FLOWSHIELD, XDP, SOCKET, PFP_DATA_BYTES,

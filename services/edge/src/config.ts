@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { MAX_PROGRAM_BUDGET, isTenantName, publicKeyFromText } from '@flowshield/proto';
 import { EdgeError, EdgeErrorCode } from './errors.js';
@@ -93,6 +94,19 @@ export interface EdgeConfig {
    * every deployment is refused.
    */
   operatorKeys: string[];
+  /**
+   * Packet workers (threads), each with its own SO_REUSEPORT socket per service and its own
+   * program instances. Default: the number of cores (os.availableParallelism()). 1: the packet
+   * path runs on the main thread, no worker threads. Above 1 needs the udp-batch addon (the dgram twin cannot share a port on Node < 22.12):
+   * without it the edge runs one and says so.
+   */
+  workers: number;
+  /**
+   * Steer sources this edge saw become VERIFIED to a reuse-port socket of their own, drained
+   * first, so a flood of new sources cannot queue ahead of them (needs the addon, IPv4, and one
+   * packet worker for now). Default false.
+   */
+  steering: boolean;
   programLimits: {
     /** the highest per-run instruction budget a record may ask for (at most MAX_PROGRAM_BUDGET) */
     maxBudget: number;
@@ -248,6 +262,8 @@ export function parseEdgeConfig(raw: unknown): EdgeConfig {
     metrics: { host: c.metrics?.host === undefined ? '127.0.0.1' : host(c.metrics.host, 'metrics.host'), port: c.metrics?.port === undefined ? 9464 : port(c.metrics.port, 'metrics.port', true) },
     engine,
     services,
+    workers: Number.isInteger(c.workers ?? 1) ? positive(c.workers, availableParallelism(), 'workers') : fail('workers must be a positive integer'),
+    steering: c.steering === undefined ? false : typeof c.steering === 'boolean' ? c.steering : fail('steering must be true or false'),
     operatorKeys: operatorKeys.map((k: string) => k.trim()),
     programLimits: { maxBudget, cpuMsPerSecond: positive(limits.cpuMsPerSecond, DEFAULT_CPU_MS_PER_SECOND, 'programLimits.cpuMsPerSecond') },
   };

@@ -173,18 +173,17 @@ export class ControlPlane {
   private reportLoad(nc: NatsConnection): void {
     if (!this.connected) return;
     for (const service of this.options.services) {
-      const stats = service.runtime.stats;
-      const rejected = service.runtime.host.rejections.total;
+      const stats = service.loadCounters();
       const last = this.lastLoad.get(service.config.tenant) ?? { drop: 0, rejected: 0 };
       const report: LoadReport = {
         v: 1,
         edgeId: this.options.edgeId,
         target: { address: service.publicAddress.host, port: service.publicAddress.port },
         windowMs: LOAD_REPORT_MS,
-        unverifiedPackets: stats.packets.drop - last.drop,
-        failedAnswers: rejected - last.rejected,
+        unverifiedPackets: stats.drop - last.drop,
+        failedAnswers: stats.rejected - last.rejected,
       };
-      this.lastLoad.set(service.config.tenant, { drop: stats.packets.drop, rejected });
+      this.lastLoad.set(service.config.tenant, stats);
       if (report.unverifiedPackets === 0 && report.failedAnswers === 0) continue;
       try {
         nc.publish(ChallengeSubject.load, encodeApiMessage(report));

@@ -28,7 +28,7 @@ test('edge CPU shares - a tenant whose program runs to the budget cap is shed; a
   const log = logLines();
   const service = (tenant: string) => ({ tenant, listen: { host: '127.0.0.1', port: 0 }, public: { port: 207 }, origin: { host: '127.0.0.1', port: origin.port } });
   const edge = await Edge.start(parseEdgeConfig({
-    edgeId: 'edge-shares', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText],
+    workers: 1, edgeId: 'edge-shares', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText],
     services: [service('hog'), service('calm')],
   }), { logger: pino({ level: 'warn' }, log.stream) });
   const flooder = await RawClient.bind('127.0.0.7');

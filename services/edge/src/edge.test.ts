@@ -16,7 +16,7 @@ const quiet = pino({ level: 'silent' });
 
 async function startEdge(natsUrl: string, origin: EchoOrigin, tenant: string, extra: object = {}) {
   return Edge.start(parseEdgeConfig({
-    edgeId: `edge-${tenant}`, nats: { servers: [natsUrl] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText],
+    workers: 1, edgeId: `edge-${tenant}`, nats: { servers: [natsUrl] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText],
     services: [{ tenant, listen: { host: '127.0.0.1', port: 0 }, public: { port: 207 }, origin: { host: '127.0.0.1', port: origin.port }, challenges: { difficultyBits: 6, subPuzzles: 2 }, ...extra }],
   }), { logger: quiet });
 }
@@ -212,7 +212,7 @@ test('edge - replies are rate-limited per source, per source prefix and per prot
   const origin = await EchoOrigin.start();
   const slow = { perSecond: 0.001, burst: 1000 };
   const edge = await Edge.start(parseEdgeConfig({
-    edgeId: 'edge-replies', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText],
+    workers: 1, edgeId: 'edge-replies', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText],
     services: [
       { tenant: 'src', listen: { host: '127.0.0.1', port: 0 }, origin: { host: '127.0.0.1', port: origin.port }, limits: { replies: { perSource: { perSecond: 0.001, burst: 3 }, perPrefix: slow, perTarget: slow } } },
       { tenant: 'net', listen: { host: '127.0.0.1', port: 0 }, origin: { host: '127.0.0.1', port: origin.port }, limits: { replies: { perSource: slow, perPrefix: { perSecond: 0.001, burst: 4 }, perTarget: slow } } },
@@ -306,7 +306,7 @@ test('edge - IPv6: a service on ::1 gives programs an IPv6 packet view', async (
   const nc = await natsConnect(nats.url);
   const origin = await EchoOrigin.start();
   const edge = await Edge.start(parseEdgeConfig({
-    edgeId: 'edge-v6', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText],
+    workers: 1, edgeId: 'edge-v6', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText],
     services: [{ tenant: 'v6', listen: { host: '::1', port: 0 }, public: { port: 207 }, origin: { host: '127.0.0.1', port: origin.port } }],
   }), { logger: quiet });
   const client = createSocket('udp6');

@@ -4,16 +4,15 @@ import { EventPublisher } from '@flowshield/events';
 import { KeyRing, TokenVerifier } from '@flowshield/puzzle';
 import { OperatorKeySet } from '@flowshield/proto';
 import { ReplicaReader } from '@flowshield/replica';
+import { implementation, nativeUnavailableReason, selected } from '@flowshield/udp-batch';
 import type { Server } from 'node:http';
 import type { EdgeConfig } from './config.js';
 import { ControlPlane } from './control-plane.js';
-import { CpuShare } from './cpu-share.js';
-import { EdgeHost } from './edge-host.js';
-import { edgeMetrics, serveMetrics } from './metrics.js';
-import { ProtectedService } from './protected-service.js';
+import { aggregatedMetrics, edgeMetrics, serveMetrics } from './metrics.js';
+import type { ProtectedService } from './protected-service.js';
 import { RateLimitedLog } from './rate-limited-log.js';
-import { TenantState } from './state-overlay.js';
-import { TenantRuntime } from './tenant-runtime.js';
+import { buildServices } from './tenant-services.js';
+import { WorkerPool } from './worker-pool.js';
 
 /**
  * One edge: a protected service per configured tenant, the event publisher they share, the host's
@@ -23,6 +22,8 @@ export class Edge {
   private metricsServer: Server | null = null;
   metricsPort = 0;
   private replicaTimer: NodeJS.Timeout | null = null;
+  /** the packet workers, when `workers` > 1 (then `services` are the main thread's stand-ins) */
+  pool: WorkerPool | null = null;
 
   private constructor(
     readonly config: EdgeConfig,
@@ -43,25 +44,26 @@ export class Edge {
     const keyRing = new KeyRing();
     const tokens = new TokenVerifier({ clock: Date.now });
     const operatorKeys = new OperatorKeySet(config.operatorKeys);
+    // Said once per edge; fs_edge_io_implementation says it to monitoring.
+    if (implementation !== 'native') logger.warn({ reason: nativeUnavailableReason }, 'udp-batch addon not in use: datagram I/O falls back to dgram (one send call per datagram)');
     if (operatorKeys.size === 0) logger.warn('no operatorKeys configured: every deployment will be refused (add the key `flowshield keys operator init` prints)');
-    const services = config.services.map((service) => {
-      const state = new TenantState(service.tenant, publisher, replica, service.memory);
-      const host = new EdgeHost(state, service, keyRing, tokens);
-      const runtime = new TenantRuntime(service.tenant, host, {
-        failVerdictWithoutProgram: service.failVerdict,
-        engine: config.engine,
-        operatorKeys,
-        maxBudget: config.programLimits.maxBudget,
-        cpu: new CpuShare(config.programLimits.cpuMsPerSecond * service.cpuShare * 1e6),
-      });
-      return new ProtectedService(service, runtime, log);
-    });
+    const services = buildServices(config, publisher, replica, keyRing, tokens, operatorKeys, log);
     const control = new ControlPlane({ servers: config.nats.servers, access, edgeId: config.edgeId, services, keyRing, tokens, logger });
     const edge = new Edge(config, services, publisher, replica, control, logger);
     edge.openReplica();
-    for (const service of services) await service.start();
-    const registry = edgeMetrics(services, () => publisher, control);
-    const metrics = await serveMetrics(registry, config.metrics.host, config.metrics.port);
+    // Workers share each port with SO_REUSEPORT: the dgram twin cannot on Node < 22.12.
+    const workers = config.workers > 1 && !selected.capabilities.reusePort ? 1 : config.workers;
+    if (workers < config.workers) logger.warn({ workers: config.workers, implementation }, 'packet workers need SO_REUSEPORT, which this datagram I/O lacks: running one');
+    if (workers > 1) {
+      edge.pool = await WorkerPool.start(config, workers, { publisher, logger });
+      services.forEach((s, i) => s.adopt(edge.pool!.ports[i]!, edge.pool!.implementation));
+      edge.pool.follow(services, keyRing, tokens);
+    } else {
+      for (const service of services) await service.start({ steering: config.steering });
+    }
+    const registry = edgeMetrics(services, () => publisher, control, { packetWorkers: () => edge.pool?.size ?? 1 });
+    const pool = edge.pool;
+    const metrics = await serveMetrics(pool ? aggregatedMetrics(registry, () => pool.metricsJSON()) : registry, config.metrics.host, config.metrics.port);
     edge.metricsServer = metrics.server;
     edge.metricsPort = metrics.port;
     control.start();
@@ -69,6 +71,9 @@ export class Edge {
       services: services.map((s) => ({ tenant: s.config.tenant, listen: `${s.address.host}:${s.address.port}`, origin: `${s.config.origin.host}:${s.config.origin.port}` })),
       metrics: `http://${config.metrics.host}:${metrics.port}/metrics`,
       engine: config.engine,
+      io: implementation,
+      workers,
+      steering: services.some((s) => s.steering !== null),
       operatorKeys: config.operatorKeys,
     }, 'edge started');
     return edge;
@@ -96,6 +101,7 @@ export class Edge {
 
   async stop(): Promise<void> {
     if (this.replicaTimer) clearTimeout(this.replicaTimer);
+    await this.pool?.stop();
     for (const service of this.services) await service.stop();
     await this.control.stop();
     await this.publisher.close().catch(() => undefined);

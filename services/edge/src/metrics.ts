@@ -1,26 +1,31 @@
 import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics, type Aggregator } from 'prom-client';
 import type { EventPublisher } from '@flowshield/events';
 import { STATUS_NAMES, type Status } from '@flowshield/proto';
 import { REJECTION_LABELS } from './answer-reasons.js';
 import type { ProtectedService } from './protected-service.js';
+import { implementation } from '@flowshield/udp-batch';
 import { MONITORED_ACTIONS, SWAP_RESULTS } from './tenant-runtime.js';
 
 /**
  * Prometheus metrics of one edge. The packet path only increments plain numbers in TenantStats;
  * these collectors copy them at scrape time, so no label lookup happens per packet.
  */
-export function edgeMetrics(services: readonly ProtectedService[], publisher: () => EventPublisher | null, control: { connected: boolean; badRecords: number }): Registry {
+export function edgeMetrics(services: readonly ProtectedService[], publisher: () => EventPublisher | null, control: { connected: boolean; badRecords: number }, options: { processMetrics?: boolean; packetWorkers?: () => number } = {}): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'fs_edge_process_' });
-  const counter = (name: string, help: string, labelNames: string[], fill: (set: (labels: Record<string, string | number>, value: number) => void) => void) =>
-    new Counter({ name, help, labelNames, registers: [registry], collect() { this.reset(); fill((labels, value) => this.inc(labels, value)); } });
-  const gauge = (name: string, help: string, labelNames: string[], fill: (set: (labels: Record<string, string | number>, value: number) => void) => void) =>
-    new Gauge({ name, help, labelNames, registers: [registry], collect() { this.reset(); fill((labels, value) => this.set(labels, value)); } });
+  // Packet workers leave the process metrics to the main thread (one process).
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'fs_edge_process_' });
+  // With packet workers the main thread sums every worker's registry with its own at scrape time
+  // (AggregatorRegistry): counts add up; the few values every thread reports alike take the max.
+  const counter = (name: string, help: string, labelNames: string[], fill: (set: (labels: Record<string, string | number>, value: number) => void) => void, aggregator: Aggregator = 'sum') =>
+    new Counter({ name, help, labelNames, registers: [registry], aggregator, collect() { this.reset(); fill((labels, value) => this.inc(labels, value)); } });
+  const gauge = (name: string, help: string, labelNames: string[], fill: (set: (labels: Record<string, string | number>, value: number) => void) => void, aggregator: Aggregator = 'sum') =>
+    new Gauge({ name, help, labelNames, registers: [registry], aggregator, collect() { this.reset(); fill((labels, value) => this.set(labels, value)); } });
   const each = (fn: (s: ProtectedService, tenant: string, version: number) => void) => services.forEach((s) => fn(s, s.config.tenant, s.runtime.version));
 
-  counter('fs_edge_packets_total', 'Datagrams by tenant, program version and verdict', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
+  counter('fs_edge_packets_total', 'Every datagram read, by tenant, program version and verdict (malformed: dropped before the program, see fs_edge_malformed_total)', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
     for (const verdict of ['pass', 'drop'] as const) inc({ tenant, version, verdict }, s.runtime.stats.packets[verdict]);
+    inc({ tenant, version, verdict: 'malformed' }, s.malformedTotal);
   }));
   counter('fs_edge_bytes_total', 'Payload bytes by tenant, program version and verdict', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
     for (const verdict of ['pass', 'drop'] as const) inc({ tenant, version, verdict }, s.runtime.stats.bytes[verdict]);
@@ -56,8 +61,17 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
   }));
   counter('fs_edge_program_swaps_total', 'Program deployments applied or refused: refused (does not load), unsigned, bad_signature (not by a configured operator key, or altered), over_budget', ['tenant', 'result'], (inc) => each((s, tenant) => {
     for (const result of SWAP_RESULTS) inc({ tenant, result }, s.runtime.stats.swaps[result]);
-  }));
-  gauge('fs_edge_program_version', 'Program version running, per tenant (0 = none)', ['tenant'], (set) => each((_s, tenant, version) => set({ tenant }, version)));
+  }), 'max');
+  gauge('fs_edge_io_implementation', 'Datagram I/O in use: native (recvmmsg/sendmmsg addon) or dgram (the fallback twin)', ['implementation'], (set) => {
+    const used = services[0]?.implementation ?? implementation;
+    for (const name of ['native', 'dgram']) set({ implementation: name }, name === used ? 1 : 0);
+  }, 'max');
+  gauge('fs_edge_packet_workers', 'Packet threads serving the sockets (1: the packet path runs on the main thread)', [], (set) => set({}, options.packetWorkers?.() ?? 0), 'max');
+  counter('fs_edge_receive_dropped_total', 'Datagrams the kernel dropped because the listen socket\'s receive buffer was full', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.socketStats()?.dropped ?? 0)));
+  gauge('fs_edge_steered_sources', 'Verified sources steered to their own socket (0 without steering)', ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.steering?.size ?? 0)));
+  counter('fs_edge_steered_packets_total', "Datagrams read from the verified sources' own socket", ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.steeredReceived)));
+  counter('fs_edge_send_dropped_total', 'Challenges and replies dropped because the send buffer was full', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.sendDropped)));
+  gauge('fs_edge_program_version', 'Program version running, per tenant (0 = none)', ['tenant'], (set) => each((_s, tenant, version) => set({ tenant }, version)), 'max');
   gauge('fs_edge_sessions', 'Client sessions, and those relaying to the origin', ['tenant', 'kind'], (set) => each((s, tenant) => {
     set({ tenant, kind: 'known' }, s.sessions.size);
     set({ tenant, kind: 'relaying' }, s.sessions.relaying);
@@ -74,16 +88,32 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
     inc({ outcome: 'published' }, stats.published);
     inc({ outcome: 'overflow' }, stats.overflow);
   });
-  gauge('fs_edge_challenge_keys', 'Challenge epoch keys this edge holds (0: it cannot issue or verify challenges)', [], (set) => set({}, services[0]?.runtime.host.keyRing.list().length ?? 0));
-  gauge('fs_edge_tenant_key', "1 while the edge holds the tenant's HMAC key (helpers 8, 9, 20; 0: they return FS_ERR_NO_KEY)", ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.runtime.host.hmacKey ? 1 : 0)));
+  gauge('fs_edge_challenge_keys', 'Challenge epoch keys this edge holds (0: it cannot issue or verify challenges)', [], (set) => set({}, services[0]?.runtime.host.keyRing.list().length ?? 0), 'max');
+  gauge('fs_edge_tenant_key', "1 while the edge holds the tenant's HMAC key (helpers 8, 9, 20; 0: they return FS_ERR_NO_KEY)", ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.runtime.host.hmacKey ? 1 : 0)), 'max');
   counter('fs_edge_origin_replies_total', 'Datagrams from the origin relayed back to clients', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.sessions.relayed)));
   counter('fs_edge_control_bad_records_total', 'Deployment, key and difficulty records that did not decode', [], (inc) => inc({}, control.badRecords));
-  gauge('fs_edge_nats_connected', '1 while the NATS connection is up', [], (set) => set({}, control.connected ? 1 : 0));
+  gauge('fs_edge_nats_connected', '1 while the NATS connection is up', [], (set) => set({}, control.connected ? 1 : 0), 'max');
   return registry;
 }
 
+/** The text a scrape gets: one registry, or the main thread's and every packet worker's summed. */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
+
+export function aggregatedMetrics(main: Registry, workers: () => Promise<unknown[]>): MetricsSource {
+  return {
+    contentType: main.contentType,
+    async metrics() {
+      const all = [await main.getMetricsAsJSON(), ...(await workers())];
+      return AggregatorRegistry.aggregate(all as Parameters<typeof AggregatorRegistry.aggregate>[0]).metrics();
+    },
+  };
+}
+
 /** Serves `GET /metrics` (Prometheus text format) and `GET /healthz`. */
-export async function serveMetrics(registry: Registry, host: string, port: number): Promise<{ server: Server; port: number }> {
+export async function serveMetrics(registry: MetricsSource, host: string, port: number): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     if (req.url === '/metrics') {
       registry.metrics().then((text) => {

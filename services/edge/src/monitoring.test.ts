@@ -16,7 +16,7 @@ test('edge monitoring - a monitored challenge program is a dry run: nothing sent
   const sub = nc.subscribe('fs.events.>', { callback: (_err, msg) => { events.push(msg.subject); } });
   const origin = await EchoOrigin.start();
   const edge = await Edge.start(parseEdgeConfig({
-    edgeId: 'edge-monitor', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText],
+    workers: 1, edgeId: 'edge-monitor', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText],
     services: [{ tenant: 'arena', listen: { host: '127.0.0.1', port: 0 }, public: { port: 207 }, origin: { host: '127.0.0.1', port: origin.port }, challenges: { difficultyBits: 6, subPuzzles: 2 } }],
   }), { logger: pino({ level: 'silent' }) });
   const raw = await RawClient.bind('127.0.0.6');

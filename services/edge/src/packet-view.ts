@@ -39,13 +39,31 @@ function checksum(buf: Uint8Array, start: number, length: number): number {
   return ~sum & 0xffff;
 }
 
+/** Bytes of IP + UDP header in front of the payload for this family. */
+export function headerLength(v4: boolean): number {
+  return (v4 ? IPV4_HEADER : IPV6_HEADER) + UDP_HEADER;
+}
+
 /**
  * Writes the IP and UDP headers and the payload into `out` (at least 48 + payload bytes) and
  * returns the view of the packet. Both addresses must be of the same family.
  */
 export function writePacket(out: Uint8Array, src: Address16, srcPort: number, dst: Address16, dstPort: number, payload: Uint8Array): Uint8Array {
+  const at = headerLength(src.v4);
+  out.set(payload, at);
+  return writeHeaders(out, at, payload.length, src, srcPort, dst, dstPort);
+}
+
+/**
+ * Writes the IP and UDP headers in place, ending at `payloadAt` where the payload already is (a
+ * datagram received into a slot with headroom), and returns the view of the whole packet: no copy
+ * of the payload. `payloadAt` must be at least headerLength(src.v4).
+ */
+export function writeHeaders(buf: Uint8Array, payloadAt: number, payloadLength: number, src: Address16, srcPort: number, dst: Address16, dstPort: number): Uint8Array {
   const ipHeader = src.v4 ? IPV4_HEADER : IPV6_HEADER;
-  const total = ipHeader + UDP_HEADER + payload.length;
+  const start = payloadAt - ipHeader - UDP_HEADER;
+  const out = start === 0 ? buf : buf.subarray(start);
+  const total = ipHeader + UDP_HEADER + payloadLength;
   if (src.v4) {
     out[0] = 0x45;
     out[1] = 0;
@@ -69,7 +87,7 @@ export function writePacket(out: Uint8Array, src: Address16, srcPort: number, ds
     out[1] = 0;
     out[2] = 0;
     out[3] = 0;
-    const length = UDP_HEADER + payload.length;
+    const length = UDP_HEADER + payloadLength;
     out[4] = length >> 8;
     out[5] = length & 0xff;
     out[6] = 17;
@@ -78,7 +96,7 @@ export function writePacket(out: Uint8Array, src: Address16, srcPort: number, ds
     out.set(dst.bytes, 24);
   }
   const udp = ipHeader;
-  const udpLength = UDP_HEADER + payload.length;
+  const udpLength = UDP_HEADER + payloadLength;
   out[udp] = srcPort >> 8;
   out[udp + 1] = srcPort & 0xff;
   out[udp + 2] = dstPort >> 8;
@@ -87,6 +105,5 @@ export function writePacket(out: Uint8Array, src: Address16, srcPort: number, ds
   out[udp + 5] = udpLength & 0xff;
   out[udp + 6] = 0;
   out[udp + 7] = 0;
-  out.set(payload, udp + UDP_HEADER);
   return out.subarray(0, total);
 }

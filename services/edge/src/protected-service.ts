@@ -1,37 +1,71 @@
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { TOKEN_MAGIC, answerSize, decodeAnswer, isAnswerPacket, isHelloPacket, packetMagic } from '@flowshield/proto';
+import { TOKEN_MAGIC, answerSize, bytes16ToIp, decodeAnswer, isAnswerPacket, isHelloPacket, packetMagic } from '@flowshield/proto';
+import { Meta, META_WORDS, Outbox, metaAddress, metaArray, openSocket, selected, type UdpBatchSocket } from '@flowshield/udp-batch';
 import type { BatchPacket, PacketMeta, RunEffects } from '@flowshield/vm';
 import type { ServiceConfig } from './config.js';
 import { EdgeError, EdgeErrorCode } from './errors.js';
-import { address16, writePacket, type Address16 } from './packet-view.js';
+import { address16, headerLength, writeHeaders, type Address16 } from './packet-view.js';
 import { SessionTable, type ClientSession } from './sessions.js';
 import type { TenantRuntime } from './tenant-runtime.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
+import { VerifiedSteering } from './verified-steering.js';
 
 const STATUS_VERIFIED = 2;
 
 /** The largest IP packet the program types accept; bigger datagrams are counted and dropped. */
 const MAX_PROGRAM_PACKET = 1500;
+/** Datagrams one receive call takes (one recvmmsg), and so the most one program batch holds. */
+const BATCH = 64;
+/** Room in front of each slot for the synthetic IP + UDP header (IPv6: 40 + 8). */
+const HEADROOM = 48;
+/** Bytes per slot, header room included. */
+const STRIDE = 2048;
+/**
+ * Payload room per slot. Longer datagrams arrive cut and are counted `truncated`; those that fit
+ * but exceed what a program may see (1500 bytes of IP packet) are counted `oversize`.
+ */
+const SLOT_PAYLOAD = STRIDE - HEADROOM;
+/** Batches one readiness call takes before yielding to the loop's other sockets and timers. */
+const BATCHES_PER_WAKE = 4;
+
+/** Why a datagram was dropped before the program: `fs_edge_malformed_total{reason}`. */
+export const MALFORMED_REASONS = ['empty', 'truncated', 'oversize', 'family'] as const;
+export type MalformedReason = (typeof MALFORMED_REASONS)[number];
+
+/** One datagram of the current batch that goes to the program; the objects are reused. */
+interface Slot {
+  data: Uint8Array;
+  port: number;
+  session: ClientSession;
+  packet: BatchPacket & { meta: PacketMeta };
+}
 
 /**
  * One protected service: a UDP socket clients send to, the tenant's program deciding each
  * datagram, and per-client sessions relaying passed packets to the origin and its replies back.
  * The packet path reads top to bottom and never awaits:
- *   receive → session → packet view → program → challenge/reply → relay or drop.
+ *   receive a batch (one recvmmsg into `memory`) → malformed? → session → packet view (headers
+ *   written in the slot's headroom, no copy) → program (one runBatch) → challenges and replies
+ *   into the outbox → relay or drop → one sendmmsg for the batch's challenges and replies.
  */
 export class ProtectedService {
-  private socket: Socket | null = null;
+  private socket: UdpBatchSocket | null = null;
+  /** with steering: the socket verified sources are steered to, drained first */
+  private knownSocket: UdpBatchSocket | null = null;
+  steering: VerifiedSteering | null = null;
+  private outbox: Outbox | null = null;
   private local: Address16 | null = null;
   private localPort = 0;
   private publicPort = 0;
   readonly sessions: SessionTable;
-  /** one packet buffer per slot of a batch, reused from batch to batch */
-  private readonly scratch: Uint8Array[] = [];
-  private queue: { data: Buffer; rinfo: RemoteInfo }[] = [];
+  /** the receive slots: slot i's payload at HEADROOM + i * STRIDE, its header just before */
+  private readonly memory = new ArrayBuffer(BATCH * STRIDE);
+  private readonly bytes = new Uint8Array(this.memory);
+  private readonly region = { memory: this.memory, offset: HEADROOM, stride: STRIDE, slotSize: SLOT_PAYLOAD, count: BATCH };
+  private readonly meta = metaArray(BATCH);
+  private readonly slots: Slot[] = [];
   private readonly packets: BatchPacket[] = [];
-  private readonly accepted: { data: Buffer; rinfo: RemoteInfo; session: ClientSession }[] = [];
-  private flushScheduled = false;
-  readonly malformed = new Map<string, number>();
+  private replyFlushScheduled = false;
+  readonly malformed = new Map<MalformedReason, number>();
 
   constructor(
     readonly config: ServiceConfig,
@@ -43,7 +77,7 @@ export class ProtectedService {
       maxBytes: config.memory.sessionsBytes,
       idleSeconds: config.sessions.idleSeconds,
       origin: config.origin,
-      onReply: (session, data) => this.socket?.send(data, session.port, session.address),
+      onReply: (session, data) => this.queueReply(session, data),
     });
   }
 
@@ -57,87 +91,211 @@ export class ProtectedService {
     return { host: this.config.public.host ?? this.config.listen.host, port: this.config.public.port ?? this.localPort };
   }
 
-  async start(): Promise<void> {
+  /** 'native' (recvmmsg/sendmmsg) or 'dgram' (the twin), once started. */
+  get implementation(): string | null {
+    return this.socket?.implementation ?? this.adoptedImplementation;
+  }
+
+  /** The listen socket's counters (kernel receive drops, send errors), once started; with steering, both sockets'. */
+  socketStats() {
+    const main = this.socket?.stats() ?? null;
+    const known = this.knownSocket?.stats();
+    if (!main || !known) return main;
+    return { ...main, received: main.received + known.received, dropped: main.dropped + known.dropped, truncated: main.truncated + known.truncated };
+  }
+
+  /** Datagrams read from the verified sources' socket (steering), since start. */
+  get steeredReceived(): number {
+    return this.knownSocket?.stats().received ?? 0;
+  }
+
+  /** Challenges and replies the send buffer would not take (dropped, as a router drops). */
+  get sendDropped(): number {
+    return this.outbox?.dropped ?? 0;
+  }
+
+  /** Datagrams dropped before the program: `fs_edge_packets_total{verdict="malformed"}`. */
+  get malformedTotal(): number {
+    let n = 0;
+    for (const v of this.malformed.values()) n += v;
+    return n;
+  }
+
+  /**
+   * Binds and starts reading. `reusePort` (packet workers): the socket joins the port's group, the
+   * kernel spreads sources over the group; `port` overrides the configured one (the port worker 0
+   * got for a configured 0).
+   */
+  async start(options: { reusePort?: boolean; port?: number; steering?: boolean } = {}): Promise<void> {
     const family = this.config.listen.host.includes(':') ? 'udp6' : 'udp4';
-    const socket = createSocket({ type: family, recvBufferSize: 8 * 1024 * 1024 });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', (err) => reject(new EdgeError(EdgeErrorCode.BIND, `cannot listen on ${this.config.listen.host}:${this.config.listen.port} for ${this.config.tenant}: ${err.message}`, { cause: err })));
-      socket.bind(this.config.listen.port, this.config.listen.host, () => resolve());
-    });
-    socket.on('error', (err) => this.log.warn('socket', { tenant: this.config.tenant, err: err.message }, 'socket error'));
-    socket.on('message', (data, rinfo) => this.receive(data, rinfo));
+    const host = this.config.listen.host === 'localhost' ? '127.0.0.1' : this.config.listen.host;
+    // Steering needs the addon and IPv4 (the CBPF program reads the IPv4 source), and a group of
+    // two sockets on the port: this one (index 0) and the verified sources' (index 1).
+    const steer = options.steering === true && selected.capabilities.steering && family === 'udp4' && !options.reusePort;
+    let socket: UdpBatchSocket;
+    try {
+      socket = await openSocket({ type: family, address: host, port: options.port ?? this.config.listen.port, reusePort: (options.reusePort ?? false) || steer, recvBufferSize: 8 << 20, sendBufferSize: 8 << 20 });
+      if (steer) {
+        try {
+          this.knownSocket = await openSocket({ type: family, address: host, port: socket.address().port, reusePort: true, recvBufferSize: 8 << 20, sendBufferSize: 1 << 20 });
+          this.steering = new VerifiedSteering(socket, 1, 0);
+        } catch (err) {
+          socket.close();
+          throw err;
+        }
+      }
+    } catch (err) {
+      throw new EdgeError(EdgeErrorCode.BIND, `cannot listen on ${this.config.listen.host}:${this.config.listen.port} for ${this.config.tenant}: ${(err as Error).message}`, { cause: err });
+    }
     this.socket = socket;
+    this.outbox = new Outbox(socket, { records: 256, bytes: 256 << 10 });
     this.localPort = socket.address().port;
     const visible = this.publicAddress;
     this.local = address16(visible.host === 'localhost' ? '127.0.0.1' : visible.host);
     this.publicPort = visible.port;
+    const known = this.knownSocket;
+    if (known) {
+      known.onReadable(() => this.drain(known));
+      // The shared queue waits for the verified sources' queue: drained first, every time.
+      socket.onReadable(() => {
+        this.drain(known);
+        this.drain(socket);
+      });
+    } else {
+      socket.onReadable(() => this.drain(socket));
+    }
+  }
+
+  /**
+   * The main thread's stand-in while packet workers own the sockets: it knows the port they
+   * listen on (for the control plane's difficulty keys and the log) but reads nothing.
+   */
+  adopt(port: number, implementation: string): void {
+    this.localPort = port;
+    this.adoptedImplementation = implementation;
+    const visible = this.publicAddress;
+    this.local = address16(visible.host === 'localhost' ? '127.0.0.1' : visible.host);
+    this.publicPort = visible.port;
+  }
+
+  private adoptedImplementation: string | null = null;
+  /** with packet workers: their totals, summed by the pool (this stand-in runs no packets) */
+  workerLoad: { drop: number; rejected: number } | null = null;
+
+  /** What the load reports count: dropped packets and rejected answers since start. */
+  loadCounters(): { drop: number; rejected: number } {
+    if (this.workerLoad) return { ...this.workerLoad };
+    return { drop: this.runtime.stats.packets.drop, rejected: this.runtime.host.rejections.total };
   }
 
   async stop(): Promise<void> {
     this.sessions.close();
     const socket = this.socket;
     this.socket = null;
-    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    this.outbox = null;
+    this.steering?.close();
+    for (const s of [this.knownSocket, socket]) {
+      s?.onReadable(null);
+      s?.close();
+    }
+    this.knownSocket = null;
   }
 
   /**
-   * Datagrams that arrive in one poll of the event loop are handled together, after it: the
-   * batch the issue asks for (one program swap can never split it).
+   * Readiness: take up to a few batches, then yield (the poll is level-triggered, so what is left
+   * comes on the next turn of the loop). A program swap happens between two calls, never inside
+   * a batch.
    */
-  private receive(data: Buffer, rinfo: RemoteInfo): void {
-    this.queue.push({ data, rinfo });
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
+  private drain(socket: UdpBatchSocket): void {
+    for (let k = 0; k < BATCHES_PER_WAKE && !socket.closed && this.socket !== null; k++) {
+      const n = socket.recv(this.region, this.meta);
+      if (n === 0) return;
+      this.handle(n);
+      if (n < BATCH) return;
     }
   }
 
-  private flush(): void {
-    const batch = this.queue;
-    this.queue = [];
-    this.flushScheduled = false;
+  private handle(n: number): void {
     const nowMs = Date.now();
-    const runtime = this.runtime;
+    const meta = this.meta;
+    const bytes = this.bytes;
+    const local = this.local!;
+    const header = headerLength(local.v4);
     const packets = this.packets;
-    const accepted = this.accepted;
     packets.length = 0;
-    accepted.length = 0;
-    for (const { data, rinfo } of batch) {
-      const session = this.admit(data, rinfo, nowMs);
-      if (!session) continue;
+    for (let i = 0; i < n; i++) {
+      const b = i * META_WORDS;
+      const at = meta[b + Meta.OFFSET]!;
+      const length = meta[b + Meta.LENGTH]!;
+      const port = meta[b + Meta.PORT]!;
+      // Rejected before a session exists: a flood of bad datagrams costs no table entry.
+      if (meta[b + Meta.DGRAM_LEN]! > length) { this.reject('truncated', meta, i, `${meta[b + Meta.DGRAM_LEN]} bytes`); continue; }
+      if (length === 0) { this.reject('empty', meta, i, '0 bytes'); continue; }
+      // IPv4-mapped source: ::ffff:a.b.c.d, words 4..6 little-endian.
+      const v4 = meta[b + Meta.ADDRESS] === 0 && meta[b + Meta.ADDRESS + 1] === 0 && meta[b + Meta.ADDRESS + 2] === 0xffff0000;
+      if (v4 !== local.v4) { this.reject('family', meta, i, 'source and service address families differ'); continue; }
+      // A program sees at most 1500 bytes of packet (the PFP context): larger datagrams are dropped.
+      if (length + header > MAX_PROGRAM_PACKET) { this.reject('oversize', meta, i, `${length} bytes`); continue; }
+      const session = this.sessions.get(bytes16ToIp(metaAddress(meta, i)), port, nowMs);
+      const data = bytes.subarray(at, at + length);
       if (packetMagic(data) === TOKEN_MAGIC) {
-        this.acceptToken(session, rinfo, data, nowMs);
+        this.acceptToken(session, port, data, nowMs);
         continue;
       }
-      const slot = accepted.length;
-      const scratch = this.scratch[slot] ?? (this.scratch[slot] = new Uint8Array(MAX_PROGRAM_PACKET + 48));
-      packets.push({ ip: writePacket(scratch, session.ip, rinfo.port, this.local!, this.publicPort, data), meta: this.metaOf(session, rinfo, data) });
-      accepted.push({ data, rinfo, session });
+      const ip = writeHeaders(bytes, at, length, session.ip, port, local, this.publicPort);
+      const slot = this.slotAt(packets.length);
+      slot.data = data;
+      slot.port = port;
+      slot.session = session;
+      slot.packet.ip = ip;
+      const m = slot.packet.meta;
+      m.srcIp = session.ip.bytes;
+      m.srcPort = port;
+      m.payload = data;
+      packets.push(slot.packet);
     }
-    if (packets.length === 0) return;
-    const { verdicts, effects, shed } = runtime.runBatch(packets, nowMs / 1000);
-    if (shed) this.log.warn(`shed:${this.config.tenant}`, { tenant: this.config.tenant, packets: packets.length }, 'tenant over its program CPU share: its packets take the fail verdict without running');
-    for (let i = 0; i < accepted.length; i++) this.act(accepted[i]!, verdicts[i]!, effects[i] ?? null);
+    if (packets.length > 0) {
+      const { verdicts, effects, shed } = this.runtime.runBatch(packets, nowMs / 1000);
+      if (shed) this.log.warn(`shed:${this.config.tenant}`, { tenant: this.config.tenant, packets: packets.length }, 'tenant over its program CPU share: its packets take the fail verdict without running');
+      for (let i = 0; i < packets.length; i++) this.act(this.slots[i]!, verdicts[i]!, effects[i] ?? null);
+    }
+    this.outbox!.flush();
   }
 
-  private countMalformed(reason: string, rinfo: RemoteInfo, detail: string): void {
+  private slotAt(i: number): Slot {
+    let slot = this.slots[i];
+    if (!slot) {
+      const local = this.local!;
+      const meta: PacketMeta = { srcIp: local.bytes, dstIp: local.bytes, srcPort: 0, dstPort: this.publicPort, ipVersion: local.v4 ? 4 : 6, payload: new Uint8Array(0) };
+      slot = this.slots[i] = { data: meta.payload, port: 0, session: null as unknown as ClientSession, packet: { ip: meta.payload, meta } };
+    }
+    return slot;
+  }
+
+  private reject(reason: MalformedReason, meta: Uint32Array, i: number, detail: string): void {
     this.malformed.set(reason, (this.malformed.get(reason) ?? 0) + 1);
-    this.log.warn(`malformed:${reason}`, { tenant: this.config.tenant, source: rinfo.address, reason, detail }, 'datagram rejected');
+    this.log.warn(`malformed:${reason}`, { tenant: this.config.tenant, source: bytes16ToIp(metaAddress(meta, i)), reason, detail }, 'datagram rejected');
   }
 
-  /** The datagram's session, or null when it cannot be given to the program (counted as dropped). */
-  private admit(data: Buffer, rinfo: RemoteInfo, nowMs: number): ClientSession | null {
-    const session = this.sessions.get(rinfo.address, rinfo.port, nowMs);
-    const local = this.local!;
-    let problem: string | null = null;
-    if (session.ip.v4 !== local.v4) problem = 'family';
-    // A program sees at most 1500 bytes of packet (the PFP context): larger datagrams are dropped.
-    else if (data.length + (local.v4 ? 28 : 48) > MAX_PROGRAM_PACKET) problem = 'oversize';
-    if (!problem) return session;
-    this.countMalformed(problem, rinfo, problem === 'family' ? 'source and service address families differ' : `${data.length} bytes`);
-    this.runtime.stats.packets.drop++;
-    this.runtime.stats.bytes.drop += data.length;
-    return null;
+  /** A challenge or reply for the client, sent with the batch's others in one call. */
+  private queue(data: Uint8Array, session: ClientSession, port: number): void {
+    const outbox = this.outbox;
+    if (!outbox) return;
+    if (!outbox.push(data, session.ip.bytes, port)) {
+      outbox.flush();
+      outbox.push(data, session.ip.bytes, port);
+    }
+  }
+
+  /** An origin reply: gathered with the others that arrive in this turn of the loop, sent in one call. */
+  private queueReply(session: ClientSession, data: Uint8Array): void {
+    this.queue(data, session, session.port);
+    if (this.replyFlushScheduled) return;
+    this.replyFlushScheduled = true;
+    setImmediate(() => {
+      this.replyFlushScheduled = false;
+      this.outbox?.flush();
+    });
   }
 
   /**
@@ -146,36 +304,37 @@ export class ProtectedService {
    * puzzle. It is checked with public keys only, bound to this source and service, and never
    * forwarded; a bad token changes nothing and is counted.
    */
-  private acceptToken(session: ClientSession, rinfo: RemoteInfo, data: Buffer, nowMs: number): void {
+  private acceptToken(session: ClientSession, port: number, data: Uint8Array, nowMs: number): void {
     const stats = this.runtime.stats;
     const host = this.runtime.host;
-    const outcome = host.tokens.verify(data, { address: session.ip.bytes, port: rinfo.port }, { address: this.local!.bytes, port: this.publicPort });
+    const outcome = host.tokens.verify(data, { address: session.ip.bytes, port }, { address: this.local!.bytes, port: this.publicPort });
     stats.packets.drop++;
     stats.bytes.drop += data.length;
     if (!outcome.ok) {
       stats.tokens.rejected++;
-      this.log.warn('token', { tenant: this.config.tenant, source: rinfo.address, reason: outcome.reason }, 'token rejected');
+      this.log.warn('token', { tenant: this.config.tenant, source: session.address, reason: outcome.reason }, 'token rejected');
       return;
     }
     stats.tokens.accepted++;
+    this.steering?.add(session.ip.bytes);
     host.state.setStatus(session.ip.bytes, { status: STATUS_VERIFIED, expiry: outcome.token.expiresAt }, nowMs / 1000);
   }
 
-  private metaOf(session: ClientSession, rinfo: RemoteInfo, data: Buffer): PacketMeta {
-    const local = this.local!;
-    return { srcIp: session.ip.bytes, dstIp: local.bytes, srcPort: rinfo.port, dstPort: this.publicPort, ipVersion: local.v4 ? 4 : 6, payload: data };
-  }
-
-  private act(packet: { data: Buffer; rinfo: RemoteInfo; session: ClientSession }, verdict: 'pass' | 'drop', effects: RunEffects | null): void {
-    const { data, rinfo, session } = packet;
+  private act(slot: Slot, verdict: 'pass' | 'drop', effects: RunEffects | null): void {
+    const { data, port, session } = slot;
     const stats = this.runtime.stats;
     if (effects?.challenge) {
-      this.socket!.send(effects.challenge, rinfo.port, rinfo.address);
+      this.queue(effects.challenge, session, port);
       stats.challengesSent++;
     }
     if (effects?.reply) {
-      this.socket!.send(effects.reply, rinfo.port, rinfo.address);
+      this.queue(effects.reply, session, port);
       stats.repliesSent++;
+    }
+    const change = effects?.statusChange;
+    if (change && this.steering) {
+      if (change.to === STATUS_VERIFIED) this.steering.add(session.ip.bytes);
+      else this.steering.remove(session.ip.bytes);
     }
     const answer = isAnswerPacket(data);
     const verifiedNow = answer && effects?.statusChange?.to === STATUS_VERIFIED;
@@ -192,7 +351,7 @@ export class ProtectedService {
    * What reaches the origin: never a hello (it only pads the first packet) and never an answer's
    * header; a verified answer's embedded game payload goes on, so the client loses no packet.
    */
-  private relay(session: ClientSession, data: Buffer, answer: boolean, verifiedNow: boolean): void {
+  private relay(session: ClientSession, data: Uint8Array, answer: boolean, verifiedNow: boolean): void {
     if (isHelloPacket(data)) return;
     if (answer) {
       const fields = verifiedNow ? decodeAnswer(data) : null;

@@ -11,7 +11,7 @@ const until = async (check: () => boolean, what: string) => {
 test('sessions - bounded by bytes; an origin socket only for a passed packet; eviction and idleness close it', async (t) => {
   const origin = await EchoOrigin.start();
   const replies: { session: ClientSession; data: Buffer }[] = [];
-  const sessions = new SessionTable({ maxBytes: 4096, idleSeconds: 1, origin: { host: '127.0.0.1', port: origin.port }, onReply: (session, data) => replies.push({ session, data }) });
+  const sessions = new SessionTable({ maxBytes: 4096, idleSeconds: 1, origin: { host: '127.0.0.1', port: origin.port }, onReply: (session, data) => replies.push({ session, data: Buffer.from(data) }) });
   t.after(() => { sessions.close(); origin.close(); });
   const capacity = sessions.capacity;
   assert.ok(capacity > 10 && SessionTable.bytesPerEntry(capacity) * capacity <= 4096, `${capacity} sessions in 4096 bytes`);

@@ -1,9 +1,8 @@
-import { createSocket, type Socket } from 'node:dgram';
 import { LruTable } from '@flowshield/vm';
+import { OriginLinks, type OriginLink } from './origin-link.js';
 import { address16, type Address16 } from './packet-view.js';
 import { DEFAULT_MEMORY } from './config.js';
 
-const MAX_PENDING = 64;
 /** key: the client's IP (16 bytes, IPv4 mapped) and port (2, big-endian) */
 const KEY_BYTES = 18;
 /** per session besides the key: last seen (8), generation (4), origin link reference (8) */
@@ -24,15 +23,6 @@ export class ClientSession {
   ) {}
 }
 
-/** What only a relaying session has: its own connected socket to the origin. */
-interface OriginLink {
-  socket: Socket;
-  connected: boolean;
-  /** payloads passed while the socket was connecting */
-  pending: Buffer[];
-  session: ClientSession;
-}
-
 export interface SessionTableOptions {
   /** the byte budget the capacity is derived from (default: DEFAULT_MEMORY.sessionsBytes) */
   maxBytes?: number;
@@ -40,8 +30,8 @@ export interface SessionTableOptions {
   max?: number | null;
   idleSeconds: number;
   origin: { host: string; port: number };
-  /** an origin reply for the session's client */
-  onReply: (session: ClientSession, data: Buffer) => void;
+  /** an origin reply for the session's client (`data` valid only during the call) */
+  onReply: (session: ClientSession, data: Uint8Array) => void;
 }
 
 /**
@@ -54,7 +44,9 @@ export class SessionTable {
   readonly table: LruTable;
   private readonly lastSeen: Float64Array;
   private readonly generation: Uint32Array;
-  private readonly links: (OriginLink | undefined)[];
+  /** a relaying session's origin socket, by slot (what only a passed source has) */
+  private readonly origins: (OriginLink<ClientSession> | undefined)[];
+  private readonly links: OriginLinks<ClientSession>;
   private readonly key = new Uint8Array(KEY_BYTES);
   private readonly sweeper: NodeJS.Timeout;
   relayed = 0;
@@ -72,7 +64,14 @@ export class SessionTable {
     this.table = new LruTable({ keyBytes: KEY_BYTES, valueBytes: VALUE_BYTES, capacity, onEvict: (slot) => this.closeSlot(slot) });
     this.lastSeen = new Float64Array(capacity);
     this.generation = new Uint32Array(capacity);
-    this.links = new Array<OriginLink | undefined>(capacity);
+    this.origins = new Array<OriginLink<ClientSession> | undefined>(capacity);
+    this.links = new OriginLinks(options.origin, (session, data) => {
+      if (this.generation[session.slot] !== session.generation) return; // closed with its session
+      this.lastSeen[session.slot] = Date.now();
+      this.table.touch(session.slot);
+      this.relayed++;
+      this.options.onReply(session, data);
+    });
     this.sweeper = setInterval(() => this.sweep(Date.now()), Math.min(5_000, options.idleSeconds * 500));
     this.sweeper.unref();
   }
@@ -98,11 +97,12 @@ export class SessionTable {
   forward(session: ClientSession, payload: Uint8Array): void {
     // Evicted since its datagram arrived (a flood filled the table within one batch): admit it again.
     if (this.generation[session.slot] !== session.generation) session = this.get(session.address, session.port, Date.now());
-    let link = this.links[session.slot];
-    if (!link) link = this.links[session.slot] = this.openOrigin(session);
-    if (link.connected) link.socket.send(payload);
-    // A socket that is still connecting loses datagrams: hold the first few until it is ready.
-    else if (link.pending.length < MAX_PENDING) link.pending.push(Buffer.from(payload));
+    let link = this.origins[session.slot];
+    if (!link) {
+      link = this.origins[session.slot] = this.links.open(session);
+      this.relaying++;
+    }
+    link.send(payload);
   }
 
   get size(): number {
@@ -115,37 +115,14 @@ export class SessionTable {
     this.table.clear();
   }
 
-  private openOrigin(session: ClientSession): OriginLink {
-    const family = this.options.origin.host.includes(':') ? 'udp6' : 'udp4';
-    const socket = createSocket(family);
-    const link: OriginLink = { socket, connected: false, pending: [], session };
-    this.relaying++;
-    // Connected, so sends skip the per-datagram address lookup and only the origin's replies arrive.
-    socket.connect(this.options.origin.port, this.options.origin.host, () => {
-      link.connected = true;
-      for (const payload of link.pending) socket.send(payload);
-      link.pending.length = 0;
-    });
-    socket.on('message', (data) => {
-      if (this.links[session.slot] !== link) return; // closed with its session
-      this.lastSeen[session.slot] = Date.now();
-      this.table.touch(session.slot);
-      this.relayed++;
-      this.options.onReply(session, data);
-    });
-    // An origin that is down answers with ICMP errors: ignore them, the client retries.
-    socket.on('error', () => undefined);
-    return link;
-  }
-
   /** Ends the session in `slot` (evicted, idle or closing): its origin socket closes, its handles go stale. */
   private closeSlot(slot: number): void {
     this.generation[slot] = (this.generation[slot]! + 1) >>> 0;
-    const link = this.links[slot];
+    const link = this.origins[slot];
     if (!link) return;
-    this.links[slot] = undefined;
+    this.origins[slot] = undefined;
     this.relaying--;
-    link.socket.close();
+    link.close();
   }
 
   private sweep(nowMs: number): void {

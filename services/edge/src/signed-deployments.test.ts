@@ -17,7 +17,7 @@ test('edge signed deployments - unsigned, foreign-key, altered and over-budget r
   const origin = await EchoOrigin.start();
   const log = logLines();
   const edge = await Edge.start(parseEdgeConfig({
-    edgeId: 'edge-signed', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText],
+    workers: 1, edgeId: 'edge-signed', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText],
     programLimits: { maxBudget: 200_000 },
     services: ['game', 'other'].map((tenant) => ({ tenant, listen: { host: '127.0.0.1', port: 0 }, public: { port: 207 }, origin: { host: '127.0.0.1', port: origin.port } })),
   }), { logger: pino({ level: 'info' }, log.stream) });
@@ -96,7 +96,7 @@ test('edge signed deployments - an edge without operatorKeys says so at start an
   const origin = await EchoOrigin.start();
   const log = logLines();
   const edge = await Edge.start(parseEdgeConfig({
-    edgeId: 'edge-keyless', nats: { servers: [nats.url] }, metrics: { port: 0 },
+    workers: 1, edgeId: 'edge-keyless', nats: { servers: [nats.url] }, metrics: { port: 0 },
     services: [{ tenant: 'game', listen: { host: '127.0.0.1', port: 0 }, origin: { host: '127.0.0.1', port: origin.port } }],
   }), { logger: pino({ level: 'info' }, log.stream) });
   t.after(async () => { origin.close(); await edge.stop(); await nc.close(); await nats.dispose(); });

@@ -38,7 +38,7 @@ test('edge state - first contacts stay local; VERIFIED, BLOCKED and downgrades f
   await ensureEventStreams(nc);
   const origin = await EchoOrigin.start();
   const edge = await Edge.start(parseEdgeConfig({
-    edgeId: 'edge-scope', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText],
+    workers: 1, edgeId: 'edge-scope', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText],
     services: [{ tenant: 'scope', listen: { host: '127.0.0.1', port: 0 }, public: { port: 207 }, origin: { host: '127.0.0.1', port: origin.port } }],
   }), { logger: pino({ level: 'silent' }) });
   const client = await RawClient.bind('127.0.0.21');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { loadProgram, ProgramInstance, VmErrorCode, type BatchPacket, type RunEffects, type VmFault, type Verdict } from '@flowshield/vm';
+import { loadProgram, ProgramInstance, seedCompiled, VmErrorCode, type CompiledProgram, type BatchPacket, type RunEffects, type VmFault, type Verdict } from '@flowshield/vm';
 import { checkDeploymentSignature, type OperatorKeySet, type TenantDeployment } from '@flowshield/proto';
 import type { CpuShare } from './cpu-share.js';
 import type { EdgeHost } from './edge-host.js';
@@ -74,8 +74,17 @@ export class TenantRuntime {
     return this.deployment?.version ?? 0;
   }
 
-  /** Checks, loads, verifies and swaps in a deployment; returns null, or why it was refused. */
-  apply(deployment: TenantDeployment): { result: SwapResult; reason: string } | null {
+  /** The running program's compiled module (wasm engine), for packet workers to instantiate. */
+  get compiled(): CompiledProgram | null {
+    return this.instance?.compiledProgram ?? null;
+  }
+
+  /**
+   * Checks, loads, verifies and swaps in a deployment; returns null, or why it was refused.
+   * `compiled`: the module the main thread compiled from this very record (packet workers), so
+   * this thread skips binaryen and the WebAssembly compile.
+   */
+  apply(deployment: TenantDeployment, compiled?: CompiledProgram | null): { result: SwapResult; reason: string } | null {
     const refuse = (result: SwapResult, reason: string) => {
       this.stats.swaps[result]++;
       this.lastRefusal = reason;
@@ -104,6 +113,7 @@ export class TenantRuntime {
       const sha = createHash('sha256').update(deployment.object).digest('hex');
       if (sha !== deployment.sha256) throw new Error(`object checksum ${sha.slice(0, 12)} does not match the record's ${deployment.sha256.slice(0, 12)}`);
       const program = loadProgram(deployment.object, { section: deployment.section || undefined, budget: deployment.budget });
+      if (compiled && this.options.engine === 'wasm') seedCompiled(program, compiled);
       const env = deployment.monitoring ? this.host.dryRun() : this.host;
       const instance = new ProgramInstance(program, env, { engine: this.options.engine });
       // The swap: assignments in one synchronous step, so no packet sees a mix.

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { test } from 'node:test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConformanceFile } from './data-file.js';
@@ -8,7 +9,11 @@ import type { EngineName } from './plugin.js';
  * Drives the plugin command the way the bpf_conformance runner does, one process per file, for
  * the plugin tests (not exported from the package).
  */
-export const SUITE = new URL('../../../../../shared/conformance/tests/', import.meta.url).pathname;
+import { conformanceSuite } from './suite-path.js';
+
+export const SUITE = conformanceSuite() ?? '';
+/** `test` where the suite is; in a bare clone the suite's tests are not defined (the runner says why) */
+export const suiteTest = SUITE ? test : () => undefined;
 export const PLUGIN = new URL('../../bin/bpf-conformance-plugin.js', import.meta.url).pathname;
 
 /** The byte format the bpf_conformance runner writes: two hex digits and two spaces per byte. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePluginArgs } from './plugin.js';
-import { runPlugin, runSuiteThroughPlugin } from './plugin-suite.js';
+import { runPlugin, runSuiteThroughPlugin, suiteTest } from './plugin-suite.js';
 
 test('conformance plugin - arguments as the runner passes them', () => {
   assert.deepEqual(parsePluginArgs(['00  01  ff  ', '']).memory, Uint8Array.of(0, 1, 0xff));
@@ -13,7 +13,7 @@ test('conformance plugin - arguments as the runner passes them', () => {
   assert.throws(() => parsePluginArgs(['zz']), /not a sequence of hex bytes/);
 });
 
-test('conformance plugin - answers all 313 files when driven as a separate process (interp)', async () => {
+suiteTest('conformance plugin - answers all 313 files when driven as a separate process (interp)', async () => {
   assert.deepEqual(await runSuiteThroughPlugin('interp', () => true), []);
 });
 

@@ -9,6 +9,7 @@ import { CONTEXT_ADDRESS, PACKET_ADDRESS, type MemoryRegion } from '../memory.js
 import type { Verdict } from '../platform/program-types.js';
 import { RunState, SLOT_DATA, SLOT_IHL, SLOT_LENGTH, SLOT_R0, SLOT_STATE, SLOT_STEPS } from '../wasm/layout.js';
 import { compiledFor, defaultBatchCapacity } from '../wasm/program-cache.js';
+import type { CompiledProgram } from '../wasm/compile.js';
 import { bigFromHalves, WasmInstance } from '../wasm/wasm-instance.js';
 import type { LoadedProgram } from './load-program.js';
 
@@ -96,6 +97,11 @@ export class ProgramInstance {
   private readonly ctx: DataView;
   private readonly packet: Uint8Array;
   private readonly wasm: WasmInstance | null = null;
+
+  /** The compiled module this instance runs (null on the interpreter): post it to seed another thread. */
+  get compiledProgram(): CompiledProgram | null {
+    return this.wasm?.compiled ?? null;
+  }
   private interpreter: Interpreter | null = null;
   private lastPacketBytes = 0;
   private readonly batch = new BatchResult();

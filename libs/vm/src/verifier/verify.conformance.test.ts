@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { conformanceSuite } from '../conformance/suite-path.js';
 import { parseConformanceFile } from '../conformance/data-file.js';
 import { runConformance } from '../conformance/run-case.js';
 import { VmErrorCode } from '../errors.js';
@@ -10,7 +11,9 @@ import { FIRST_REGION_ADDRESS } from '../memory.js';
 import type { Platform } from '../platform/types.js';
 import { verify } from './verify.js';
 
-const SUITE = new URL('../../../../../shared/conformance/tests/', import.meta.url).pathname;
+const SUITE = conformanceSuite() ?? '';
+/** defined only where the suite is (a bare clone has none; the runner's summary says so) */
+const suiteTest = SUITE ? test : () => undefined;
 
 /** How bpf_conformance runs a program: r1 = its memory (a writable region), r2 = the length, helper 5. */
 function conformancePlatform(memoryBytes: number): Platform {
@@ -24,7 +27,7 @@ function conformancePlatform(memoryBytes: number): Platform {
   };
 }
 
-test('verifier - every bpf_conformance program verifies, and its memory faults are runtime checks', () => {
+suiteTest('verifier - every bpf_conformance program verifies, and its memory faults are runtime checks', () => {
   const problems: string[] = [];
   for (const file of readdirSync(SUITE).filter((f) => f.endsWith('.data')).sort()) {
     const testCase = parseConformanceFile(readFileSync(join(SUITE, file), 'utf8'));

