@@ -236,7 +236,7 @@ export class ProtectedService {
       if (v4 !== local.v4) { this.reject('family', meta, i, 'source and service address families differ'); continue; }
       // A program sees at most 1500 bytes of packet (the PFP context): larger datagrams are dropped.
       if (length + header > MAX_PROGRAM_PACKET) { this.reject('oversize', meta, i, `${length} bytes`); continue; }
-      const session = this.sessions.get(bytes16ToIp(metaAddress(meta, i)), port, nowMs);
+      const session = this.sessions.get(metaAddress(meta, i), port, nowMs);
       const data = bytes.subarray(at, at + length);
       if (packetMagic(data) === TOKEN_MAGIC) {
         this.acceptToken(session, port, data, nowMs);

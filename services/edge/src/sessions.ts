@@ -1,3 +1,4 @@
+import { bytes16ToIp } from '@flowshield/proto';
 import { LruTable } from '@flowshield/vm';
 import { OriginLinks, type OriginLink } from './origin-link.js';
 import { address16, type Address16 } from './packet-view.js';
@@ -15,13 +16,22 @@ const VALUE_BYTES = 20;
  */
 export class ClientSession {
   constructor(
-    readonly address: string,
-    readonly port: number,
     readonly ip: Address16,
+    readonly port: number,
     readonly slot: number,
     readonly generation: number,
   ) {}
+
+  /** The source as text, for logs: made only when asked, never on the packet path. */
+  get address(): string {
+    return bytes16ToIp(this.ip.bytes);
+  }
 }
+
+const isV4Mapped = (b: Uint8Array): boolean => {
+  for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
+  return b[10] === 0xff && b[11] === 0xff;
+};
 
 export interface SessionTableOptions {
   /** the byte budget the capacity is derived from (default: DEFAULT_MEMORY.sessionsBytes) */
@@ -80,9 +90,12 @@ export class SessionTable {
     return this.table.capacity;
   }
 
-  /** The session of this source, touched as most recently seen. */
-  get(address: string, port: number, nowMs: number): ClientSession {
-    const ip = address16(address);
+  /**
+   * The session of this source (16 bytes, IPv4 mapped, as the socket reports it — or text), touched
+   * as most recently seen. The bytes are copied: the caller's may be a view of a reused buffer.
+   */
+  get(source: Uint8Array | string, port: number, nowMs: number): ClientSession {
+    const ip: Address16 = typeof source === 'string' ? address16(source) : { bytes: source.slice(), v4: isV4Mapped(source) };
     const key = this.key;
     key.set(ip.bytes, 0);
     key[16] = port >>> 8;
@@ -90,13 +103,13 @@ export class SessionTable {
     let slot = this.table.get(key);
     if (slot < 0) slot = this.table.add(key);
     this.lastSeen[slot] = nowMs;
-    return new ClientSession(address, port, ip, slot, this.generation[slot]!);
+    return new ClientSession(ip, port, slot, this.generation[slot]!);
   }
 
   /** Sends a passed payload to the origin on the client's own socket. */
   forward(session: ClientSession, payload: Uint8Array): void {
     // Evicted since its datagram arrived (a flood filled the table within one batch): admit it again.
-    if (this.generation[session.slot] !== session.generation) session = this.get(session.address, session.port, Date.now());
+    if (this.generation[session.slot] !== session.generation) session = this.get(session.ip.bytes, session.port, Date.now());
     let link = this.origins[session.slot];
     if (!link) {
       link = this.origins[session.slot] = this.links.open(session);
