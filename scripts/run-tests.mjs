@@ -25,6 +25,12 @@ const files = roots.flatMap((d) => [...testFiles(d)])
   .filter((f) => filters.length === 0 || filters.some((p) => relative(root, f).includes(p)))
   .sort();
 
+if (files.length === 0) {
+  // node --test with no file would discover and run every test: say so instead.
+  console.log(`no compiled test file matches ${filters.map((f) => JSON.stringify(f)).join(', ')}\n0 passed, 1 failed`);
+  process.exit(1);
+}
+
 const scratch = mkdtempSync(join(tmpdir(), 'flowshield-test-'));
 const countsFile = join(scratch, 'counts.json');
 // Tests that need a suite from outside the repository (../shared) note here why they did not run.
