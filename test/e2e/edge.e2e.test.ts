@@ -2,26 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FlowshieldSocket } from '@flowshield/client';
 import { ReplicaReader } from '@flowshield/replica';
-import { ChallengeSubject, decodeApiMessage, decodeChallenge, encodeAnswer, encodeApiMessage, fromBase64, type TokenReply, type TokenRequest } from '@flowshield/proto';
-import { PowHasher } from '@flowshield/puzzle';
+import { ChallengeSubject, decodeApiMessage, encodeAnswer, encodeApiMessage, fromBase64, type TokenReply, type TokenRequest } from '@flowshield/proto';
 import { Stack, metric, until } from './stack.js';
-import { EchoOrigin, RawClient } from '@flowshield/test-support';
+import { EchoOrigin, RawClient, wrongSolutions } from '@flowshield/test-support';
 
 const ipBytes = (v4: string) => Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...v4.split('.').map(Number));
 const digestOf = (stack: Stack, db: string): string => JSON.parse(stack.cli(['state', 'digest', '--db', db, '--json'])).digest;
-
-/** Solutions that fail every sub-puzzle of at least one bit (the first digest bit is 1). */
-function wrongSolutions(challenge: Uint8Array): number[] {
-  const fields = decodeChallenge(challenge);
-  if (typeof fields === 'string') throw new Error(fields);
-  const hasher = new PowHasher();
-  hasher.load(fields.tag, fields.nonce);
-  return Array.from({ length: fields.subPuzzles }, (_, i) => {
-    let s = 0;
-    while (hasher.check(i, s, 1)) s++;
-    return s;
-  });
-}
 
 async function connectSdk(port: number, localAddress: string) {
   const client = await FlowshieldSocket.connect({ host: '127.0.0.1', port, localAddress, holdAfterHelloMs: 1000 });

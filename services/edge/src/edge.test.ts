@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { createSocket } from 'node:dgram';
-import { NatsTestServer, scrape } from '@flowshield/test-support';
+import { NatsTestServer, scrape, wrongSolutions } from '@flowshield/test-support';
 import { FlowshieldSocket } from '@flowshield/client';
 import { Edge } from './edge.js';
 import { parseEdgeConfig } from './config.js';
 import { Kvm } from '@nats-io/kv';
-import { CHALLENGE_DIFFICULTY_BUCKET, ChallengeOffset, decodeChallenge, encodeAnswer, encodeApiMessage, endpoint, serviceKey, type DifficultyRecord } from '@flowshield/proto';
-import { PowHasher, solveChallenge } from '@flowshield/puzzle';
+import { CHALLENGE_DIFFICULTY_BUCKET, ChallengeOffset, encodeAnswer, encodeApiMessage, endpoint, serviceKey, type DifficultyRecord } from '@flowshield/proto';
+import { solveChallenge } from '@flowshield/puzzle';
 import { EchoOrigin, RawClient, TEST_OPERATOR, compileExample, deploy, natsConnect, publishEpochKey, publishTenantKey, until } from './testing/harness.js';
 
 const token = (bytes: number[]) => Uint8Array.of(1, bytes.length >> 8, bytes.length & 0xff, ...bytes);
@@ -99,19 +99,6 @@ test('edge - the challenge program: an SDK client is challenged, answers and pla
 const mapped = (ip: string) => Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...ip.split('.').map(Number));
 const statusOf = (edge: Edge, tenant: string, ip: string) => edge.service(tenant)!.runtime.host.state.getStatus(mapped(ip), Date.now() / 1000)?.status;
 const rejected = (text: string, reason: string) => Number(new RegExp(`fs_edge_answers_rejected_total\\{tenant="arena",reason="${reason}"\\} (\\d+)`).exec(text)?.[1]);
-
-/** Solutions that fail every sub-puzzle of at least one bit (the first digest bit is 1). */
-function wrongSolutions(challenge: Uint8Array): number[] {
-  const fields = decodeChallenge(challenge);
-  if (typeof fields === 'string') throw new Error(fields);
-  const hasher = new PowHasher();
-  hasher.load(fields.tag, fields.nonce);
-  return Array.from({ length: fields.subPuzzles }, (_, i) => {
-    let s = 0;
-    while (hasher.check(i, s, 1)) s++;
-    return s;
-  });
-}
 
 test('edge - spoofed bad answers carrying a victim\'s address never block it: dropped, counted by reason, and the victim passes', async (t) => {
   const nats = await NatsTestServer.start();

@@ -2,3 +2,4 @@ export { NatsTestServer, natsServerBinary, type NatsServerOptions } from './nats
 export { freePort } from './free-port.js';
 export { EchoOrigin, RawClient } from './udp.js';
 export { scrape } from './scrape.js';
+export { wrongSolutions } from './wrong-solutions.js';
