@@ -31,6 +31,11 @@ const BATCHES_PER_WAKE = 4;
 export const MALFORMED_REASONS = ['empty', 'truncated', 'oversize', 'family'] as const;
 export type MalformedReason = (typeof MALFORMED_REASONS)[number];
 
+function malformedDetail(reason: MalformedReason, meta: Uint32Array, i: number): string {
+  if (reason === 'family') return 'source and service address families differ';
+  return `${meta[i * META_WORDS + (reason === 'truncated' ? Meta.DGRAM_LEN : Meta.LENGTH)]} bytes`;
+}
+
 /** One datagram of the current batch that goes to the program; the objects are reused. */
 interface Slot {
   data: Uint8Array;
@@ -229,13 +234,13 @@ export class ProtectedService {
       const length = meta[b + Meta.LENGTH]!;
       const port = meta[b + Meta.PORT]!;
       // Rejected before a session exists: a flood of bad datagrams costs no table entry.
-      if (meta[b + Meta.DGRAM_LEN]! > length) { this.reject('truncated', meta, i, `${meta[b + Meta.DGRAM_LEN]} bytes`); continue; }
-      if (length === 0) { this.reject('empty', meta, i, '0 bytes'); continue; }
+      if (meta[b + Meta.DGRAM_LEN]! > length) { this.reject('truncated', meta, i); continue; }
+      if (length === 0) { this.reject('empty', meta, i); continue; }
       // IPv4-mapped source: ::ffff:a.b.c.d, words 4..6 little-endian.
       const v4 = meta[b + Meta.ADDRESS] === 0 && meta[b + Meta.ADDRESS + 1] === 0 && meta[b + Meta.ADDRESS + 2] === 0xffff0000;
-      if (v4 !== local.v4) { this.reject('family', meta, i, 'source and service address families differ'); continue; }
+      if (v4 !== local.v4) { this.reject('family', meta, i); continue; }
       // A program sees at most 1500 bytes of packet (the PFP context): larger datagrams are dropped.
-      if (length + header > MAX_PROGRAM_PACKET) { this.reject('oversize', meta, i, `${length} bytes`); continue; }
+      if (length + header > MAX_PROGRAM_PACKET) { this.reject('oversize', meta, i); continue; }
       const session = this.sessions.get(metaAddress(meta, i), port, nowMs);
       const data = bytes.subarray(at, at + length);
       if (packetMagic(data) === TOKEN_MAGIC) {
@@ -272,9 +277,10 @@ export class ProtectedService {
     return slot;
   }
 
-  private reject(reason: MalformedReason, meta: Uint32Array, i: number, detail: string): void {
+  private reject(reason: MalformedReason, meta: Uint32Array, i: number): void {
     this.malformed.set(reason, (this.malformed.get(reason) ?? 0) + 1);
-    this.log.warn(`malformed:${reason}`, { tenant: this.config.tenant, source: bytes16ToIp(metaAddress(meta, i)), reason, detail }, 'datagram rejected');
+    // A flood of bad datagrams is the common case here: the log line's fields are made only when written.
+    this.log.warn(`malformed:${reason}`, () => ({ tenant: this.config.tenant, source: bytes16ToIp(metaAddress(meta, i)), reason, detail: malformedDetail(reason, meta, i) }), 'datagram rejected');
   }
 
   /** A challenge or reply for the client, sent with the batch's others in one call. */

@@ -9,14 +9,15 @@ export class RateLimitedLog {
 
   constructor(private readonly logger: Logger, private readonly intervalMs = 10_000) {}
 
-  warn(kind: string, fields: object, message: string): void {
+  /** `fields` may be a function: it is called only when the line is written, not for suppressed ones. */
+  warn(kind: string, fields: object | (() => object), message: string): void {
     const now = Date.now();
     const entry = this.last.get(kind);
     if (entry && now - entry.at < this.intervalMs) {
       entry.suppressed++;
       return;
     }
-    this.logger.warn({ ...fields, kind, suppressed: entry?.suppressed ?? 0 }, message);
+    this.logger.warn({ ...(typeof fields === 'function' ? fields() : fields), kind, suppressed: entry?.suppressed ?? 0 }, message);
     this.last.set(kind, { at: now, suppressed: 0 });
     if (this.last.size > 1000) this.last.clear();
   }
