@@ -18,6 +18,13 @@ const PARALLEL = 64;
 /** The i-th spoofed source: 127.1.0.0, 127.1.0.1, ... (outside 127.0.0.0/24, where the real client lives). */
 const sourceAddress = (i: number) => `127.${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
 
+/**
+ * The source port every spoofed source uses: a re-sent round then has the same 4-tuple, so
+ * SO_REUSEPORT hands it to the same packet worker, whose overlay already holds the source (local
+ * first contacts are not shared between workers; another worker would count it again).
+ */
+const SOURCE_PORT = 30_000;
+
 /** One datagram from each of sources [from, to): a socket per address, bound, used once, closed. */
 async function sendFrom(from: number, to: number, port: number, payload: Buffer): Promise<void> {
   let next = from;
@@ -25,7 +32,7 @@ async function sendFrom(from: number, to: number, port: number, payload: Buffer)
     while (next < to) {
       const address = sourceAddress(next++);
       const socket = createSocket('udp4');
-      await new Promise<void>((resolve, reject) => { socket.once('error', reject); socket.bind(0, address, () => resolve()); });
+      await new Promise<void>((resolve, reject) => { socket.once('error', reject); socket.bind(SOURCE_PORT, address, () => resolve()); });
       await new Promise<void>((resolve, reject) => socket.send(payload, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
       socket.close();
     }
