@@ -51,7 +51,7 @@ test('c sdk - example-client is challenged, solves and gets its five packets ech
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     assert.equal(code, 0, out);
     assert.match(out, /challenge: 8 x 11 bits/);
     assert.deepEqual(responder.received.map((b) => b.toString()), ['move 1', 'move 2', 'move 3', 'move 4', 'move 5']);
@@ -73,7 +73,7 @@ test('c sdk - the C# binding example (mono) plays through a DevResponder', { tim
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     assert.equal(code, 0, out);
     assert.match(out, /challenges 1, solved 1/);
     assert.deepEqual(responder.received.map((b) => b.toString()), ['move 1', 'move 2', 'move 3', 'move 4', 'move 5']);
