@@ -126,3 +126,36 @@ for (const [bits, subPuzzles, samples] of cases) {
   const row = [bits, subPuzzles, samples].map((x, i) => String(x).padStart([6, 13, 9][i])).join('');
   console.log(`${row}${[mean, pct(times, 0.5), pct(times, 0.9), pct(times, 0.99)].map((x) => x.toFixed(1).padStart(9)).join('')}${(pct(times, 0.9) / mean).toFixed(2).padStart(11)}`);
 }
+
+// The C SDK (sdk/c) against the Node SDK's solver on the same challenges, alternating per
+// difficulty so machine load hits both alike. Ratio = Node mean / C mean (higher: C faster).
+{
+  const { execFileSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+  const sdk = here('../../sdk/c/');
+  execFileSync('make', ['-C', sdk, 'build/libflowshield.a'], { stdio: 'ignore' });
+  const bin = `${sdk}build/bench-c-solve`;
+  execFileSync('cc', ['-std=c99', '-O2', '-I', `${sdk}include`, here('./c-solve.c'), `${sdk}build/libflowshield.a`, '-o', bin]);
+  console.log('\nC SDK vs Node SDK solve time, same challenges (ms; ratio = Node mean / C mean)');
+  console.log('  bits  sub-puzzles  samples   Node mean     C mean   ratio   same tries');
+  const cCases = quick ? [[12, 8, 30], [16, 8, 10]] : [[10, 8, 100], [12, 8, 100], [14, 8, 60], [16, 8, 30], [18, 8, 10], [16, 1, 30]];
+  for (const [bits, subPuzzles, samples] of cCases) {
+    const packets = Array.from({ length: samples }, () => e.issue({ client, target, triggerSize: 1200, difficulty: { bits, subPuzzles } }).packet);
+    let nodeMs = 0;
+    const nodeTries = [];
+    for (const packet of packets) {
+      const start = performance.now();
+      const s = new Solver(packet);
+      while (!s.step(1 << 16));
+      nodeMs += performance.now() - start;
+      nodeTries.push(s.progress().tries);
+    }
+    const out = execFileSync(bin, { input: packets.map((p) => Buffer.from(p).toString('hex')).join('\n') + '\n', encoding: 'utf8' }).trim().split('\n');
+    const cMs = out.reduce((a, l) => a + Number(l.split(' ')[0]), 0);
+    const same = out.every((l, i) => Number(l.split(' ')[1]) === nodeTries[i]);
+    if (!same) throw new Error('the C and Node solvers disagree: the benchmark is broken');
+    const row = [bits, subPuzzles, samples].map((x, i) => String(x).padStart([6, 13, 9][i])).join('');
+    console.log(`${row}${(nodeMs / samples).toFixed(2).padStart(12)}${(cMs / samples).toFixed(2).padStart(11)}${(nodeMs / cMs).toFixed(2).padStart(7)}×   ${same ? 'yes' : 'NO'}`);
+  }
+}
