@@ -32,6 +32,7 @@ struct fs_client {
   fs_pow pow;
   uint32_t generation;
   int64_t answered_issued_at; /* issue time of the challenge answered last; -1 none */
+  uint64_t answered_at_ms;    /* local time it was solved */
   fs_client_stats stats;
   /* Records [first, first+count) in a ring of nrec; the first `kept` are sent-and-kept, the rest held. */
   record *rec;
@@ -204,11 +205,25 @@ int fs_client_send(fs_client *c, const uint8_t *data, size_t len, uint64_t now_m
   return FS_OK;
 }
 
+/* How far back (issue time, and local time since solving) a challenge counts as a late duplicate. */
+#define LATE_DUPLICATE_SECONDS 5
+
+/* A late duplicate of the burst already answered (the edge challenges each packet of an unknown
+ * source, up to its per-source burst) must not cost a second solve. Only one issued shortly before
+ * the answered one and arriving shortly after counts: whoever can spoof the server's address could
+ * send a challenge dated far in the future, and "not later than" alone would then ignore every
+ * genuine challenge until the client reconnects. */
+static int is_late_duplicate(const fs_client *c, const fs_challenge *ch, uint64_t now) {
+  int64_t issued = (int64_t)ch->issued_at;
+  return c->answered_issued_at >= 0 && !c->answer_pending && issued <= c->answered_issued_at &&
+         c->answered_issued_at - issued <= LATE_DUPLICATE_SECONDS &&
+         now - c->answered_at_ms <= (uint64_t)LATE_DUPLICATE_SECONDS * 1000u;
+}
+
 static int on_challenge(fs_client *c, const fs_challenge *ch, uint64_t now) {
   uint32_t work = ch->difficulty, n = ch->sub_puzzles;
-  if (c->state == ST_SOLVING || c->answer_pending || (int64_t)ch->issued_at <= c->answered_issued_at) {
-    /* Already solving (or its answer not handed out yet), or a late duplicate of the burst already
-     * answered (the edge challenges each packet of an unknown source, up to its per-source burst). */
+  if (c->state == ST_SOLVING || c->answer_pending || is_late_duplicate(c, ch, now)) {
+    /* Already solving (or its answer not handed out yet), or a late duplicate. */
     c->stats.ignored_challenges++;
     return FS_DATAGRAM_IGNORED;
   }
@@ -313,6 +328,7 @@ int fs_client_next_datagram(fs_client *c, uint8_t *out, size_t cap, uint64_t now
       n = fs_encode_answer(&c->challenge, c->pow.solutions, NULL, 0, out, cap);
     }
     c->answer_pending = 0;
+    c->answered_at_ms = now_ms;
     return n;
   }
   if (c->state != ST_OPEN || held(c) == 0) return 0;

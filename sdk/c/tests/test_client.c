@@ -347,6 +347,32 @@ static void test_jobs_and_thread(void) {
   fs_client_destroy(c);
 }
 
+static void test_forged_future_challenge(void) {
+  /* A spoofer sends a challenge dated 2106; the genuine ones after it are dated now. Only a
+   * challenge issued shortly before the answered one, arriving shortly after, is a duplicate. */
+  fs_client_config cfg;
+  fs_client *c;
+  uint8_t forged[FS_CHALLENGE_SIZE], genuine[FS_CHALLENGE_SIZE];
+  fs_client_config_default(&cfg);
+  c = new_client(&cfg);
+  fs_client_start(c, 0);
+  CHECK_EQ(fs_client_next_datagram(c, out, sizeof out, 0), FS_HELLO_SIZE);
+  make_challenge(forged, 0xffffffffu, 4, 1);
+  CHECK_EQ(fs_client_on_datagram(c, forged, sizeof forged, 10), FS_DATAGRAM_CHALLENGE);
+  solve(c);
+  expect_answer(c, NULL, 20);
+  make_challenge(genuine, 1000, 4, 1);
+  CHECK_EQ(fs_client_on_datagram(c, genuine, sizeof genuine, 30), FS_DATAGRAM_CHALLENGE);
+  solve(c);
+  expect_answer(c, NULL, 40);
+  /* and a duplicate of that genuine burst, soon after, is still ignored */
+  make_challenge(genuine, 999, 4, 1);
+  CHECK_EQ(fs_client_on_datagram(c, genuine, sizeof genuine, 50), FS_DATAGRAM_IGNORED);
+  /* the same issue time, long after the answer, is a new refusal: solved again */
+  CHECK_EQ(fs_client_on_datagram(c, genuine, sizeof genuine, 40 + 5001), FS_DATAGRAM_CHALLENGE);
+  fs_client_destroy(c);
+}
+
 int main(void) {
   test_hello_and_hold();
   test_challenge_carries_first_packet();
@@ -355,5 +381,6 @@ int main(void) {
   test_token_and_memory();
   test_ring();
   test_jobs_and_thread();
+  test_forged_future_challenge();
   TEST_DONE("test-client");
 }

@@ -145,6 +145,42 @@ test('sdk socket - a challenge slower than holdAfterHello: the packets the edge 
   }
 });
 
+test('sdk socket - a forged challenge dated far in the future costs one solve, not the connection', { timeout: 60_000 }, async () => {
+  // An attacker who can spoof the server's address sends one well-formed challenge (its tag is
+  // garbage) dated 2106. The genuine challenges after it are dated now: they must still be solved.
+  const { writeChallengeHead, endpoint } = await import('@flowshield/proto');
+  const responder = await DevResponder.start({ difficulty: { bits: 8, subPuzzles: 2 } });
+  const relay = createSocket('udp4');
+  let client: { port: number; address: string } | null = null;
+  relay.on('message', (msg, rinfo) => {
+    if (rinfo.port === responder.address().port) { if (client) relay.send(msg, client.port, client.address); return; }
+    if (client === null) {
+      client = { port: rinfo.port, address: rinfo.address };
+      const forged = new Uint8Array(CHALLENGE_SIZE);
+      writeChallengeHead(forged, { keyId: 1, issuedAt: 0xffffffff, difficulty: 4, subPuzzles: 1, nonce: new Uint8Array(8).fill(9), client: endpoint(rinfo.address, rinfo.port) });
+      relay.send(forged, rinfo.port, rinfo.address);
+    }
+    relay.send(msg, responder.address().port, '127.0.0.1');
+  });
+  await new Promise<void>((resolve) => relay.bind(0, '127.0.0.1', () => resolve()));
+  const s = await FlowshieldSocket.connect({ host: '127.0.0.1', port: relay.address().port, holdAfterHelloMs: 0 });
+  const echoes: string[] = [];
+  s.on('message', (b) => echoes.push(b.toString()));
+  try {
+    await until(() => s.counters.solved >= 1, 'the forged challenge solved', 3_000);
+    // The edge refused that answer; the game keeps sending (packets no smaller than a challenge,
+    // so the responder may answer them with one), and the responder challenges again.
+    for (let i = 0; i < 300 && s.counters.solved < 2; i++) { s.send(Buffer.from(`ping ${i}`.padEnd(CHALLENGE_SIZE, '.'))); await new Promise((r) => setTimeout(r, 20)); }
+    assert.ok(s.counters.solved >= 2, `a genuine challenge after the forged one was solved (counters ${JSON.stringify(s.counters)})`);
+    s.send(Buffer.from('after'));
+    await until(() => echoes.some((e) => e.endsWith('after')), 'an echo after the genuine answer', 3_000);
+  } finally {
+    await s.close();
+    relay.close();
+    await responder.close();
+  }
+});
+
 test('sdk socket - a challenge asking more than maxWorkBits is refused, not solved', { timeout: 30_000 }, async () => {
   const responder = await DevResponder.start({ difficulty: { bits: 20, subPuzzles: 8 } });
   const s = await FlowshieldSocket.connect({ host: '127.0.0.1', port: responder.address().port, maxWorkBits: 16 });

@@ -11,6 +11,8 @@ import { InlineSolver, WorkerSolver, type ChallengeSolver } from './worker-solve
 const DEFAULT_HOLD_AFTER_HELLO_MS = 250;
 /** Longer than a challenge takes to come back from a loaded edge on another continent. */
 const DEFAULT_RESEND_WINDOW_MS = 3_000;
+/** How far back (issue time, and local time since answering) a challenge counts as a late duplicate. */
+const LATE_DUPLICATE_SECONDS = 5;
 
 export interface ConnectOptions {
   host: string;
@@ -238,14 +240,27 @@ export class FlowshieldSocket extends EventEmitter<FlowshieldSocketEvents> {
     this.emit('message', msg, rinfo);
   }
 
-  /** issue time of the challenge answered last: an older one is a late duplicate, not a refusal */
+  /** issue time of the challenge answered last, and when (local ms) it was answered */
   private answeredIssuedAt = -1;
+  private answeredAtMs = -Infinity;
+
+  /**
+   * A late duplicate of the burst just answered (the edge challenges each packet of an unknown
+   * source, up to its per-source burst) must not cost a second solve. Only a challenge issued
+   * shortly before the answered one, arriving shortly after the answer, counts: anyone who can
+   * spoof the server's address could send one dated far in the future, and a plain "not later
+   * than" rule would then ignore every genuine challenge until the client reconnects.
+   */
+  private isLateDuplicate(issuedAt: number): boolean {
+    return issuedAt <= this.answeredIssuedAt
+      && this.answeredIssuedAt - issuedAt <= LATE_DUPLICATE_SECONDS
+      && performance.now() - this.answeredAtMs <= LATE_DUPLICATE_SECONDS * 1000;
+  }
 
   private onChallenge(challenge: Uint8Array, keyId: number, issuedAt: number, difficulty: number, subPuzzles: number): void {
     if (this.greetTimer) { clearTimeout(this.greetTimer); this.greetTimer = null; }
-    if ((this.state !== 'open' && this.state !== 'greeting') || issuedAt <= this.answeredIssuedAt) {
-      // Already solving (a duplicate), closed, or a duplicate from the burst we already answered
-      // (the edge challenges each packet of an unknown source, up to its per-source burst).
+    if ((this.state !== 'open' && this.state !== 'greeting') || this.isLateDuplicate(issuedAt)) {
+      // Already solving (a duplicate), closed, or a duplicate from the burst we already answered.
       this.stats.ignoredChallenges++;
       return;
     }
@@ -267,6 +282,7 @@ export class FlowshieldSocket extends EventEmitter<FlowshieldSocketEvents> {
         this.stats.solved++;
         this.state = 'open';
         this.answeredIssuedAt = issuedAt;
+        this.answeredAtMs = performance.now();
         const flushed = this.answer(challenge, result.solutions);
         this.emit('verified', { solveMs: performance.now() - started, tries: result.tries, flushed });
       },
