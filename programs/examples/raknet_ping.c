@@ -56,19 +56,19 @@ static const uint8_t offline_magic[MAGIC_LEN] = {
 
 /* True when exactly n bytes follow p (the verifier follows pointer comparisons, not the
  * difference of two pointers). */
-static __always_inline int length_is(uint8_t *p, uint8_t *end, size_t n)
+static inline __attribute__((always_inline)) int length_is(uint8_t *p, uint8_t *end, size_t n)
 {
     return p + n <= end && p + n >= end;
 }
 
 /* True when the magic is at p[at..at+16) and the packet holds it. */
-static __always_inline int magic_at(uint8_t *p, uint8_t *end, size_t at)
+static inline __attribute__((always_inline)) int magic_at(uint8_t *p, uint8_t *end, size_t at)
 {
     return p + at + MAGIC_LEN <= end && memcmp(p + at, offline_magic, MAGIC_LEN) == 0;
 }
 
 /* Counts one ping against this source's window; true while it is within the budget. */
-static __always_inline int ping_allowed(void)
+static inline __attribute__((always_inline)) int ping_allowed(void)
 {
     uint32_t now = (uint32_t)timestamp();
     uint64_t data = 0;

@@ -63,7 +63,7 @@ static const char sip_version[] = " SIP/2.0";
 #define SIP_VERSION_LEN (sizeof(sip_version) - 1)
 
 /* True when the n bytes of s are at p (inside the packet). */
-static __always_inline int starts_with(const uint8_t *p, const uint8_t *end, const char *s, size_t n)
+static inline __attribute__((always_inline)) int starts_with(const uint8_t *p, const uint8_t *end, const char *s, size_t n)
 {
     if (p + n > end)
         return 0;
@@ -73,13 +73,13 @@ static __always_inline int starts_with(const uint8_t *p, const uint8_t *end, con
     return 1;
 }
 
-static __always_inline int is_digit(uint8_t c)
+static inline __attribute__((always_inline)) int is_digit(uint8_t c)
 {
     return c >= '0' && c <= '9';
 }
 
 /* The first line ends in " SIP/2.0" CRLF within MAX_LINE bytes of p. */
-static __always_inline int line_ends_with_version(const uint8_t *p, const uint8_t *end)
+static inline __attribute__((always_inline)) int line_ends_with_version(const uint8_t *p, const uint8_t *end)
 {
     for (int i = SIP_VERSION_LEN; i < MAX_LINE; i++) {
         const uint8_t *q = p + i;
@@ -91,7 +91,7 @@ static __always_inline int line_ends_with_version(const uint8_t *p, const uint8_
     return 0;
 }
 
-static __always_inline uint64_t check_sip(uint8_t *p, uint8_t *end)
+static inline __attribute__((always_inline)) uint64_t check_sip(uint8_t *p, uint8_t *end)
 {
     if (p + SIP_MAX_UDP < end)
         return CF_EBPF_DROP;
@@ -111,7 +111,7 @@ static __always_inline uint64_t check_sip(uint8_t *p, uint8_t *end)
     return CF_EBPF_DROP;
 }
 
-static __always_inline uint64_t check_rtp(uint8_t *p, uint8_t *end)
+static inline __attribute__((always_inline)) uint64_t check_rtp(uint8_t *p, uint8_t *end)
 {
     if (p + RTP_HEADER_LEN > end || (p[0] >> 6) != 2)
         return CF_EBPF_DROP;
@@ -132,7 +132,7 @@ static __always_inline uint64_t check_rtp(uint8_t *p, uint8_t *end)
     return CF_EBPF_PASS;
 }
 
-static __always_inline uint64_t check_rtcp(uint8_t *p, uint8_t *end)
+static inline __attribute__((always_inline)) uint64_t check_rtcp(uint8_t *p, uint8_t *end)
 {
     if (p + RTCP_HEADER_LEN > end || (p[0] >> 6) != 2 || (p[1] != RTCP_SR && p[1] != RTCP_RR))
         return CF_EBPF_DROP;
