@@ -42,6 +42,16 @@ const examples: Record<string, Expectation> = {
     sections: ['.rodata'],
     relocations: [['R_BPF_64_64', '.rodata']],
   },
+  'a2s_query.c': { section: 'flowshield', entry: 'cf_ebpf_main', calls: [2, 8, 10, 11, 12, 66, 67] },
+  'raknet_ping.c': { section: '.text', entry: 'cf_ebpf_main', calls: [2, 13, 14] },
+  'voip.c': {
+    section: 'cf_ebpf_generic',
+    entry: 'cf_ebpf_main',
+    calls: [15, 16],
+    sections: ['.rodata'],
+    relocations: [['R_BPF_64_64', '.rodata']],
+  },
+  'wireguard.c': { section: 'flowshield', entry: 'cf_ebpf_main', calls: [66, 67] },
   'xdp_flood_guard.c': {
     section: 'xdp',
     entry: 'xdp_flood_guard',
