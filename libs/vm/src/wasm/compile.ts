@@ -3,7 +3,8 @@ import type { DecodedProgram } from '../isa/decode.js';
 import type { RawInstruction } from '../isa/instruction.js';
 import { AtomicOp, CallKind, Mode, Op, modeOf } from '../isa/opcodes.js';
 import { MAX_CALL_DEPTH, STACK_ADDRESS, STACK_BYTES, STACK_FRAME_BYTES, STACK_TOP } from '../memory.js';
-import { WasmApi, type WasmModule } from './wasm-api.js';
+import { WasmApi } from './wasm-api.js';
+import { memoryLayout, type BatchLayout, type CompileOptions, type CompiledProgram, type PacketFill, type WasmRegion } from './compiled.js';
 import { functionsOf, type Block, type BpfFunction } from './control-flow.js';
 import {
   CTRL_BUDGET, CTRL_CURRENT, CTRL_LAST_WRITTEN, CTRL_PACKET_LENGTH, CTRL_STACK_LOW, FAULT, FAULT_HAS_ADDRESS, FAULT_HAS_SIZE, FaultCode, HELPER_ARGS,
@@ -12,66 +13,22 @@ import {
 
 type X = binaryen.ExpressionRef;
 const { i32, i64, none } = binaryen;
+/** Adds a child to a block without finalizing it again (binaryen.js has it; its typings do not). */
+const appendChild = (binaryen as unknown as { Block: { appendChild(block: X, child: X): number } }).Block.appendChild;
 
-/** A region the program may address, as the module's bounds checks know it. */
-export interface WasmRegion {
-  name: string;
-  address: number;
-  size: number;
-  writable: boolean;
-}
-
-/** How the batch entry lays out each packet for the program type (see ProgramType.fill). */
-export interface PacketFill {
-  kind: 'pfp' | 'xdp' | 'socket';
-  ctxAddress: number;
-  packetAddress: number;
-  /** bytes of the packet region (PFP: data_end = data + this) */
-  packetRegionBytes: number;
-  /** largest IP packet a batch slot holds */
-  maxPacket: number;
-  /** batch slots */
-  capacity: number;
-}
-
-export interface CompileOptions {
-  /** host regions (the stack is added); fixed per module, so bounds checks compare with constants */
-  regions: readonly WasmRegion[];
-  /** slots whose memory access needs a bounds check: the verifier's runtimeChecks, or 'all' for unverified programs */
-  checks: ReadonlySet<number> | 'all';
-  /** index into `regions` of the region legacy packet loads read (default 0; null: none) */
-  packetRegion?: number | null;
-  /** the batch entry's packet layout; null: raw runs only */
-  fill?: PacketFill | null;
-  /** run binaryen's optimizer (default true) */
-  optimize?: boolean;
-  /**
-   * Helpers compiled into the module instead of called in TypeScript, by helper number. Only
-   * `skb_load_bytes` (Linux's bpf_skb_load_bytes: a copy out of the packet, which a socket
-   * filter calls several times per packet) is offered; its semantics are the TypeScript one's.
-   */
-  intrinsics?: { skbLoadBytes?: number };
-}
-
-export interface BatchLayout {
-  address: number;
-  stride: number;
-  capacity: number;
-}
-
-export interface CompiledProgram {
-  readonly module: WasmModule;
-  readonly regions: readonly WasmRegion[];
-  readonly batch: BatchLayout | null;
-  readonly pages: number;
-  readonly wasmBytes: number;
-  /** milliseconds spent building, optimising and compiling */
-  readonly compileMs: number;
-}
-
-/** Above this many slots the optimizer runs only LARGE_PROGRAM_PASSES. */
+/**
+ * Above this many slots the optimizer runs only LARGE_PROGRAM_PASSES. None of them sinks a
+ * local.set into its use: over a long straight run that builds one expression as deep as the
+ * run, which binaryen's binary writer then overflows the stack on (and sinking is quadratic).
+ */
 const LARGE_PROGRAM = 1024;
-const LARGE_PROGRAM_PASSES = ['remove-unused-brs', 'merge-blocks', 'vacuum', 'simplify-locals-nostructure', 'reorder-locals', 'vacuum'];
+const LARGE_PROGRAM_PASSES = ['remove-unused-brs', 'merge-blocks', 'vacuum', 'reorder-locals'];
+/** Functions of more blocks than this are laid out as a dispatch loop (FunctionBuilder.dispatched). */
+const RELOOPER_MAX_BLOCKS = 1024;
+/** Blocks per group of the dispatch loop. */
+const DISPATCH_GROUP = 128;
+/** Instructions charged at once at most: the budget check names its slot with a chain of this depth. */
+const MAX_SEGMENT = 64;
 
 const STACK_REGION: WasmRegion = { name: 'stack', address: STACK_ADDRESS, size: STACK_BYTES, writable: true };
 
@@ -121,7 +78,7 @@ export function compileProgram(program: DecodedProgram, options: CompileOptions)
     }
     const bytes = m.emitBinary();
     const module = new WasmApi.Module(bytes);
-    return { module, regions: builder.regions, batch, pages: builder.pages, wasmBytes: bytes.length, compileMs: performance.now() - started };
+    return { module, regions: builder.regions, batch, pages: builder.pages, wasmBytes: bytes.length, wasm: bytes, compileMs: performance.now() - started };
   } finally {
     m.dispose();
   }
@@ -144,17 +101,9 @@ class ModuleBuilder {
 
   build(): BatchLayout | null {
     const m = this.m;
-    let end = Math.max(STACK_TOP, ...this.regions.map((r) => r.address + r.size));
-    let batch: BatchLayout | null = null;
+    const { batch, pages } = memoryLayout(this.regions, this.options.fill ?? null);
     const fill = this.options.fill;
-    if (fill) {
-      const address = align(end + 0x1000, 0x1000);
-      // 8 spare bytes: the run loop pads the packet with zeros to whole words before copying it.
-      const stride = align(SLOT_DATA + fill.maxPacket + 8, 16);
-      batch = { address, stride, capacity: fill.capacity };
-      end = address + stride * fill.capacity;
-    }
-    this.pages = Math.ceil(end / WASM_PAGE) + 1;
+    this.pages = pages;
     m.setMemory(this.pages, this.pages, 'memory');
 
     m.addGlobal('state', i32, true, m.i32.const(0));
@@ -195,6 +144,10 @@ class ModuleBuilder {
     let cond: X = m.i32.const(0);
     for (let i = tests.length - 1; i >= 0; i--) cond = i === tests.length - 1 ? tests[i]! : m.if(tests[i]!, m.i32.const(1), cond);
     return cond;
+  }
+
+  get relooperMaxBlocks(): number {
+    return this.options.relooperMaxBlocks ?? RELOOPER_MAX_BLOCKS;
   }
 
   get packetRegion(): WasmRegion | null {
@@ -434,33 +387,93 @@ class ModuleBuilder {
 
 /** Compiles one bpf function: its blocks become Relooper blocks, its registers locals. */
 class FunctionBuilder {
-  private readonly relooper: binaryen.Relooper;
-
   constructor(
     private readonly mb: ModuleBuilder,
     private readonly m: binaryen.Module,
     private readonly program: DecodedProgram,
     private readonly fn: BpfFunction,
-  ) {
-    this.relooper = new binaryen.Relooper(m);
-  }
+  ) {}
 
   build(): void {
     const m = this.m;
+    const body = this.fn.blocks.size <= this.mb.relooperMaxBlocks ? this.relooped() : this.dispatched();
+    m.addFunction(fnName(this.fn.entry), PARAMS, i64, VARS, m.block(null, [...this.prologue(), body, m.unreachable()]));
+  }
+
+  /** The blocks as structured control flow by binaryen's Relooper (if/else and loops, the best code V8 gets). */
+  private relooped(): X {
+    const relooper = new binaryen.Relooper(this.m);
     const refs = new Map<number, number>();
-    for (const block of this.fn.blocks.values()) refs.set(block.start, this.relooper.addBlock(this.blockCode(block)));
+    for (const block of this.fn.blocks.values()) refs.set(block.start, relooper.addBlock(this.blockCode(block)));
     for (const block of this.fn.blocks.values()) {
       const from = refs.get(block.start)!;
       const end = block.end;
-      if (end.kind === 'goto') this.relooper.addBranch(from, refs.get(end.target)!, 0, 0);
+      if (end.kind === 'goto') relooper.addBranch(from, refs.get(end.target)!, 0, 0);
       else if (end.kind === 'branch') {
-        const slot = block.slots[block.slots.length - 1]!;
-        this.relooper.addBranch(from, refs.get(end.target)!, this.condition(this.program.slots[slot]!), 0);
-        this.relooper.addBranch(from, refs.get(end.next)!, 0, 0);
+        relooper.addBranch(from, refs.get(end.target)!, this.condition(this.program.slots[block.slots[block.slots.length - 1]!]!), 0);
+        relooper.addBranch(from, refs.get(end.next)!, 0, 0);
       }
     }
-    const body = this.relooper.renderAndDispose(refs.get(this.fn.entry)!, LABEL);
-    m.addFunction(fnName(this.fn.entry), PARAMS, i64, VARS, m.block(null, [...this.prologue(), body, m.unreachable()]));
+    return relooper.renderAndDispose(refs.get(this.fn.entry)!, LABEL);
+  }
+
+  /**
+   * The blocks in slot order, each placed after the end of its own wasm block, in groups of
+   * DISPATCH_GROUP, the groups likewise, all in one dispatch loop. A forward jump inside a group
+   * is a `br` to the target's block (falling through to the next one); any other jump sets LABEL
+   * and enters the target's group (forward) or goes round the loop (backward) to a `br_table` on
+   * the group, then one on the block. Nothing recurses per block (the Relooper's rendering does,
+   * once per block of a chain, and overflows the stack on programs of tens of thousands of
+   * instructions), and no `br` is nested deeper than a group or two of blocks (binaryen finds a
+   * branch's target by a scan of the enclosing blocks).
+   */
+  private dispatched(): X {
+    const m = this.m;
+    const blocks = [...this.fn.blocks.values()];
+    const index = new Map(blocks.map((b, i) => [b.start, i]));
+    const group = (i: number) => Math.floor(i / DISPATCH_GROUP);
+    const jump = (from: number, start: number): X => {
+      const to = index.get(start)!;
+      if (group(to) === group(from) && to > from) return to === from + 1 ? m.nop() : m.br(`b${to}`);
+      const set = m.local.set(LABEL, m.i32.const(to));
+      return m.block(null, [set, m.br(to > from ? `g${group(to)}` : 'dispatch')]);
+    };
+    const code = (i: number): X => {
+      const block = blocks[i]!;
+      const end = block.end;
+      const parts = [this.blockCode(block)];
+      if (end.kind === 'goto') parts.push(jump(i, end.target));
+      else if (end.kind === 'branch') {
+        parts.push(m.if(this.condition(this.program.slots[block.slots[block.slots.length - 1]!]!), jump(i, end.target)));
+        parts.push(jump(i, end.next));
+      }
+      return m.block(null, parts);
+    };
+    // items[k] lands at the end of the wasm block named names[k], chosen by the br_table on `selector`.
+    // Each named block gets its item appended after it is made: made with an unreachable child
+    // (an item ends in a jump), binaryen would scan the block for branches to its name, and
+    // every block holds all the ones before it.
+    const nest = (names: string[], selector: X, items: (k: number) => X): X => {
+      let inner = m.block(names[0]!, [m.switch(names, names[0]!, selector)], none);
+      for (let k = 1; k < names.length; k++) {
+        const outer = m.block(names[k]!, [inner], none);
+        appendChild(outer, items(k - 1));
+        inner = outer;
+      }
+      return m.block(null, [inner, items(names.length - 1)]);
+    };
+    const groups = group(blocks.length - 1) + 1;
+    const groupCode = (g: number): X => {
+      const first = g * DISPATCH_GROUP;
+      const count = Math.min(DISPATCH_GROUP, blocks.length - first);
+      const names = Array.from({ length: count }, (_, k) => `b${first + k}`);
+      return nest(names, m.i32.sub(m.local.get(LABEL, i32), m.i32.const(first)), (k) => code(first + k));
+    };
+    const groupNames = Array.from({ length: groups }, (_, g) => `g${g}`);
+    return m.block(null, [
+      m.local.set(LABEL, m.i32.const(index.get(this.fn.entry)!)),
+      m.loop('dispatch', nest(groupNames, m.i32.div_u(m.local.get(LABEL, i32), m.i32.const(DISPATCH_GROUP)), groupCode)),
+    ]);
   }
 
   private get(r: number): X {
@@ -529,7 +542,7 @@ class FunctionBuilder {
     };
     for (const slot of block.slots) {
       segment.push(slot);
-      if (this.endsSegment(slot)) flush();
+      if (this.endsSegment(slot) || segment.length === MAX_SEGMENT) flush();
     }
     flush();
     return m.block(null, code);
@@ -876,8 +889,4 @@ function i64c(m: binaryen.Module, n: number): X {
 /** An i64 constant from its 32-bit halves. */
 function i64k(m: binaryen.Module, lo: number, hi: number): X {
   return m.i64.const(BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)));
-}
-
-function align(n: number, to: number): number {
-  return Math.ceil(n / to) * to;
 }

@@ -2,7 +2,8 @@ import { decodeProgram, type DecodedProgram } from '../isa/decode.js';
 import { HelperTable, type BufferChecks } from '../helpers.js';
 import { DEFAULT_BUDGET, type RunResult } from '../interpreter/interpreter.js';
 import type { MemoryRegion } from '../memory.js';
-import { compileProgram, type CompiledProgram } from './compile.js';
+import type { CompiledProgram } from './compiled.js';
+import { compileProgram } from './compiler.js';
 import { WasmInstance } from './wasm-instance.js';
 
 export interface WasmEngineOptions {
@@ -16,6 +17,8 @@ export interface WasmEngineOptions {
   packet?: MemoryRegion;
   /** the verifier's run-time checks of helper buffers */
   bufferChecks?: BufferChecks;
+  /** see CompileOptions.relooperMaxBlocks */
+  relooperMaxBlocks?: number;
 }
 
 /**
@@ -38,6 +41,7 @@ export class WasmEngine {
       regions: this.regions.map((r) => ({ name: r.name, address: r.address, size: r.bytes.length, writable: r.writable })),
       checks: options.checks ?? 'all',
       packetRegion: packetIndex === -1 ? null : packetIndex,
+      relooperMaxBlocks: options.relooperMaxBlocks,
     });
     this.instance = new WasmInstance(this.compiled, helpers, options.budget ?? DEFAULT_BUDGET, options.bufferChecks);
   }
