@@ -6,6 +6,7 @@ import { annotation, packetJson, packetLine, summaryLine, traceLines } from '../
 import { runCapture, summarize, type FailVerdict, type PacketOutcome } from '../program-test/run-capture.js';
 import { TestHost } from '../program-test/test-host.js';
 import { benchCapture } from '../program-test/bench.js';
+import { prepareEngine } from '../program-test/module-cache.js';
 import { loadProgramFile, readInput, PROGRAM_TYPE_NAMES, type ProgramOptions } from './load.js';
 import type { EngineName } from '@flowshield/vm';
 
@@ -44,7 +45,7 @@ export function registerTest(program: Command): void {
     .option('--hmac-key <hex>', 'key of the hmac helpers (default: 32 zero bytes)')
     .option('--challenge-key <hex>', 'key of the standard challenge, 32 bytes (default: a fixed test key)')
     .option('--difficulty <bits>', 'work of standard challenges issued, in bits', '8')
-    .action((programPath: string, capturePath: string, opts: TestOptions) => {
+    .action(async (programPath: string, capturePath: string, opts: TestOptions) => {
       const engine = opts.engine ?? (opts.trace ? 'interp' : 'wasm');
       if (!(ENGINES as readonly string[]).includes(engine)) throw new CliError('FS_ERR_CLI_BAD_OPTION', `--engine must be one of ${ENGINES.join(', ')}`);
       if (opts.trace && engine !== 'interp') throw new CliError('FS_ERR_CLI_BAD_OPTION', '--trace needs --engine interp');
@@ -62,6 +63,8 @@ export function registerTest(program: Command): void {
         print: opts.json ? undefined : (line) => process.stdout.write(`    printf: ${line}\n`),
       });
 
+      // The bench runs every engine; otherwise only the one asked for is prepared.
+      await prepareEngine(loaded, opts.bench ? 'wasm' : engine as EngineName);
       if (opts.bench) {
         for (const line of benchCapture(loaded, capture, newHost)) process.stdout.write(line + '\n');
         return;

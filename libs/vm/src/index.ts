@@ -15,11 +15,14 @@ export { loadObject, type LoadedObject, type LoadObjectOptions, type MapDefiniti
 export { ElfError } from './elf/elf-error.js';
 export { loadProgram, DEFAULT_PROGRAM_BUDGET, type LoadedProgram, type LoadProgramOptions } from './program/load-program.js';
 export {
-  ProgramInstance, BatchResult, ipHeaderLength, type PacketResult, type BatchPacket, type EngineName, type ProgramInstanceOptions,
+  ProgramInstance, BatchResult, ipHeaderLength, type PacketSlots, type PacketResult, type BatchPacket, type EngineName, type ProgramInstanceOptions,
 } from './program/instance.js';
 export { WasmEngine, type WasmEngineOptions } from './wasm/wasm-engine.js';
-export { compileProgram, type CompileOptions, type CompiledProgram, type WasmRegion, type PacketFill, type BatchLayout } from './wasm/compile.js';
-export { compiledFor, programRegions, seedCompiled, defaultBatchCapacity } from './wasm/program-cache.js';
+export { compileProgram, loadCompiler, compilerLoaded } from './wasm/compiler.js';
+export { COMPILER_VERSION, type CompileOptions, type CompiledProgram, type WasmRegion, type PacketFill, type BatchLayout } from './wasm/compiled.js';
+export {
+  compiledFor, ensureCompiled, compileKey, setModuleStore, programRegions, seedCompiled, defaultBatchCapacity, type ModuleStore,
+} from './wasm/program-cache.js';
 export { WasmInstance, MAX_WASM_BUDGET } from './wasm/wasm-instance.js';
 export {
   PROGRAM_TYPES, programTypeForSection, CF_EBPF_GENERIC, FLOWSHIELD, XDP, SOCKET, PFP_DATA_BYTES,

@@ -13,6 +13,10 @@ import { packetJson } from '../../../cli/dist/program-test/report.js';
 import { runCapture } from '../../../cli/dist/program-test/run-capture.js';
 import { TestHost } from '../../../cli/dist/program-test/test-host.js';
 import { CAPTURE_START, EXAMPLE_CAPTURES, capturePcap, type NamedPacket } from './example-captures.js';
+import { loadCompiler } from '@flowshield/vm';
+
+// `flowshield test` prepares the engine before it runs a capture; so does this.
+await loadCompiler();
 
 const examplesDir = fileURLToPath(new URL('../../examples/', import.meta.url));
 const capturesDir = join(examplesDir, 'captures');

@@ -5,6 +5,7 @@ import { KeyRing, TokenVerifier } from '@flowshield/puzzle';
 import { OperatorKeySet } from '@flowshield/proto';
 import { ReplicaReader } from '@flowshield/replica';
 import { implementation, nativeUnavailableReason, selected } from '@flowshield/udp-batch';
+import { loadCompiler } from '@flowshield/vm';
 import type { Server } from 'node:http';
 import type { EdgeConfig } from './config.js';
 import { ControlPlane } from './control-plane.js';
@@ -36,6 +37,8 @@ export class Edge {
 
   static async start(config: EdgeConfig, options: { logger?: Logger } = {}): Promise<Edge> {
     const logger = options.logger ?? pino({ name: 'flowshield-edge', base: { edgeId: config.edgeId } });
+    // This thread compiles every deployment (packet workers get the compiled modules).
+    if (config.engine === 'wasm') await loadCompiler();
     const log = new RateLimitedLog(logger);
     // One user per edge id: it may publish only its own events subject and read only its inbox.
     const access = accessConnectOptions({ role: Role.edge, edgeId: config.edgeId, creds: config.nats.creds, tlsCa: config.nats.tlsCa });

@@ -10,6 +10,9 @@ import { assemble } from '../isa/assemble.js';
 import { disassemble } from '../isa/disassemble.js';
 
 import { conformanceSuite } from './suite-path.js';
+import { loadCompiler } from '../wasm/compiler.js';
+
+await loadCompiler();
 
 const SUITE = conformanceSuite() ?? '';
 const files = SUITE ? readdirSync(SUITE).filter((f) => f.endsWith('.data')).sort() : [];

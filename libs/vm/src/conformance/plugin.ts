@@ -1,5 +1,6 @@
 import { parseHexBytes } from './data-file.js';
 import { runConformance } from './run-case.js';
+import { loadCompiler } from '../wasm/compiler.js';
 
 /** wasm is the default; interp is the reference interpreter. */
 export const ENGINES = ['wasm', 'interp'] as const;
@@ -34,6 +35,7 @@ export function parsePluginArgs(argv: readonly string[]): PluginInvocation {
 /** Runs one plugin invocation: returns r0 as `0x…` hex, or throws with the reason. */
 export async function runPlugin(invocation: PluginInvocation, programHex: string): Promise<string> {
   const program = parseHexBytes(programHex);
+  if (invocation.engine === 'wasm') await loadCompiler();
   const result = invocation.engine === 'wasm'
     ? (await import('./run-case-wasm.js')).runConformanceWasm(program, invocation.memory)
     : runConformance(program, invocation.memory);

@@ -5,6 +5,9 @@ import { compileC } from '../testing/clang.js';
 import { FakeClockHost, udp4 } from '../testing/host.js';
 import { loadProgram } from './load-program.js';
 import { ProgramInstance } from './instance.js';
+import { loadCompiler } from '../wasm/compiler.js';
+
+await loadCompiler();
 
 // The length comes from the packet and is never compared with anything: the verifier cannot
 // bound it, so it accepts the call with a run-time check of the buffer instead of refusing it.

@@ -7,6 +7,9 @@ import { ProgramInstance } from './instance.js';
 import { compileC, EXAMPLES_DIR } from '../testing/clang.js';
 import { FakeClockHost, udp4 } from '../testing/host.js';
 import type { ChallengeEngine } from '../abi/host.js';
+import { loadCompiler } from '../wasm/compiler.js';
+
+await loadCompiler();
 
 const example = (name: string, mcpu = 'v3') => loadProgram(compileC(join(EXAMPLES_DIR, name), { mcpu }));
 const token = (bytes: number[]) => [1, bytes.length >> 8, bytes.length & 0xff, ...bytes];
@@ -186,4 +189,33 @@ SEC("socket") int udp_to_53(struct __sk_buff *skb)
     assert.equal(instance.run(dns.ip, dns.meta, 0).r0, BigInt(dns.ip.length), engine);
     assert.equal(instance.run(other.ip, other.meta, 0).verdict, 'drop', engine);
   }
+});
+
+test('examples - packets run in place (runSlots) give what runBatch gives over copies: verdicts, effects, state', () => {
+  const answers = new Map([['good answer', 1], ['bad solution', -9]]);
+  const newHost = () => {
+    const host = new FakeClockHost();
+    host.challenge = { issue: () => new TextEncoder().encode('CHALLENGE'), verify: (meta) => answers.get(new TextDecoder().decode(meta.payload)) ?? 0 };
+    return host;
+  };
+  const texts = ['hello game server', 'good answer', 'game data', 'bad solution', 'x'];
+  const packets = Array.from({ length: 40 }, (_, i) => udp4({ src: [10, 0, 0, 1 + (i % 7)], dstPort: 207, payload: new TextEncoder().encode(texts[i % texts.length]!) }));
+  const program = example('challenge.c');
+  const copyHost = newHost();
+  const placeHost = newHost();
+  const copy = new ProgramInstance(program, copyHost, { batchCapacity: 16 });
+  const place = new ProgramInstance(program, placeHost, { batchCapacity: 16 });
+  const slots = place.slots!;
+  for (let base = 0; base < packets.length; base += slots.capacity) {
+    const chunk = packets.slice(base, base + slots.capacity);
+    const expected = copy.runBatch(chunk, copyHost.now);
+    const want = chunk.map((_, i) => [expected.verdicts[i], expected.r0(i), expected.steps[i], expected.effects[i]?.statusChange ?? null, expected.effects[i]?.challenge ?? null]);
+    chunk.forEach((p, i) => {
+      slots.bytes.set(p.ip, slots.first + i * slots.stride);
+      place.setSlotLength(i, p.ip.length);
+    });
+    const got = place.runSlots(chunk.length, chunk.map((p) => p.meta), placeHost.now);
+    assert.deepEqual(chunk.map((_, i) => [got.verdicts[i], got.r0(i), got.steps[i], got.effects[i]?.statusChange ?? null, got.effects[i]?.challenge ?? null]), want, `packets ${base}..`);
+  }
+  assert.throws(() => place.runSlots(slots.capacity + 1, [], 0), RangeError);
 });

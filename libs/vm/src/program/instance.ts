@@ -9,7 +9,7 @@ import { CONTEXT_ADDRESS, PACKET_ADDRESS, type MemoryRegion } from '../memory.js
 import type { Verdict } from '../platform/program-types.js';
 import { RunState, SLOT_DATA, SLOT_IHL, SLOT_LENGTH, SLOT_R0, SLOT_STATE, SLOT_STEPS } from '../wasm/layout.js';
 import { compiledFor, defaultBatchCapacity } from '../wasm/program-cache.js';
-import type { CompiledProgram } from '../wasm/compile.js';
+import type { CompiledProgram } from '../wasm/compiled.js';
 import { bigFromHalves, WasmInstance } from '../wasm/wasm-instance.js';
 import type { LoadedProgram } from './load-program.js';
 
@@ -38,6 +38,15 @@ export interface PacketResult {
 export interface BatchPacket {
   ip: Uint8Array;
   meta: PacketMeta;
+}
+
+/** The packet slots of an instance's memory: packet i goes at `bytes[first + i * stride ...]`, at most `maxPacket` bytes. */
+export interface PacketSlots {
+  readonly bytes: Uint8Array;
+  readonly first: number;
+  readonly stride: number;
+  readonly capacity: number;
+  readonly maxPacket: number;
 }
 
 /**
@@ -110,6 +119,8 @@ export class ProgramInstance {
   // The batch being run, for binding each packet's metadata when its run calls a helper.
   private batchPackets: readonly BatchPacket[] = [];
   private batchBase = 0;
+  /** the metadata of a batch run in place (runSlots), else null */
+  private inPlaceMetas: readonly PacketMeta[] | null = null;
   private boundSlot = -1;
 
   constructor(readonly program: LoadedProgram, env: HostEnvironment, options: ProgramInstanceOptions = {}) {
@@ -204,8 +215,8 @@ export class ProgramInstance {
     const { bytes, i32, batchAddress, batchStride } = wasm;
     const pfp = this.pfpLayout;
     const maxPacket = type.maxPacket;
-    wasm.onHelper = this.bindSlot;
     this.batchPackets = packets;
+    this.inPlaceMetas = null;
     for (let base = 0; base < packets.length; base += capacity) {
       const n = Math.min(capacity, packets.length - base);
       // Slot headers and packets written inline (wasm-instance's writeSlot, without the calls).
@@ -219,33 +230,82 @@ export class ProgramInstance {
         i32[(at + SLOT_IHL) >> 2] = pfp ? ipHeaderLength(ip) : 0;
         bytes.set(ip, at + SLOT_DATA);
       }
-      this.batchBase = base;
-      this.boundSlot = -1;
-      const trap = wasm.runSlots(0, n);
-      this.flushEffects();
-      const { r0Lo, r0Hi, steps, verdicts } = result;
-      for (let j = 0, at = batchAddress; j < n; j++, at += batchStride) {
-        const i = base + j;
-        const state = i32[(at + SLOT_STATE) >> 2]!;
-        if (state === RunState.OK || state === RunState.STOPPED) {
-          if (trap) { this.record(i, 'error', trap, 0, 0n); continue; }
-          const lo = i32[(at + SLOT_R0) >> 2]!;
-          const hi = i32[(at + SLOT_R0 + 4) >> 2]!;
-          r0Lo[i] = lo;
-          r0Hi[i] = hi;
-          steps[i] = i32[(at + SLOT_STEPS) >> 2]!;
-          verdicts[i] = type.verdict(lo, hi);
-        } else if (state === RunState.SKIPPED) {
-          this.record(i, 'error', null, 0, 0n);
-        } else {
-          this.record(i, 'error', state === RunState.FAULT ? wasm.slotFault(j) : trap, i32[(at + SLOT_STEPS) >> 2]!, 0n);
-        }
-      }
-      if (trap) wasm.clearSlots(0, capacity);
+      this.runWritten(base, n);
     }
     this.batchPackets = [];
-    wasm.onHelper = null;
     return result;
+  }
+
+  /**
+   * Where a host that receives packets straight into this instance's memory puts them (the
+   * edge's native I/O can receive into `bytes` at `packetAddress(i)`): null on the interpreter.
+   */
+  get slots(): PacketSlots | null {
+    const wasm = this.wasm;
+    if (!wasm) return null;
+    return { bytes: wasm.bytes, capacity: wasm.compiled.batch!.capacity, maxPacket: this.program.type.maxPacket, stride: wasm.batchStride, first: wasm.batchAddress + SLOT_DATA };
+  }
+
+  /** Declares that packet slot `i` holds an IP packet of `length` bytes (written at `slots.first + i * slots.stride`). */
+  setSlotLength(i: number, length: number): void {
+    const wasm = this.wasm!;
+    const at = wasm.batchAddress + i * wasm.batchStride;
+    if (!(i >= 0 && i < wasm.compiled.batch!.capacity)) throw new RangeError(`packet slot ${i} is not one of this instance's ${wasm.compiled.batch!.capacity}`);
+    if (!(length >= 0 && length <= this.program.type.maxPacket)) {
+      wasm.i32[(at + SLOT_LENGTH) >> 2] = -1;
+      return;
+    }
+    wasm.i32[(at + SLOT_LENGTH) >> 2] = length;
+    wasm.i32[(at + SLOT_IHL) >> 2] = this.pfpLayout ? ipHeaderLength(wasm.bytes.subarray(at + SLOT_DATA, at + SLOT_DATA + length)) : 0;
+  }
+
+  /**
+   * `runBatch` over the packets already in slots 0..count-1 (see `slots` and `setSlotLength`):
+   * nothing is copied. `metas[i]` is packet i's metadata, read only when its run calls a helper.
+   */
+  runSlots(count: number, metas: readonly PacketMeta[], now: number): BatchResult {
+    const wasm = this.wasm;
+    if (!wasm) throw new Error('runSlots needs the wasm engine: the interpreter has no packet slots');
+    if (!(count >= 0 && count <= wasm.compiled.batch!.capacity)) throw new RangeError(`${count} packets do not fit this instance's ${wasm.compiled.batch!.capacity} slots`);
+    this.batch.reset(count);
+    this.binding.now = now;
+    this.inPlaceMetas = metas;
+    this.runWritten(0, count);
+    this.inPlaceMetas = null;
+    return this.batch;
+  }
+
+  /** Runs slots 0..n-1 (written already) as packets base..base+n-1 of the batch result. */
+  private runWritten(base: number, n: number): void {
+    const wasm = this.wasm!;
+    const { i32, batchAddress, batchStride } = wasm;
+    const { type } = this.program;
+    const result = this.batch;
+    wasm.onHelper = this.bindSlot;
+    this.batchBase = base;
+    this.boundSlot = -1;
+    const trap = wasm.runSlots(0, n);
+    this.flushEffects();
+    wasm.onHelper = null;
+    const { r0Lo, r0Hi, steps, verdicts } = result;
+    for (let j = 0, at = batchAddress; j < n; j++, at += batchStride) {
+      const i = base + j;
+      const state = i32[(at + SLOT_STATE) >> 2]!;
+      if (state === RunState.OK || state === RunState.STOPPED) {
+        if (trap) { this.record(i, 'error', trap, 0, 0n); continue; }
+        const lo = i32[(at + SLOT_R0) >> 2]!;
+        const hi = i32[(at + SLOT_R0 + 4) >> 2]!;
+        r0Lo[i] = lo;
+        r0Hi[i] = hi;
+        steps[i] = i32[(at + SLOT_STEPS) >> 2]!;
+        verdicts[i] = type.verdict(lo, hi);
+      } else if (state === RunState.SKIPPED) {
+        this.record(i, 'error', null, 0, 0n);
+      } else {
+        this.record(i, 'error', state === RunState.FAULT ? wasm.slotFault(j) : trap, i32[(at + SLOT_STEPS) >> 2]!, 0n);
+      }
+    }
+    if (trap) wasm.clearSlots(0, wasm.compiled.batch!.capacity);
   }
 
   private record(i: number, verdict: Verdict, fault: VmFault | null, steps: number, r0: bigint): void {
@@ -262,10 +322,18 @@ export class ProgramInstance {
   private readonly bindSlot = (slot: number): void => {
     if (slot === this.boundSlot) return;
     this.flushEffects();
-    const p = this.batchPackets[this.batchBase + slot]!;
     const binding = this.binding;
-    binding.meta = p.meta;
-    binding.packet = p.ip;
+    const metas = this.inPlaceMetas;
+    if (metas) {
+      const wasm = this.wasm!;
+      const at = wasm.batchAddress + slot * wasm.batchStride;
+      binding.meta = metas[slot]!;
+      binding.packet = wasm.bytes.subarray(at + SLOT_DATA, at + SLOT_DATA + Math.max(0, wasm.i32[(at + SLOT_LENGTH) >> 2]!));
+    } else {
+      const p = this.batchPackets[this.batchBase + slot]!;
+      binding.meta = p.meta;
+      binding.packet = p.ip;
+    }
     binding.effects.reset();
     this.boundSlot = slot;
   };

@@ -11,6 +11,9 @@ import { compileC, EXAMPLES_DIR, FIXTURES_DIR } from '../testing/clang.js';
 import { FakeClockHost, udp4, udp6 } from '../testing/host.js';
 import { loadProgram, type LoadedProgram } from './load-program.js';
 import { ProgramInstance, type PacketResult } from './instance.js';
+import { loadCompiler } from '../wasm/compiler.js';
+
+await loadCompiler();
 
 const PFP_HEADERS = pfpHeaders();
 const sources = [EXAMPLES_DIR, FIXTURES_DIR].flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.c')).sort().map((f) => join(dir, f)));

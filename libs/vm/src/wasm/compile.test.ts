@@ -12,6 +12,9 @@ import { compileC } from '../testing/clang.js';
 import { FakeClockHost, udp4 } from '../testing/host.js';
 import { compileProgram } from './compile.js';
 import { WasmEngine } from './wasm-engine.js';
+import { loadCompiler } from './compiler.js';
+
+await loadCompiler();
 
 test('wasm compile - a program of 4,096 instructions compiles', () => {
   const lines = ['mov %r0, 0', 'mov %r6, %r1'];

@@ -13,6 +13,9 @@ import {
 } from '../verifier/test-platforms.js';
 import { verify } from '../verifier/verify.js';
 import { WasmEngine } from './wasm-engine.js';
+import { loadCompiler } from './compiler.js';
+
+await loadCompiler();
 
 /*
  * Differential test of the two engines on random programs that pass the verifier: the same

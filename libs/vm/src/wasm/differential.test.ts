@@ -14,6 +14,9 @@ import { loadProgram } from '../program/load-program.js';
 import { compileC, EXAMPLES_DIR } from '../testing/clang.js';
 import { FakeClockHost, udp4 } from '../testing/host.js';
 import { WasmEngine } from './wasm-engine.js';
+import { loadCompiler } from './compiler.js';
+
+await loadCompiler();
 
 /*
  * The two engines against each other on real programs: every conformance file (r0 or fault,

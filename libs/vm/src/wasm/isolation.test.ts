@@ -9,6 +9,9 @@ import { loadProgram } from '../program/load-program.js';
 import { compileC } from '../testing/clang.js';
 import { FakeClockHost, udp4 } from '../testing/host.js';
 import { WasmEngine } from './wasm-engine.js';
+import { loadCompiler } from './compiler.js';
+
+await loadCompiler();
 
 /*
  * Tenants never share memory: each ProgramInstance (and each WasmEngine) has its own wasm

@@ -1,7 +1,12 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import type { LoadedProgram } from '../program/load-program.js';
+import { encodeProgram } from '../isa/instruction.js';
 import { CONTEXT_ADDRESS, PACKET_ADDRESS } from '../memory.js';
 import { MapStore } from '../abi/maps.js';
-import { compileProgram, type CompiledProgram, type PacketFill, type WasmRegion } from './compile.js';
+import { COMPILER_VERSION, memoryLayout, type CompileOptions, type CompiledProgram, type PacketFill, type WasmRegion } from './compiled.js';
+import { compileProgram, compilerLoaded, loadCompiler } from './compiler.js';
+import { WasmApi } from './wasm-api.js';
 
 /** Batch slots per instance unless the host asks otherwise: more for PFP's 1.5 KB packets than for 64 KB ones. */
 export function defaultBatchCapacity(program: LoadedProgram): number {
@@ -20,9 +25,61 @@ export function programRegions(program: LoadedProgram): WasmRegion[] {
   ];
 }
 
-const SKB_LOAD_BYTES = 26;
+/**
+ * Where compiled modules outlive the process (the CLI keeps them in a cache directory): wasm
+ * bytes by key. The VM does no I/O itself; a store that fails or holds garbage costs a compile.
+ */
+export interface ModuleStore {
+  get(key: string): Uint8Array | null;
+  put(key: string, wasm: Uint8Array): void;
+}
 
-const cache = new WeakMap<LoadedProgram, Map<number, CompiledProgram>>();
+const SKB_LOAD_BYTES = 26;
+/** Compiled modules kept by key in this thread: a redeploy of the same object (a rollback, a new budget, monitoring switched) skips the compile. */
+const BY_KEY_LIMIT = 64;
+
+const byProgram = new WeakMap<LoadedProgram, Map<number, CompiledProgram>>();
+const byKey = new Map<string, CompiledProgram>();
+let store: ModuleStore | null = null;
+
+/** Sets (or with null, clears) the store compiled modules are also kept in and looked up from. */
+export function setModuleStore(next: ModuleStore | null): void {
+  store = next;
+}
+
+/** What the module of a loaded program is compiled with: the same for every tenant's instance. */
+function compileOptions(program: LoadedProgram, capacity: number): CompileOptions {
+  const { type } = program;
+  const fill: PacketFill = {
+    kind: type.name === 'xdp' ? 'xdp' : type.name === 'socket' ? 'socket' : 'pfp',
+    ctxAddress: CONTEXT_ADDRESS,
+    packetAddress: PACKET_ADDRESS,
+    packetRegionBytes: type.packetRegionBytes,
+    maxPacket: type.maxPacket,
+    capacity,
+  };
+  return {
+    regions: programRegions(program),
+    checks: program.verified.runtimeChecks,
+    // Legacy packet loads (ldabs, ldind) read the packet region (regions[1]), as the interpreter does.
+    packetRegion: 1,
+    fill,
+    // A socket filter reads the packet through bpf_skb_load_bytes, several times per packet.
+    intrinsics: type.name === 'socket' && type.helpers.some((h) => h.id === SKB_LOAD_BYTES) ? { skbLoadBytes: SKB_LOAD_BYTES } : undefined,
+  };
+}
+
+/** The program hash: everything the generated module depends on (instructions, layout, checks, compiler version). */
+export function compileKey(program: LoadedProgram, capacity: number): string {
+  const options = compileOptions(program, capacity);
+  const checks = options.checks === 'all' ? 'all' : [...options.checks].sort((a, b) => a - b);
+  const text = JSON.stringify({ v: COMPILER_VERSION, ...options, checks });
+  const code = encodeProgram(program.decoded.slots);
+  const input = new Uint8Array(code.length + text.length * 3);
+  input.set(code);
+  const { written } = new TextEncoder().encodeInto(text, input.subarray(code.length));
+  return bytesToHex(sha256(input.subarray(0, code.length + written!)));
+}
 
 /**
  * Gives a loaded program a module compiled elsewhere for the same object (another thread posted
@@ -30,40 +87,85 @@ const cache = new WeakMap<LoadedProgram, Map<number, CompiledProgram>>();
  * `new WebAssembly.Module`. The host guarantees it was compiled from the same object and options.
  */
 export function seedCompiled(program: LoadedProgram, compiled: CompiledProgram): void {
-  let byCapacity = cache.get(program);
-  if (!byCapacity) cache.set(program, (byCapacity = new Map()));
-  byCapacity.set(compiled.batch?.capacity ?? defaultBatchCapacity(program), compiled);
+  remember(program, compiled.batch?.capacity ?? defaultBatchCapacity(program), compiled);
+}
+
+function remember(program: LoadedProgram, capacity: number, compiled: CompiledProgram): void {
+  let byCapacity = byProgram.get(program);
+  if (!byCapacity) byProgram.set(program, (byCapacity = new Map()));
+  byCapacity.set(capacity, compiled);
+}
+
+/** A module from the thread's cache or the store, or null: never compiles. */
+function cached(program: LoadedProgram, capacity: number): CompiledProgram | null {
+  const known = byProgram.get(program)?.get(capacity);
+  if (known) return known;
+  if (byKey.size === 0 && !store) return null;
+  const key = compileKey(program, capacity);
+  let compiled = byKey.get(key) ?? null;
+  if (!compiled && store) compiled = fromStore(program, capacity, key);
+  if (compiled) remember(program, capacity, compiled);
+  return compiled;
+}
+
+function fromStore(program: LoadedProgram, capacity: number, key: string): CompiledProgram | null {
+  let wasm: Uint8Array | null;
+  try {
+    wasm = store!.get(key);
+  } catch {
+    return null;
+  }
+  if (!wasm) return null;
+  const started = performance.now();
+  let module;
+  try {
+    module = new WasmApi.Module(wasm);
+  } catch {
+    return null;
+  }
+  const options = compileOptions(program, capacity);
+  const { batch, pages } = memoryLayout(options.regions, options.fill ?? null);
+  const compiled: CompiledProgram = { module, regions: options.regions, batch, pages, wasmBytes: wasm.length, wasm, compileMs: performance.now() - started };
+  keep(key, compiled);
+  return compiled;
+}
+
+function keep(key: string, compiled: CompiledProgram): void {
+  byKey.delete(key);
+  byKey.set(key, compiled);
+  if (byKey.size > BY_KEY_LIMIT) byKey.delete(byKey.keys().next().value!);
 }
 
 /**
  * One compiled module per loaded program (and batch size): every tenant's instance of it has the
  * same regions at the same addresses, so the module is compiled once and instantiated per tenant.
+ * Found by program hash when this thread (or the store) already has it; otherwise compiled,
+ * which needs `loadCompiler()` to have resolved.
  */
 export function compiledFor(program: LoadedProgram, capacity: number): CompiledProgram {
-  let byCapacity = cache.get(program);
-  if (!byCapacity) cache.set(program, (byCapacity = new Map()));
-  let compiled = byCapacity.get(capacity);
-  if (!compiled) {
-    const { type } = program;
-    const fill: PacketFill = {
-      kind: type.name === 'xdp' ? 'xdp' : type.name === 'socket' ? 'socket' : 'pfp',
-      ctxAddress: CONTEXT_ADDRESS,
-      packetAddress: PACKET_ADDRESS,
-      packetRegionBytes: type.packetRegionBytes,
-      maxPacket: type.maxPacket,
-      capacity,
-    };
-    // Legacy packet loads read the first region, as the interpreter does with the same region list.
-    compiled = compileProgram(program.decoded, {
-      regions: programRegions(program),
-      checks: program.verified.runtimeChecks,
-      // Legacy packet loads (ldabs, ldind) read the packet region (regions[1]), as the interpreter does.
-      packetRegion: 1,
-      fill,
-      // A socket filter reads the packet through bpf_skb_load_bytes, several times per packet.
-      intrinsics: type.name === 'socket' && type.helpers.some((h) => h.id === SKB_LOAD_BYTES) ? { skbLoadBytes: SKB_LOAD_BYTES } : undefined,
-    });
-    byCapacity.set(capacity, compiled);
+  const found = cached(program, capacity);
+  if (found) return found;
+  const key = compileKey(program, capacity);
+  const compiled = compileProgram(program.decoded, compileOptions(program, capacity));
+  keep(key, compiled);
+  remember(program, capacity, compiled);
+  if (store) {
+    try {
+      store.put(key, compiled.wasm);
+    } catch {
+      // a cache that cannot be written only costs the next process a compile
+    }
   }
   return compiled;
+}
+
+/**
+ * Makes sure `compiledFor` will find the program's module: from the cache or the store when
+ * there (binaryen is then never loaded), else compiled after loading the compiler.
+ */
+export async function ensureCompiled(program: LoadedProgram, capacity = defaultBatchCapacity(program)): Promise<CompiledProgram> {
+  const found = cached(program, capacity);
+  if (found) return found;
+  if (!compilerLoaded()) await loadCompiler();
+  return compiledFor(program, capacity);
 }

@@ -2,7 +2,7 @@ import { VmErrorCode, VmFault } from '../errors.js';
 import { checkBuffers, type BufferChecks, type HelperContext, type HelperFunction, type HelperTable } from '../helpers.js';
 import { RunResult } from '../interpreter/interpreter.js';
 import { STACK_ADDRESS, STACK_BYTES } from '../memory.js';
-import type { CompiledProgram, WasmRegion } from './compile.js';
+import type { CompiledProgram, WasmRegion } from './compiled.js';
 import { WasmApi, type WasmMemory } from './wasm-api.js';
 import {
   CTRL_BUDGET, CTRL_CURRENT, CTRL_LAST_WRITTEN, CTRL_STACK_LOW, FAULT, FAULT_CODES, FAULT_HAS_ADDRESS, FAULT_HAS_SIZE, FaultCode, HELPER_ARGS,
