@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { RequestError, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import {
   ChallengeSubject, DecodeError, decodeApiMessage, encodeApiMessage, type EpochInfo, type KeysListReply, type KeysRotateReply,
 } from '@flowshield/proto';
@@ -20,6 +20,7 @@ async function ask<T extends { v: number }>(nc: NatsConnection, subject: string,
     const msg = await nc.request(subject, encodeApiMessage({ v: 1 }), { timeout: timeoutMs });
     return decodeApiMessage<T>(msg.data);
   } catch (err) {
+    const { RequestError } = await import('@nats-io/transport-node');
     if (err instanceof RequestError && err.isNoResponders()) {
       throw new CliError('FS_ERR_CLI_CHALLENGE_UNAVAILABLE', `no challenge service answers on ${subject}`, { cause: err });
     }

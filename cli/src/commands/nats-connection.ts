@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { accessConnectOptions, AccessError, Role } from '@flowshield/access';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { CliError } from '../errors.js';
 import { dataDir, readStackFile } from '../local-stack/stack-file.js';
 
@@ -65,6 +65,8 @@ export async function withNats<T>(opts: NatsOptions, fn: (nc: NatsConnection) =>
   }
   let nc: NatsConnection;
   try {
+    // Loaded here, not at start: `flowshield --help` and the offline verbs never load NATS.
+    const { connect } = await import('@nats-io/transport-node');
     nc = await connect({ servers: target.server, timeout: timeoutMs, maxReconnectAttempts: 0, noAsyncTraces: true, ...access });
   } catch (err) {
     const reason = (err as Error).message ?? String(err);

@@ -1,7 +1,6 @@
 import { hostname, userInfo } from 'node:os';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import type { KV, KvEntry } from '@nats-io/kv';
 import {
   DEPLOYMENT_HISTORY, PROGRAMS_BUCKET, decodeDeployment, deploymentKey, encodeDeployment, isTenantName, tenantOfKey,
   type TenantDeployment,
@@ -43,6 +42,8 @@ export interface TenantHistory {
 /** Opens the programs bucket, creating it (history DEPLOYMENT_HISTORY) when it does not exist yet. */
 export async function openProgramsBucket(nc: NatsConnection, server: string): Promise<KV> {
   try {
+    // Loaded on first use, not at start (see nats-connection.ts).
+    const { Kvm } = await import('@nats-io/kv');
     return await new Kvm(nc).create(PROGRAMS_BUCKET, { history: DEPLOYMENT_HISTORY });
   } catch (err) {
     throw new CliError('FS_ERR_CLI_NO_JETSTREAM', `cannot open the ${PROGRAMS_BUCKET} bucket on NATS at ${server}: ${(err as Error).message}`, { cause: err });
@@ -110,9 +111,11 @@ export function nextDeployedAt(history: TenantHistory, now = Date.now()): number
   return history.revisions.reduce((at, r) => Math.max(at, r.deployment.deployedAt + 1), now);
 }
 
-const isWrongLastSequence = (err: unknown): boolean =>
-  err instanceof JetStreamApiError
-  && (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
+async function isWrongLastSequence(err: unknown): Promise<boolean> {
+  const { JetStreamApiCodes, JetStreamApiError } = await import('@nats-io/jetstream');
+  return err instanceof JetStreamApiError
+    && (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
+}
 
 const MAX_ATTEMPTS = 25;
 
@@ -139,7 +142,7 @@ export async function publishDeployment(
       const revision = history.lastRevision === 0 ? await kv.create(key, value) : await kv.update(key, value, history.lastRevision);
       return { revision, deployment, history };
     } catch (err) {
-      if (!isWrongLastSequence(err)) throw new CliError('FS_ERR_CLI_WRITE_FAILED', `cannot write ${key}: ${(err as Error).message}`, { cause: err });
+      if (!(await isWrongLastSequence(err))) throw new CliError('FS_ERR_CLI_WRITE_FAILED', `cannot write ${key}: ${(err as Error).message}`, { cause: err });
       if (attempt === MAX_ATTEMPTS) {
         throw new CliError('FS_ERR_CLI_DEPLOY_CONFLICT', `${key} kept changing under ${MAX_ATTEMPTS} attempts to write it; try again`, { cause: err });
       }

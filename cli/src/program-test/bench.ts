@@ -1,4 +1,4 @@
-import { ProgramInstance, type BatchPacket, type LoadedProgram } from '@flowshield/vm';
+import { ProgramInstance, type BatchPacket, type LoadedProgram, type PacketMeta } from '@flowshield/vm';
 import { packetInputs } from './run-capture.js';
 import type { TestHost } from './test-host.js';
 
@@ -34,9 +34,28 @@ export function benchCapture(program: LoadedProgram, capture: Uint8Array, newHos
   const packets: BatchPacket[] = inputs.map((i) => ({ ip: i.ip!, meta: i.meta! }));
   const now = inputs[0]!.now;
   const batch = best(() => batchInstance.runBatch(packets, now));
+  // In place: each batch of packets already in the instance's memory (as the edge's native I/O
+  // receives them), so only the runs are timed; the copy path above copies every packet in.
+  const place = new ProgramInstance(program, newHost(), { engine: 'wasm' });
+  const slots = place.slots!;
+  const chunks: { count: number; metas: PacketMeta[]; packets: BatchPacket[] }[] = [];
+  for (let base = 0; base < packets.length; base += slots.capacity) {
+    const chunk = packets.slice(base, base + slots.capacity);
+    chunks.push({ count: chunk.length, metas: chunk.map((p) => p.meta), packets: chunk });
+  }
+  let inPlaceNs = 0;
+  for (const chunk of chunks) {
+    chunk.packets.forEach((p, i) => {
+      if (p.ip.length <= slots.maxPacket) slots.bytes.set(p.ip, slots.first + i * slots.stride);
+      place.setSlotLength(i, p.ip.length);
+    });
+    // best() divides by every packet of the capture: the chunks' shares add up to ns/packet.
+    inPlaceNs += best(() => place.runSlots(chunk.count, chunk.metas, now));
+  }
+  const inPlace = inPlaceNs;
   return [
     `interp: ${interp.toFixed(1)} ns/packet (${inputs.length} UDP packets × ${rounds} rounds)`,
-    `wasm: ${wasm.toFixed(1)} ns/packet one call per packet, ${batch.toFixed(1)} ns/packet in batches`,
+    `wasm: ${wasm.toFixed(1)} ns/packet one call per packet, ${batch.toFixed(1)} ns/packet in batches copying each packet in, ${inPlace.toFixed(1)} ns/packet in batches over packets already in its memory`,
     `wasm is ${(interp / wasm).toFixed(1)}x the interpreter's speed one packet per call, ${(interp / batch).toFixed(1)}x in batches`,
   ];
 }
