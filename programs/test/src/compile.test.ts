@@ -70,6 +70,11 @@ const fixtures: Record<string, Expectation> = {
     sections: ['maps', '.maps', 'license'],
     relocations: [['R_BPF_64_64', 'port_hits'], ['R_BPF_64_64', 'total']],
   },
+  'pfp_analytics_tag.c': {
+    section: '.text',
+    entry: 'cf_ebpf_main',
+    calls: [18],
+  },
   'pfp_payload_entropy.c': {
     section: '.text',
     entry: 'cf_ebpf_main',

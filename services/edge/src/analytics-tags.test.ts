@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { NatsTestServer, scrape } from '@flowshield/test-support';
 import { AnalyticsTags, OTHER_TAG } from './analytics-tags.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { Edge } from './edge.js';
 import { parseEdgeConfig } from './config.js';
-import { EchoOrigin, RawClient, TEST_OPERATOR, compileExample, deploy, logLines, natsConnect, until, writeSource } from './testing/harness.js';
+import { EchoOrigin, RawClient, TEST_OPERATOR, compileExample, deploy, logLines, natsConnect, until } from './testing/harness.js';
 
 /** A logger whose JSON lines land in an array. */
 function capturingLogger() {
@@ -40,20 +41,7 @@ test('analytics tags - the sampled info line goes through the rate-limited log: 
   assert.equal(lines.length, 2);
 });
 
-const TAGGER = `
-#include <cf_ebpf_defs.h>
-#define CF_EBPF_HELPER_V0
-#include <cf_ebpf_helper.h>
-uint64_t cf_ebpf_main(void *state)
-{
-    struct cf_ebpf_generic_ctx *ctx = state;
-    struct cf_ebpf_parsed_headers headers;
-    if (parse_packet_data(ctx, NULL, &headers) != 0) return CF_EBPF_DROP;
-    uint8_t *payload = (uint8_t *)(headers.udp + 1);
-    if (payload + 1 > headers.data_end) return CF_EBPF_DROP;
-    if (payload[0] != 0) set_network_analytics_tag(payload[0]);
-    return CF_EBPF_PASS;
-}`;
+const TAGGER = fileURLToPath(new URL('../../../programs/test/fixtures/pfp_analytics_tag.c', import.meta.url));
 
 test('edge - set_network_analytics_tag feeds fs_edge_analytics_tag_packets_total{tenant,tag} (bounded labels) and a sampled log line', async (t) => {
   const nats = await NatsTestServer.start();
@@ -66,7 +54,7 @@ test('edge - set_network_analytics_tag feeds fs_edge_analytics_tag_packets_total
   }), { logger });
   const client = await RawClient.bind('127.0.0.2');
   t.after(async () => { client.close(); origin.close(); await edge.stop(); await nc.close(); await nats.dispose(); });
-  await deploy(nc, 'tags', compileExample('tagger.c', writeSource('tagger.c', TAGGER)));
+  await deploy(nc, 'tags', compileExample('pfp_analytics_tag.c', TAGGER));
   await until(() => edge.service('tags')!.runtime.version === 1, 10_000, 'deployment');
   const port = edge.service('tags')!.address.port;
   const stats = edge.service('tags')!.runtime.stats;

@@ -80,5 +80,11 @@ if (PFP_HEADERS !== null) {
       assert.equal(random!.verdict, 'drop');
       assert.equal(empty!.verdict, 'pass');
     });
+
+    test(`pfp headers - pfp_analytics_tag.c tags a packet with its first payload byte (-mcpu=${mcpu})`, () => {
+      const [text, random, empty] = runBoth(pfpProgram('pfp_analytics_tag.c', mcpu), packets, 'pfp_analytics_tag.c');
+      assert.deepEqual([text!.tag, random!.tag, empty!.tag], [0x41n, null, null], 'byte 0x41; 0 is no tag; no payload, dropped');
+      assert.equal(empty!.verdict, 'drop');
+    });
   }
 }

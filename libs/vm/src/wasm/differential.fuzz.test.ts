@@ -131,10 +131,11 @@ function memory(platform: Platform, packetBytes: number, fill: number): MemoryRe
     view.setUint32(4, PACKET_ADDRESS + packetBytes, true);
   } else {
     view.setBigUint64(0, BigInt(PACKET_ADDRESS), true);
-    view.setBigUint64(8, BigInt(PACKET_ADDRESS + packetBytes), true);
+    // PFP's data_end is data + the whole buffer, whatever the packet's length (as the engines fill it).
+    view.setBigUint64(8, BigInt(PACKET_ADDRESS + PFP_PACKET_BYTES), true);
   }
   return [
-    { name: 'context', address: CONTEXT_ADDRESS, bytes: context, writable: false },
+    { name: 'context', address: CONTEXT_ADDRESS, bytes: context, writable: platform.context.writable },
     { name: 'packet', address: PACKET_ADDRESS, bytes: packet, writable: xdp },
     { name: '.rodata', address: RODATA_ADDRESS, bytes: new Uint8Array(32).fill(3), writable: false },
     { name: '.data', address: DATA_ADDRESS, bytes: new Uint8Array(16).fill(fill), writable: true },
