@@ -8,8 +8,9 @@ export {
   SNAPSHOT_BUCKET, STATE_CONSUMER_PREFIX, isNameToken, eventSubject, edgeIdOfSubject, batchMessageId,
   ipToBytes16, bytes16ToIp, SNAPSHOT_MANIFEST_VERSION, encodeManifest, decodeManifest,
   REGISTER_VERSION, encodeRegister, decodeRegister, readRegisterView,
+  CORE_DOMAIN, SITE_EVENTS_STREAM, hubStream, aggregateStream, domainApi, validateTopology, sitesOf,
 } from './events/index.js';
-export type { StatusEvent, EventBatch, SnapshotManifest, RegisterView } from './events/index.js';
+export type { StatusEvent, EventBatch, SnapshotManifest, RegisterView, Topology } from './events/index.js';
 // Challenges (issue 6): challenge/answer/hello packets, verified tokens, KV records, service API.
 export {
   CHALLENGE_VERSION, CHALLENGE_MAGIC, ANSWER_MAGIC, HELLO_MAGIC, TOKEN_MAGIC, CHALLENGE_SIZE, ANSWER_HEADER_SIZE,

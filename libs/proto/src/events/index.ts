@@ -13,3 +13,5 @@ export { SNAPSHOT_MANIFEST_VERSION, encodeManifest, decodeManifest } from './man
 export type { SnapshotManifest } from './manifest.js';
 export { REGISTER_VERSION, encodeRegister, decodeRegister, readRegisterView } from './register.js';
 export type { RegisterView } from './register.js';
+export { CORE_DOMAIN, SITE_EVENTS_STREAM, hubStream, aggregateStream, domainApi, validateTopology, sitesOf } from './topology.js';
+export type { Topology } from './topology.js';
