@@ -1,7 +1,7 @@
 export { DecodeError } from './errors.js';
 // Event path (issue 5): status events, batches, NATS names, snapshot manifest.
 export {
-  Status, STATUS_NAMES, isStatus, parseStatus, ReasonCode, REASON_NAMES, EVENT_FIELDS, BATCH_FIELDS, EVENT_LIMITS,
+  Status, STATUS_NAMES, isStatus, parseStatus, ReasonCode, REASON_NAMES, EVENT_FIELDS, BATCH_FIELDS, BATCH_FIELDS_V1, EVENT_LIMITS,
   EventDecodeCode, EventRejectCode, validateEvent, validateBatch, canonicalEvent,
   EVENT_BATCH_VERSION, EVENT_RECORD_VERSION, encodeBatch, decodeBatch, encodeEvent, decodeEvent,
   EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, EVENTS_SUBJECTS, DEADLETTER_SUBJECT, DEADLETTER_STREAM, DEADLETTER_HEADERS,

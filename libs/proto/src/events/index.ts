@@ -1,6 +1,6 @@
 export { Status, STATUS_NAMES, isStatus, parseStatus, ReasonCode, REASON_NAMES } from './status.js';
 export type { StatusEvent, EventBatch } from './event.js';
-export { EVENT_FIELDS, BATCH_FIELDS, EVENT_LIMITS } from './event.js';
+export { EVENT_FIELDS, BATCH_FIELDS, BATCH_FIELDS_V1, EVENT_LIMITS } from './event.js';
 export { EventDecodeCode, EventRejectCode } from './decode-codes.js';
 export { validateEvent, validateBatch, canonicalEvent } from './validate.js';
 export { EVENT_BATCH_VERSION, EVENT_RECORD_VERSION, encodeBatch, decodeBatch, encodeEvent, decodeEvent } from './codec.js';
