@@ -15,3 +15,4 @@ export { writeAccessFiles, writeSuperclusterFiles } from './access-files.js';
 export type { AccessFiles, AccessFilesOptions, SuperclusterFiles, SuperclusterFilesOptions } from './access-files.js';
 export { planSupercluster } from './supercluster.js';
 export type { ServerAddress, SuperclusterInput, PlannedServer } from './supercluster.js';
+export { deployTemplates, TEMPLATE_USERS } from './deploy-templates.js';

@@ -3,7 +3,10 @@ import type { LinkAuth, ServerConfigInput, ServerUser } from './server-config.js
 
 /** Where one server listens: its host and its ports (0 = that listener is off). */
 export interface ServerAddress {
+  /** The name or address the others reach it at. */
   host: string;
+  /** The address it listens on (default `host`; 0.0.0.0 behind a name). */
+  bind?: string;
   client: number;
   route: number;
   gateway: number;
@@ -52,11 +55,11 @@ export function planSupercluster(input: SuperclusterInput): PlannedServer[] {
       out.push({
         name, region, site: null,
         config: {
-          host: a.host, port: a.client, ...(a.http ? { httpPort: a.http } : {}), storeDir: input.storeDir(name), users: input.users, topology,
+          host: a.bind ?? a.host, port: a.client, ...(a.http ? { httpPort: a.http } : {}), storeDir: input.storeDir(name), users: input.users, topology,
           serverName: name, jetstreamDomain: CORE_DOMAIN,
-          cluster: { name: region, host: a.host, port: a.route, routes: nodes.map((b) => hp(b, b.route)), auth: input.links.route },
-          ...(topology.regions.length > 1 ? { gateway: { host: a.host, port: a.gateway, gateways, auth: input.links.gateway } } : {}),
-          leafListen: { host: a.host, port: a.leaf, auth: input.links.leaf },
+          cluster: { name: region, host: a.bind ?? a.host, port: a.route, routes: nodes.map((b) => hp(b, b.route)), auth: input.links.route },
+          ...(topology.regions.length > 1 ? { gateway: { host: a.bind ?? a.host, port: a.gateway, gateways, auth: input.links.gateway } } : {}),
+          leafListen: { host: a.bind ?? a.host, port: a.leaf, auth: input.links.leaf },
         },
       });
     });
@@ -66,7 +69,7 @@ export function planSupercluster(input: SuperclusterInput): PlannedServer[] {
       out.push({
         name: site, region, site,
         config: {
-          host: a.host, port: a.client, ...(a.http ? { httpPort: a.http } : {}), storeDir: input.storeDir(site), users: input.users, topology,
+          host: a.bind ?? a.host, port: a.client, ...(a.http ? { httpPort: a.http } : {}), storeDir: input.storeDir(site), users: input.users, topology,
           serverName: site, jetstreamDomain: site,
           leafRemote: { urls: nodes.map((b) => hp(b, b.leaf)), auth: input.links.leaf },
         },

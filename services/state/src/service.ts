@@ -39,9 +39,12 @@ export class StateService {
     if (!nc) return; // stopped before NATS was reachable
     this.nc = nc;
     const limits = { events: c.eventLimits, deadLetter: c.deadLetterLimits, replicas: c.streamReplicas };
-    const { jsm, actions, stream } = c.topology
-      ? await ensureRegionStreams(this.nc, { ...limits, topology: c.topology, region: c.region }).then((r) => ({ ...r, stream: r.aggregate }))
-      : { ...await ensureEventStreams(this.nc, limits), stream: EVENTS_STREAM };
+    const ensure = async () => c.topology
+      ? ensureRegionStreams(nc, { ...limits, topology: c.topology, region: c.region }).then((r) => ({ ...r, stream: r.aggregate }))
+      : { ...await ensureEventStreams(nc, limits), stream: EVENTS_STREAM };
+    const ready = await this.retrying('streams', 'stream set-up failed (a cluster electing its JetStream leader answers only after a while); retrying', ensure);
+    if (!ready) return;
+    const { jsm, actions, stream } = ready;
     this.logger.info({ streams: actions, events: c.eventLimits, deadLetter: c.deadLetterLimits, discard: 'old' }, 'event streams ready');
     this.metrics.watchStreams(() => Promise.all([stream, DEADLETTER_STREAM].map((name) => jsm.streams.info(name))));
     if (c.topology) this.sites = this.setUpSites(sitesOf(c.topology, c.region));
@@ -91,7 +94,21 @@ export class StateService {
     }
   }
 
-  /** Pause between attempts at an unreachable site's stream set-up. */
+  /** Runs `attempt` until it succeeds or the service stops (null then), logging failures at most every 10 s. */
+  private async retrying<T>(key: string, text: string, attempt: () => Promise<T>): Promise<T | null> {
+    const log = new RateLimitedLog(this.logger, 10_000);
+    while (!this.stopping) {
+      try {
+        return await attempt();
+      } catch (err) {
+        log.warn(key, { err: (err as Error).message }, text);
+        await new Promise((r) => setTimeout(r, StateService.SITE_RETRY_MS));
+      }
+    }
+    return null;
+  }
+
+  /** Pause between attempts at an unreachable site's (or a cluster's) stream set-up. */
   static SITE_RETRY_MS = 2_000;
 
   /**
