@@ -39,3 +39,12 @@ test('deploy templates - nats-server 2.9 accepts every shipped config once its p
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('deploy monitoring - the alert rules and the dashboard name only metrics the services export', () => {
+  const exported = ['edge', 'state', 'challenge'].map((s) => readFileSync(new URL(`services/${s}/src/metrics.ts`, ROOT), 'utf8')).join('\n');
+  for (const file of ['deploy/prometheus/flowshield-alerts.yml', 'deploy/grafana/flowshield.json']) {
+    const names = new Set(readFileSync(new URL(file, ROOT), 'utf8').match(/\bfs_[a-z_]+/g) ?? []);
+    assert.ok(names.size >= 8, `${file} names metrics`);
+    for (const name of names) assert.ok(exported.includes(`'${name.replace(/_bucket$/, '')}'`), `${file}: ${name} is not a metric of services/*/src/metrics.ts`);
+  }
+});
