@@ -11,9 +11,13 @@ import { MONITORED_ACTIONS, SWAP_RESULTS } from './tenant-runtime.js';
  * Prometheus metrics of one edge. The packet path only increments plain numbers in TenantStats;
  * these collectors copy them at scrape time, so no label lookup happens per packet.
  */
-/** The labels every edge series carries: where the edge runs (its config's region and datacenter). */
+/**
+ * The labels every edge series carries: where the edge runs (its config's region and datacenter).
+ * None when both are the default `local` (one machine), so a single-site edge's series stay as
+ * they were.
+ */
 export function placeLabels(config: { region: string; datacenter: string }): Record<string, string> {
-  return { region: config.region, datacenter: config.datacenter };
+  return config.region === 'local' && config.datacenter === 'local' ? {} : { region: config.region, datacenter: config.datacenter };
 }
 
 export function edgeMetrics(services: readonly ProtectedService[], publisher: () => EventPublisher | null, control: { connected: boolean; badRecords: number }, options: { processMetrics?: boolean; packetWorkers?: () => number; labels?: Record<string, string> } = {}): Registry {

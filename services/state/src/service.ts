@@ -30,7 +30,9 @@ export class StateService {
 
   constructor(readonly config: StateConfig, logger?: Logger) {
     this.logger = logger ?? pino({ level: config.logLevel, base: { service: 'state', replica: config.replicaId, region: config.region, datacenter: config.datacenter } });
-    this.metrics = new StateMetrics({ region: config.region, datacenter: config.datacenter });
+    // As the edge's: no labels for the default `local` place, so one machine's series stay as they were.
+    const local = config.region === 'local' && config.datacenter === 'local';
+    this.metrics = new StateMetrics(local ? {} : { region: config.region, datacenter: config.datacenter });
   }
 
   async start(): Promise<void> {
