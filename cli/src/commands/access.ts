@@ -18,7 +18,7 @@ interface AccessInitOptions {
 
 /**
  * `flowshield access init --out DIR --edge ID…`: the credentials and the single-node nats-server
- * config that `flowshield start` makes for itself, for a real deployment (deploy/nats/README.md).
+ * config that `flowshield start` makes for itself, for a real deployment (deploy/README.md).
  */
 export function registerAccess(program: Command): void {
   const access = program.command('access').description('NATS users and permissions per role (operator, edge, state, challenge)');

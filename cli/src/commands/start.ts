@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { LocalStack, ROOT } from '../local-stack/local-stack.js';
 import { dataDir } from '../local-stack/stack-file.js';
+import { CliError } from '../errors.js';
 
 interface StartOptions {
   dataDir?: string;
@@ -13,6 +14,14 @@ interface StartOptions {
   tenant: string;
   program: string;
   verbose?: boolean;
+  regions: string;
+  nodes: string;
+}
+
+function count(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 5) throw new CliError('FS_ERR_CLI_BAD_OPTION', `${flag} must be a whole number from 1 to 5, got ${JSON.stringify(text)}`);
+  return n;
 }
 
 export function registerStart(program: Command): void {
@@ -27,6 +36,8 @@ export function registerStart(program: Command): void {
     .option('--origin-port <port>', 'UDP port of the echo game server', '27016')
     .option('--tenant <name>', 'tenant of the demo service', 'demo')
     .option('--program <file.c>', 'program to compile and deploy', join(ROOT, 'programs/examples/challenge.c'))
+    .option('--regions <n>', 'regions of a local supercluster (per region a cluster, gateways between them, a leaf site, a state service with its own replica and an edge)', '1')
+    .option('--nodes <n>', 'nats-servers per region (3: R3 streams)', '1')
     .option('--verbose', 'show every log line of every process, not only warnings')
     .action(async (opts: StartOptions) => {
       const stack = new LocalStack({
@@ -39,6 +50,8 @@ export function registerStart(program: Command): void {
         tenant: opts.tenant,
         program: opts.program,
         verbose: opts.verbose ?? false,
+        regions: count('--regions', opts.regions),
+        nodes: count('--nodes', opts.nodes),
       });
       const stopped = new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

@@ -72,18 +72,3 @@ test('access files - seeds are mode 0600 and kept across runs; the config names 
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-test('access template - deploy/nats/nats-server.conf is what renderServerConfig makes (placeholders for the keys)', () => {
-  const shipped = readFileSync(new URL('../../../deploy/nats/nats-server.conf', import.meta.url), 'utf8');
-  const rendered = renderServerConfig({
-    host: '0.0.0.0', port: 4222, storeDir: '/var/lib/nats/jetstream',
-    users: [
-      { role: 'operator', publicKey: 'UOPERATOR_PUBLIC_NKEY_REPLACE_ME' },
-      { role: 'state', publicKey: 'USTATE_PUBLIC_NKEY_REPLACE_ME' },
-      { role: 'challenge', publicKey: 'UCHALLENGE_PUBLIC_NKEY_REPLACE_ME' },
-      { role: 'edge', edgeId: 'edge-1', publicKey: 'UEDGE_1_PUBLIC_NKEY_REPLACE_ME' },
-    ],
-    tls: { cert: '/etc/nats/tls/server.pem', key: '/etc/nats/tls/server-key.pem' },
-  });
-  assert.equal(shipped, rendered, 'regenerate deploy/nats/nats-server.conf (see deploy/nats/README.md)');
-});

@@ -1,10 +1,10 @@
 import {
   CHALLENGE_DIFFICULTY_BUCKET, CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_SUBJECT_PREFIX, ChallengeSubject,
   DEADLETTER_STREAM, DEADLETTER_SUBJECT, EVENTS_STREAM, PROGRAMS_BUCKET, SNAPSHOT_BUCKET, TENANT_KEY_BUCKET, eventSubject,
-  isNameToken,
+  isNameToken, SITE_EVENTS_STREAM, aggregateStream, hubStream, type Topology,
 } from '@flowshield/proto';
 import { AccessError, AccessErrorCode } from './errors.js';
-import { ACCOUNT_INFO, durableConsumer, ownKv, ownObjectStore, ownStream, readKv, readStream } from './jetstream-subjects.js';
+import { ACCOUNT_INFO, durableConsumer, kvStream, ownKv, ownObjectStore, ownStream, readKv, readStream } from './jetstream-subjects.js';
 
 /** The parts of flowshield that connect to NATS, each a user (edges: one user per edge id). */
 export const Role = { edge: 'edge', state: 'state', challenge: 'challenge', operator: 'operator' } as const;
@@ -53,8 +53,31 @@ export function inboxPrefix(principal: Principal): string {
   return principal.role === Role.edge ? `_INBOX_edge_${checkedEdgeId(principal)}` : `_INBOX_${principal.role}`;
 }
 
-/** The permissions of each role, derived from the wire names in libs/proto. */
-export function permissionsFor(principal: Principal): Permissions {
+/**
+ * What the state role needs beyond one node: its region's hub and aggregate streams (create,
+ * read, its durable consumer) in the core domain, and in each site's own domain the site's
+ * FS_EVENTS and the mirrors of the buckets edges read (set-up only: edges and the site's server
+ * do the rest). The stream names carry region and site, so the list is per topology.
+ */
+function topologyStreams(topology: Topology | undefined): string[] {
+  if (!topology) return [];
+  const out: string[] = [];
+  for (const { region, sites } of topology.regions) {
+    const hub = hubStream(region);
+    const aggregate = aggregateStream(region);
+    out.push(...ownStream(hub), `$JS.API.STREAM.INFO.${hub}`, ...ownStream(aggregate), ...readStream(aggregate), ...durableConsumer(aggregate));
+    for (const site of sites) {
+      out.push(`$JS.${site}.API.INFO`);
+      for (const stream of [SITE_EVENTS_STREAM, ...EDGE_BUCKETS.map(kvStream)]) {
+        out.push(...['CREATE', 'UPDATE', 'INFO'].map((op) => `$JS.${site}.API.STREAM.${op}.${stream}`));
+      }
+    }
+  }
+  return out;
+}
+
+/** The permissions of each role, derived from the wire names in libs/proto (and the regions' stream names with a topology). */
+export function permissionsFor(principal: Principal, topology?: Topology): Permissions {
   const inbox = [`${inboxPrefix(principal)}.>`];
   switch (principal.role) {
     case Role.edge:
@@ -72,7 +95,7 @@ export function permissionsFor(principal: Principal): Permissions {
           ACCOUNT_INFO,
           ...ownStream(EVENTS_STREAM), ...readStream(EVENTS_STREAM), ...durableConsumer(EVENTS_STREAM),
           ...ownStream(DEADLETTER_STREAM), `$JS.API.STREAM.INFO.${DEADLETTER_STREAM}`, DEADLETTER_SUBJECT,
-          ...ownObjectStore(SNAPSHOT_BUCKET),
+          ...ownObjectStore(SNAPSHOT_BUCKET), ...topologyStreams(topology),
         ],
         subscribe: inbox,
         allowResponses: false,

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
-import { MAX_PROGRAM_BUDGET, isTenantName, publicKeyFromText } from '@flowshield/proto';
+import { MAX_PROGRAM_BUDGET, isNameToken, isTenantName, publicKeyFromText } from '@flowshield/proto';
 import { EdgeError, EdgeErrorCode } from './errors.js';
 
 /** One protected service: where the edge listens, where it relays to, and its limits. */
@@ -80,6 +80,9 @@ export const DEFAULT_LIMITS: ServiceLimits = {
 export interface EdgeConfig {
   /** this edge's id in events (a NATS subject token) */
   edgeId: string;
+  /** where it runs, in its events and as labels of every metric (name tokens; default `local`, `local`) */
+  region: string;
+  datacenter: string;
   /** `creds`: this edge's NATS credentials (`.creds` or nkey seed file); `tlsCa`: CA of the server's TLS certificate. */
   nats: { servers: string[]; creds: string | null; tlsCa: string | null };
   /** the host's LMDB state replica, opened read-only; null = only this edge's own transitions */
@@ -189,6 +192,13 @@ function serviceLimits(raw: any, at: string): ServiceLimits {
   };
 }
 
+/** A region or datacenter name: a subject token like the edge id (it names streams and labels). */
+function placeName(value: unknown, where: string): string {
+  if (value === undefined) return 'local';
+  if (typeof value !== 'string' || !isNameToken(value)) fail(`${where} must be 1-64 letters, digits, - or _`);
+  return value as string;
+}
+
 function share(value: unknown, where: string): number {
   if (typeof value !== 'number' || !(value > 0) || value > 1) fail(`${where} must be a fraction greater than 0 and at most 1`);
   return value as number;
@@ -257,6 +267,8 @@ export function parseEdgeConfig(raw: unknown): EdgeConfig {
   if (!Number.isSafeInteger(maxBudget) || maxBudget < 1 || maxBudget > MAX_PROGRAM_BUDGET) fail(`programLimits.maxBudget must be an integer from 1 to ${MAX_PROGRAM_BUDGET}`);
   return {
     edgeId: c.edgeId,
+    region: placeName(c.region, 'region'),
+    datacenter: placeName(c.datacenter, 'datacenter'),
     nats: { servers, creds: c.nats?.creds ?? null, tlsCa: c.nats?.tlsCa ?? null },
     replicaPath: c.replicaPath ?? null,
     metrics: { host: c.metrics?.host === undefined ? '127.0.0.1' : host(c.metrics.host, 'metrics.host'), port: c.metrics?.port === undefined ? 9464 : port(c.metrics.port, 'metrics.port', true) },

@@ -8,7 +8,7 @@ import { implementation, nativeUnavailableReason, selected } from '@flowshield/u
 import type { Server } from 'node:http';
 import type { EdgeConfig } from './config.js';
 import { ControlPlane } from './control-plane.js';
-import { aggregatedMetrics, edgeMetrics, serveMetrics } from './metrics.js';
+import { aggregatedMetrics, edgeMetrics, placeLabels, serveMetrics } from './metrics.js';
 import type { ProtectedService } from './protected-service.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { buildServices } from './tenant-services.js';
@@ -35,11 +35,13 @@ export class Edge {
   ) {}
 
   static async start(config: EdgeConfig, options: { logger?: Logger } = {}): Promise<Edge> {
-    const logger = options.logger ?? pino({ name: 'flowshield-edge', base: { edgeId: config.edgeId } });
+    const logger = options.logger ?? pino({ name: 'flowshield-edge', base: { edgeId: config.edgeId, region: config.region, datacenter: config.datacenter } });
     const log = new RateLimitedLog(logger);
     // One user per edge id: it may publish only its own events subject and read only its inbox.
     const access = accessConnectOptions({ role: Role.edge, edgeId: config.edgeId, creds: config.nats.creds, tlsCa: config.nats.tlsCa });
-    const publisher = new EventPublisher({ servers: config.nats.servers, connectOptions: access, edgeId: config.edgeId, logger });
+    const publisher = new EventPublisher({
+      servers: config.nats.servers, connectOptions: access, edgeId: config.edgeId, region: config.region, datacenter: config.datacenter, logger,
+    });
     const replica: { current: ReplicaReader | null } = { current: null };
     const keyRing = new KeyRing();
     const tokens = new TokenVerifier({ clock: Date.now });
@@ -61,7 +63,7 @@ export class Edge {
     } else {
       for (const service of services) await service.start({ steering: config.steering });
     }
-    const registry = edgeMetrics(services, () => publisher, control, { packetWorkers: () => edge.pool?.size ?? 1 });
+    const registry = edgeMetrics(services, () => publisher, control, { packetWorkers: () => edge.pool?.size ?? 1, labels: placeLabels(config) });
     const pool = edge.pool;
     const metrics = await serveMetrics(pool ? aggregatedMetrics(registry, () => pool.metricsJSON()) : registry, config.metrics.host, config.metrics.port);
     edge.metricsServer = metrics.server;

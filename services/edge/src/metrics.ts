@@ -11,8 +11,19 @@ import { MONITORED_ACTIONS, SWAP_RESULTS } from './tenant-runtime.js';
  * Prometheus metrics of one edge. The packet path only increments plain numbers in TenantStats;
  * these collectors copy them at scrape time, so no label lookup happens per packet.
  */
-export function edgeMetrics(services: readonly ProtectedService[], publisher: () => EventPublisher | null, control: { connected: boolean; badRecords: number }, options: { processMetrics?: boolean; packetWorkers?: () => number } = {}): Registry {
+/**
+ * The labels every edge series carries: where the edge runs (its config's region and datacenter).
+ * None when both are the default `local` (one machine), so a single-site edge's series stay as
+ * they were.
+ */
+export function placeLabels(config: { region: string; datacenter: string }): Record<string, string> {
+  return config.region === 'local' && config.datacenter === 'local' ? {} : { region: config.region, datacenter: config.datacenter };
+}
+
+export function edgeMetrics(services: readonly ProtectedService[], publisher: () => EventPublisher | null, control: { connected: boolean; badRecords: number }, options: { processMetrics?: boolean; packetWorkers?: () => number; labels?: Record<string, string> } = {}): Registry {
   const registry = new Registry();
+  // The same on every thread, so the main thread's sum over workers matches series by series.
+  if (options.labels) registry.setDefaultLabels(options.labels);
   // Packet workers leave the process metrics to the main thread (one process).
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'fs_edge_process_' });
   // With packet workers the main thread sums every worker's registry with its own at scrape time

@@ -8,7 +8,7 @@ import { KeyRing, TokenVerifier } from '@flowshield/puzzle';
 import { OperatorKeySet } from '@flowshield/proto';
 import { ReplicaReader } from '@flowshield/replica';
 import { implementation } from '@flowshield/udp-batch';
-import { edgeMetrics } from './metrics.js';
+import { edgeMetrics, placeLabels } from './metrics.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { buildServices } from './tenant-services.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
@@ -27,7 +27,7 @@ const tokens = new TokenVerifier({ clock: Date.now });
 // The structural subset TenantState uses (clock, publish); the real publisher is on the main thread.
 const services = buildServices(config, publisher as unknown as EventPublisher, replica, keyRing, tokens, new OperatorKeySet(config.operatorKeys), new RateLimitedLog(logger));
 const byTenant = new Map(services.map((s) => [s.config.tenant, s]));
-const registry = edgeMetrics(services, () => null, { connected: false, badRecords: 0 }, { processMetrics: false });
+const registry = edgeMetrics(services, () => null, { connected: false, badRecords: 0 }, { processMetrics: false, labels: placeLabels(config) });
 const timers: NodeJS.Timeout[] = [];
 
 function openReplica(): void {

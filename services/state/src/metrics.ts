@@ -26,7 +26,9 @@ export class StateMetrics {
   private streamSource: (() => Promise<StreamInfo[]>) | null = null;
   private streamLook: { at: number; infos: Promise<StreamInfo[]> } | null = null;
 
-  constructor() {
+  /** `labels` go on every series (the replica's region and datacenter). */
+  constructor(labels: Record<string, string> = {}) {
+    this.registry.setDefaultLabels(labels);
     collectDefaultMetrics({ register: this.registry, prefix: 'fs_state_' });
     const metrics = this;
     const streamGauge = (name: string, help: string, labelNames: string[], fill: (info: StreamInfo, set: (labels: Record<string, string>, value: number) => void) => void) =>
