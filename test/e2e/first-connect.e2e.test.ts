@@ -2,14 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { EchoOrigin, freePort } from '@flowshield/test-support';
+import { EchoOrigin, freePort, testTimeout } from '@flowshield/test-support';
 import { ROOT, Stack, metric, spawnProcess } from './stack.js';
 
 /*
  * Issue 11, item 7: the state service and the edge started while NATS is down keep retrying their
  * first connection (logging at a rate limit) instead of exiting, and work once NATS is up.
  */
-test('e2e - state service and edge started before NATS retry their first connection, then run', { timeout: 120_000 }, async (t) => {
+test('e2e - state service and edge started before NATS retry their first connection, then run', { timeout: testTimeout(120_000) }, async (t) => {
   const stack = new Stack();
   const origin = await EchoOrigin.start();
   t.after(async () => { origin.close(); await stack.stop(); });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { assemble, VmLoadError } from '@flowshield/vm';
 import { CliError } from '../errors.js';
+import { io } from '../io.js';
 
 export function registerAsm(program: Command): void {
   program
@@ -20,7 +21,7 @@ export function registerAsm(program: Command): void {
       }
       const hex = Buffer.from(bytes).toString('hex');
       if (opts.output) writeFileSync(opts.output, bytes);
-      if (opts.json) process.stdout.write(JSON.stringify({ instructions: bytes.length / 8, hex, output: opts.output ?? null }) + '\n');
-      else if (!opts.output) process.stdout.write(hex.replace(/(.{16})/g, '$1\n'));
+      if (opts.json) io().stdout.write(JSON.stringify({ instructions: bytes.length / 8, hex, output: opts.output ?? null }) + '\n');
+      else if (!opts.output) io().stdout.write(hex.replace(/(.{16})/g, '$1\n'));
     });
 }

@@ -8,6 +8,7 @@ import { TestHost } from '../program-test/test-host.js';
 import { benchCapture } from '../program-test/bench.js';
 import { loadProgramFile, readInput, PROGRAM_TYPE_NAMES, type ProgramOptions } from './load.js';
 import type { EngineName } from '@flowshield/vm';
+import { io } from '../io.js';
 
 interface TestOptions extends ProgramOptions {
   json?: boolean;
@@ -59,11 +60,11 @@ export function registerTest(program: Command): void {
         seed: Number(opts.seed),
         hmacKey: opts.hmacKey ? Buffer.from(opts.hmacKey, 'hex') : undefined,
         challenge: { difficultyBits, ...(opts.challengeKey ? { key: Buffer.from(opts.challengeKey, 'hex') } : {}) },
-        print: opts.json ? undefined : (line) => process.stdout.write(`    printf: ${line}\n`),
+        print: opts.json ? undefined : (line) => io().stdout.write(`    printf: ${line}\n`),
       });
 
       if (opts.bench) {
-        for (const line of benchCapture(loaded, capture, newHost)) process.stdout.write(line + '\n');
+        for (const line of benchCapture(loaded, capture, newHost)) io().stdout.write(line + '\n');
         return;
       }
       const outcomes: PacketOutcome[] = [];
@@ -71,10 +72,10 @@ export function registerTest(program: Command): void {
         for (const outcome of runCapture(loaded, capture, { failVerdict: opts.failVerdict as FailVerdict, trace: opts.trace, engine: engine as EngineName, host: newHost() })) {
           outcomes.push(outcome);
           if (opts.json) {
-            process.stdout.write(JSON.stringify(packetJson(outcome)) + '\n');
+            io().stdout.write(JSON.stringify(packetJson(outcome)) + '\n');
           } else {
-            process.stdout.write(packetLine(outcome) + '\n');
-            for (const line of outcome.trace ? traceLines(outcome.trace) : []) process.stdout.write(line + '\n');
+            io().stdout.write(packetLine(outcome) + '\n');
+            for (const line of outcome.trace ? traceLines(outcome.trace) : []) io().stdout.write(line + '\n');
           }
         }
       } catch (err) {
@@ -82,7 +83,7 @@ export function registerTest(program: Command): void {
         throw err;
       }
       const summary = summarize(outcomes);
-      process.stdout.write(opts.json ? JSON.stringify({ summary }) + '\n' : summaryLine(summary) + '\n');
+      io().stdout.write(opts.json ? JSON.stringify({ summary }) + '\n' : summaryLine(summary) + '\n');
       if (opts.out) writeFileSync(opts.out, writeAnnotatedPcapng(outcomes.map((o) => ({ record: o.record, comment: annotation(o) }))));
     });
 }

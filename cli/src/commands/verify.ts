@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { VmLoadError, loadProgram, type ProgramTypeName } from '@flowshield/vm';
 import { CliError } from '../errors.js';
 import { PROGRAM_TYPE_NAMES, parseBudget, readInput, type ProgramOptions } from './load.js';
+import { io } from '../io.js';
 
 export function registerVerify(program: Command): void {
   program
@@ -23,13 +24,13 @@ export function registerVerify(program: Command): void {
       } catch (err) {
         if (!(err instanceof VmLoadError)) throw err;
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ ok: false, error: { code: err.code, message: err.message, instruction: err.index ?? null, source: err.source ?? null } }) + '\n');
+          io().stdout.write(JSON.stringify({ ok: false, error: { code: err.code, message: err.message, instruction: err.index ?? null, source: err.source ?? null } }) + '\n');
         }
         throw new CliError(err.code, `${path}: ${err.message}`, { cause: err });
       }
       const helpers = loaded.verified.helpersUsed.map((id) => ({ id, name: loaded.platform.helpers.get(id)?.name ?? String(id) }));
       if (opts.json) {
-        process.stdout.write(JSON.stringify({
+        io().stdout.write(JSON.stringify({
           ok: true,
           section: loaded.object.section,
           type: loaded.type.name,
@@ -41,7 +42,7 @@ export function registerVerify(program: Command): void {
         }) + '\n');
         return;
       }
-      process.stdout.write(
+      io().stdout.write(
         `${path}: OK: section ${loaded.object.section} (type ${loaded.type.name}), ${loaded.verified.instructionCount} instructions\n` +
           `helpers used: ${helpers.length ? helpers.map((h) => `${h.id} ${h.name}`).join(', ') : 'none'}\n` +
           (loaded.object.maps.length ? `maps: ${loaded.object.maps.map((m) => m.name).join(', ')}\n` : '') +

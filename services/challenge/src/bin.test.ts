@@ -3,11 +3,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
-import { freePort, NatsTestServer } from '@flowshield/test-support';
+import { freePort, NatsTestServer, testTimeout } from '@flowshield/test-support';
 
 const BIN = new URL('../bin/challenge.js', import.meta.url).pathname;
 
-test('challenge bin - starts from the environment, serves metrics, logs JSON without secrets, stops on SIGTERM', { timeout: 45_000 }, async () => {
+test('challenge bin - starts from the environment, serves metrics, logs JSON without secrets, stops on SIGTERM', { timeout: testTimeout(45_000) }, async () => {
   const nats = await NatsTestServer.start();
   const metricsPort = await freePort();
   const master = 'ab'.repeat(32);
@@ -40,7 +40,7 @@ test('challenge bin - starts from the environment, serves metrics, logs JSON wit
   }
 });
 
-test('challenge bin - a malformed master key stops it with a one-line reason', { timeout: 45_000 }, async () => {
+test('challenge bin - a malformed master key stops it with a one-line reason', { timeout: testTimeout(45_000) }, async () => {
   const child = spawn(process.execPath, [BIN], { env: { ...process.env, FLOWSHIELD_CHALLENGE_MASTER_KEY: 'not-hex', NATS_URL: 'nats://127.0.0.1:1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });

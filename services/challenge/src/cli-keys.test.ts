@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import { NatsTestServer } from '@flowshield/test-support';
+import { NatsTestServer, testTimeout } from '@flowshield/test-support';
 import { ChallengeService } from './service.js';
 
 // The operator command lives in cli/ (a separate package); it is run as a process, as operators do.
@@ -10,13 +10,13 @@ const CLI = new URL('../../../cli/bin/flowshield.js', import.meta.url).pathname;
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: testTimeout(20_000) }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
 }
 
-test('challenge cli - keys list and keys rotate show ids and epochs, never key bytes', { timeout: 45_000 }, async () => {
+test('challenge cli - keys list and keys rotate show ids and epochs, never key bytes', { timeout: testTimeout(45_000) }, async () => {
   const nats = await NatsTestServer.start();
   const master = new Uint8Array(32).fill(0x3c);
   try {
