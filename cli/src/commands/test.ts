@@ -5,7 +5,8 @@ import { CliError } from '../errors.js';
 import { annotation, packetJson, packetLine, summaryLine, traceLines } from '../program-test/report.js';
 import { runCapture, summarize, type FailVerdict, type PacketOutcome } from '../program-test/run-capture.js';
 import { TestHost } from '../program-test/test-host.js';
-import { benchCapture } from '../program-test/bench.js';
+import { BENCH_STEPS, benchCapture, benchLines } from '../program-test/bench.js';
+import { Progress } from './progress.js';
 import { loadProgramFile, readInput, PROGRAM_TYPE_NAMES, type ProgramOptions } from './load.js';
 import type { EngineName } from '@flowshield/vm';
 import { io } from '../io.js';
@@ -21,6 +22,7 @@ interface TestOptions extends ProgramOptions {
   hmacKey?: string;
   challengeKey?: string;
   difficulty: string;
+  failOnError?: boolean;
 }
 
 /** wasm (compiled, the default) or interp (the reference interpreter, the default with --trace). */
@@ -32,11 +34,13 @@ export function registerTest(program: Command): void {
     .description('run a program over a packet capture (pcap or pcapng): per-packet verdicts, status changes, challenges, and a summary')
     .argument('<program>', 'eBPF object file')
     .argument('<capture>', 'pcap or pcapng file (Ethernet, raw IP, Linux cooked)')
-    .option('--json', 'one JSON object per packet, then {"summary": …}')
+    .option('--json', 'one JSON object per packet, then {"summary": …} (with --bench: one object of figures)')
     .option('--trace', 'print every instruction executed, with its registers (interpreter)')
     .option('--out <file>', 'write the capture back as pcapng with the verdict in each packet comment')
     .option('--bench', 'print ns/packet for each engine (interpreter, wasm single call, wasm batch) over this capture, with the ratios')
     .option('--engine <engine>', `execution engine: ${ENGINES.join(', ')} (default wasm; interp with --trace)`)
+    .option('--fail-on-error', 'exit non-zero when any packet faults or returns an undefined value (default when CI is set)')
+    .option('--no-fail-on-error', 'exit 0 even when packets fault (the default outside CI)')
     .option('--fail-verdict <verdict>', 'verdict when the program faults or returns an undefined value: pass or drop', 'drop')
     .option('--type <type>', `program type (default: from the section name): ${PROGRAM_TYPE_NAMES.join(', ')}`)
     .option('--section <name>', 'program section to load')
@@ -64,7 +68,11 @@ export function registerTest(program: Command): void {
       });
 
       if (opts.bench) {
-        for (const line of benchCapture(loaded, capture, newHost)) io().stdout.write(line + '\n');
+        // A bar on a terminal only: the figures are the output, a script reads them.
+        const progress = io().stderr.isTTY ? new Progress('bench', BENCH_STEPS) : null;
+        const result = benchCapture(loaded, capture, newHost, (done) => progress?.update(done));
+        progress?.finish(BENCH_STEPS);
+        io().stdout.write(opts.json ? JSON.stringify({ bench: result }) + '\n' : benchLines(result).map((l) => l + '\n').join(''));
         return;
       }
       const outcomes: PacketOutcome[] = [];
@@ -85,5 +93,11 @@ export function registerTest(program: Command): void {
       const summary = summarize(outcomes);
       io().stdout.write(opts.json ? JSON.stringify({ summary }) + '\n' : summaryLine(summary) + '\n');
       if (opts.out) writeFileSync(opts.out, writeAnnotatedPcapng(outcomes.map((o) => ({ record: o.record, comment: annotation(o) }))));
+      const ci = io().env.CI;
+      const failOnError = opts.failOnError ?? (Boolean(ci) && ci !== 'false' && ci !== '0');
+      const faulted = outcomes.find((o) => o.error);
+      if (failOnError && faulted) {
+        throw new CliError('FS_ERR_CLI_PACKET_FAULTED', `${summary.errors} of ${summary.packets} packets faulted (first: #${faulted.index}: ${faulted.error})`);
+      }
     });
 }

@@ -1,8 +1,23 @@
 import type { Command } from 'commander';
-import { VmLoadError, loadProgram, type ProgramTypeName } from '@flowshield/vm';
+import { VmLoadError, loadProgram, type LoadedProgram, type ProgramTypeName } from '@flowshield/vm';
 import { CliError } from '../errors.js';
-import { PROGRAM_TYPE_NAMES, parseBudget, readInput, type ProgramOptions } from './load.js';
+import { PROGRAM_TYPE_NAMES, parseBudget, readObject, type ProgramOptions } from './load.js';
 import { io } from '../io.js';
+
+/**
+ * The program's loops (backward jumps): the verifier proves no trip count, so each ends only
+ * when the per-run instruction budget does (the run then takes the fail verdict).
+ */
+export function budgetBoundedLoops(loaded: LoadedProgram): { instruction: number; head: number; source: string | null }[] {
+  const loops = [];
+  for (const [slot, target] of loaded.decoded.targets) {
+    const kind = loaded.decoded.infos[slot]?.kind;
+    if (kind === 'call' || target > slot) continue;
+    const at = loaded.object.lineOf(slot);
+    loops.push({ instruction: slot, head: target, source: at ? `${at.file.split('/').pop()}:${at.line}` : null });
+  }
+  return loops.sort((a, b) => a.instruction - b.instruction);
+}
 
 export function registerVerify(program: Command): void {
   program
@@ -17,7 +32,7 @@ export function registerVerify(program: Command): void {
       if (opts.type !== undefined && !(PROGRAM_TYPE_NAMES as readonly string[]).includes(opts.type)) {
         throw new CliError('FS_ERR_CLI_BAD_OPTION', `--type must be one of ${PROGRAM_TYPE_NAMES.join(', ')}`);
       }
-      const bytes = readInput(path);
+      const bytes = readObject(path);
       let loaded;
       try {
         loaded = loadProgram(bytes, { type: opts.type as ProgramTypeName | undefined, section: opts.section, budget: parseBudget(opts.budget) });
@@ -28,6 +43,7 @@ export function registerVerify(program: Command): void {
         }
         throw new CliError(err.code, `${path}: ${err.message}`, { cause: err });
       }
+      const loops = budgetBoundedLoops(loaded);
       const helpers = loaded.verified.helpersUsed.map((id) => ({ id, name: loaded.platform.helpers.get(id)?.name ?? String(id) }));
       if (opts.json) {
         io().stdout.write(JSON.stringify({
@@ -39,6 +55,8 @@ export function registerVerify(program: Command): void {
           maps: loaded.object.maps.map((m) => ({ name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries })),
           runtimeChecks: loaded.verified.runtimeChecks.size,
           maxStackDepth: loaded.verified.maxStackDepth,
+          loops,
+          budget: loaded.budget,
         }) + '\n');
         return;
       }
@@ -46,7 +64,8 @@ export function registerVerify(program: Command): void {
         `${path}: OK: section ${loaded.object.section} (type ${loaded.type.name}), ${loaded.verified.instructionCount} instructions\n` +
           `helpers used: ${helpers.length ? helpers.map((h) => `${h.id} ${h.name}`).join(', ') : 'none'}\n` +
           (loaded.object.maps.length ? `maps: ${loaded.object.maps.map((m) => m.name).join(', ')}\n` : '') +
-          `stack: ${loaded.verified.maxStackDepth} bytes; accesses checked at run time: ${loaded.verified.runtimeChecks.size}\n`,
+          `stack: ${loaded.verified.maxStackDepth} bytes; accesses checked at run time: ${loaded.verified.runtimeChecks.size}\n` +
+          (loops.length ? `warning: ${loops.length} loop${loops.length > 1 ? 's' : ''} bounded only by the instruction budget (${loaded.budget} per run; a run that reaches it takes the fail verdict): ${loops.map((l) => `instruction ${l.instruction} → ${l.head}${l.source ? ` (${l.source})` : ''}`).join(', ')}\n` : ''),
       );
     });
 }

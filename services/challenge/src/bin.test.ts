@@ -29,7 +29,7 @@ test('challenge bin - starts from the environment, serves metrics, logs JSON wit
     assert.equal(res.status, 200);
     const text = await res.text();
     assert.match(text, /fs_challenge_current_epoch \d+/);
-    assert.match(text, /process_cpu_user_seconds_total/);
+    assert.match(text, /^fs_challenge_process_cpu_user_seconds_total /m);
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     assert.equal(code, 0, stderr);

@@ -14,7 +14,7 @@ import { MONITORED_ACTIONS, SWAP_RESULTS } from './tenant-runtime.js';
 export function edgeMetrics(services: readonly ProtectedService[], publisher: () => EventPublisher | null, control: { connected: boolean; badRecords: number }, options: { processMetrics?: boolean; packetWorkers?: () => number } = {}): Registry {
   const registry = new Registry();
   // Packet workers leave the process metrics to the main thread (one process).
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'fs_edge_process_' });
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'fs_edge_' });
   // With packet workers the main thread sums every worker's registry with its own at scrape time
   // (AggregatorRegistry): counts add up; the few values every thread reports alike take the max.
   const counter = (name: string, help: string, labelNames: string[], fill: (set: (labels: Record<string, string | number>, value: number) => void) => void, aggregator: Aggregator = 'sum') =>
