@@ -13,3 +13,4 @@ export { accessConnectOptions, credentialsKind } from './connect-options.js';
 export type { ClientAccess, AccessConnectOptions } from './connect-options.js';
 export { writeAccessFiles } from './access-files.js';
 export type { AccessFiles, AccessFilesOptions } from './access-files.js';
+export { followConnection } from './connection-state.js';

@@ -30,6 +30,9 @@ test('challenge bin - starts from the environment, serves metrics, logs JSON wit
     const text = await res.text();
     assert.match(text, /fs_challenge_current_epoch \d+/);
     assert.match(text, /^fs_challenge_process_cpu_user_seconds_total /m);
+    const health = await fetch(`http://127.0.0.1:${metricsPort}/healthz`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(Object.keys(await health.json() as object), ['ready', 'epoch']);
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     assert.equal(code, 0, stderr);

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { MetricsSource } from '@flowshield/service-http';
 import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics, type Aggregator } from 'prom-client';
 import type { EventPublisher } from '@flowshield/events';
 import { STATUS_NAMES, type Status } from '@flowshield/proto';
@@ -97,10 +97,6 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
 }
 
 /** The text a scrape gets: one registry, or the main thread's and every packet worker's summed. */
-export interface MetricsSource {
-  readonly contentType: string;
-  metrics(): Promise<string>;
-}
 
 export function aggregatedMetrics(main: Registry, workers: () => Promise<unknown[]>): MetricsSource {
   return {
@@ -112,29 +108,3 @@ export function aggregatedMetrics(main: Registry, workers: () => Promise<unknown
   };
 }
 
-/** Serves `GET /metrics` (Prometheus text format) and `GET /healthz`. */
-export async function serveMetrics(registry: MetricsSource, host: string, port: number): Promise<{ server: Server; port: number }> {
-  const server = createServer((req, res) => {
-    if (req.url === '/metrics') {
-      registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': registry.contentType });
-        res.end(text);
-      }, (err: Error) => {
-        res.writeHead(500);
-        res.end(err.message);
-      });
-    } else if (req.url === '/healthz') {
-      res.writeHead(200);
-      res.end('ok\n');
-    } else {
-      res.writeHead(404);
-      res.end();
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address();
-  return { server, port: typeof address === 'object' && address ? address.port : port };
-}

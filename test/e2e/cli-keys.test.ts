@@ -3,11 +3,11 @@ import { test } from 'node:test';
 import { pino } from 'pino';
 import { NatsTestServer, testTimeout } from '@flowshield/test-support';
 import { ChallengeService } from '@flowshield/challenge';
-import { runCli, runCliProcess } from '../testing/run-cli.js';
+import { runCli, runCliProcess } from 'flowshield/testing';
 
 const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { env });
 
-test('cli keys - keys list and keys rotate show ids and epochs, never key bytes', { timeout: testTimeout(45_000) }, async () => {
+test('cli keys - the challenge service behind keys list and keys rotate show ids and epochs, never key bytes', { timeout: testTimeout(45_000) }, async () => {
   const nats = await NatsTestServer.start();
   const master = new Uint8Array(32).fill(0x3c);
   try {
