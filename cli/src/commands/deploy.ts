@@ -7,6 +7,7 @@ import { addServerOption, withNats } from './event-options.js';
 import { PROGRAM_TYPE_NAMES, loadProgramFile, readInput } from './load.js';
 import { addSigningKeyOption, readSigningKey } from './operator-key.js';
 import { checkTenant, defaultDeployer, highestVersion, nextDeployedAt, openProgramsBucket, publishDeployment } from './programs-bucket.js';
+import { io } from '../io.js';
 
 interface DeployOptions {
   tenant?: string;
@@ -90,10 +91,10 @@ export function registerDeploy(program: Command): void {
 
     const instructions = loaded.verified.instructionCount;
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ tenant, version: deployment.version, sha256: sha, instructions })}\n`);
+      io().stdout.write(`${JSON.stringify({ tenant, version: deployment.version, sha256: sha, instructions })}\n`);
       return;
     }
-    process.stdout.write(
+    io().stdout.write(
       `deployed ${path} to ${deploymentKey(tenant)}: version ${deployment.version}, sha256 ${sha}\n`
       + `${instructions} instructions, type ${sectionType}, fail verdict ${deployment.failVerdict}${deployment.monitoring ? ', monitoring (a dry run: every packet passes)' : ''}\n`,
     );

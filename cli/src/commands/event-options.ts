@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { bytes16ToIp, ipToBytes16, REASON_NAMES, STATUS_NAMES, type StatusEvent } from '@flowshield/proto';
 import { CliError } from '../errors.js';
 import { dataDir, readStackFile } from '../local-stack/stack-file.js';
+import { io } from '../io.js';
 
 export { addServerOption, withNats, resolveNats } from './nats-connection.js';
 export type { NatsOptions as ServerOption } from './nats-connection.js';
@@ -12,7 +13,8 @@ export interface JsonOption { json?: boolean }
 
 /** STATE_DB, else the first replica of the data dir's stack.json (FLOWSHIELD_DATA_DIR or .data), else .data/state. */
 export function defaultDb(): string {
-  if (process.env.STATE_DB) return process.env.STATE_DB;
+  const fromEnv = io().env.STATE_DB;
+  if (fromEnv) return fromEnv;
   try {
     return readStackFile(dataDir())?.stack.replicas?.[0]?.db ?? '.data/state';
   } catch {

@@ -3,6 +3,7 @@ import { readEventHistory } from '@flowshield/events';
 import { eventSubject, isNameToken } from '@flowshield/proto';
 import { CliError } from '../errors.js';
 import { addServerOption, eventToJson, eventToLine, explainStreamError, parseIpOption, parseTime, withNats, type JsonOption, type ServerOption } from './event-options.js';
+import { io } from '../io.js';
 
 interface EventsOptions extends ServerOption, JsonOption {
   ip?: string;
@@ -54,12 +55,12 @@ export function registerEvents(program: Command): void {
             if (until !== null && e.hlcWall > until) continue;
             if (opts.tenant && e.tenant !== opts.tenant) continue;
             if (ip && !ip.equals(e.ip)) continue;
-            process.stdout.write(`${opts.json ? JSON.stringify(eventToJson(e)) : eventToLine(e)}\n`);
+            io().stdout.write(`${opts.json ? JSON.stringify(eventToJson(e)) : eventToLine(e)}\n`);
             if (++shown >= limit) return;
           }
         }
       }).catch((err: unknown) => explainStreamError(err, opts.server));
-      if (malformed > 0) process.stderr.write(`flowshield: skipped ${malformed} malformed or refused messages (see the dead-letter stream)\n`);
-      if (!opts.json && shown === 0) process.stderr.write('no matching events\n');
+      if (malformed > 0) io().stderr.write(`flowshield: skipped ${malformed} malformed or refused messages (see the dead-letter stream)\n`);
+      if (!opts.json && shown === 0) io().stderr.write('no matching events\n');
     });
 }

@@ -7,6 +7,7 @@ import {
   type TenantDeployment,
 } from '@flowshield/proto';
 import { CliError } from '../errors.js';
+import { io } from '../io.js';
 
 /*
  * The fs-programs bucket as `deploy`, `rollback` and `programs` see it: one key per tenant whose
@@ -173,18 +174,19 @@ export async function readLiveDeployments(kv: KV): Promise<{ live: DeploymentRev
 /** Warns on stderr about each skipped record, one line each, so stdout stays readable by scripts. */
 export function reportSkipped(skipped: SkippedRecord[]): void {
   for (const s of skipped) {
-    process.stderr.write(`flowshield: warning: skipped ${s.key}${s.revision === null ? '' : ` revision ${s.revision}`}: ${s.reason}\n`);
+    io().stderr.write(`flowshield: warning: skipped ${s.key}${s.revision === null ? '' : ` revision ${s.revision}`}: ${s.reason}\n`);
   }
 }
 
 /** Who is deploying: FLOWSHIELD_DEPLOYED_BY (a CI job, say), else user@host. */
 export function defaultDeployer(): string {
-  if (process.env.FLOWSHIELD_DEPLOYED_BY) return process.env.FLOWSHIELD_DEPLOYED_BY;
+  const fromEnv = io().env.FLOWSHIELD_DEPLOYED_BY;
+  if (fromEnv) return fromEnv;
   let user = 'unknown';
   try {
     user = userInfo().username;
   } catch {
-    user = process.env.USER ?? user;
+    user = io().env.USER ?? user;
   }
   return `${user}@${hostname()}`;
 }

@@ -1,3 +1,4 @@
+import { io, type CliOutput } from '../io.js';
 /**
  * Progress on stderr for long operator commands: a redrawn bar when stderr is a terminal,
  * otherwise one plain line every few seconds (logs and CI stay readable).
@@ -7,7 +8,7 @@ export class Progress {
   private lastDraw = 0;
   private readonly started = Date.now();
 
-  constructor(private readonly label: string, private readonly total: number, private readonly out: NodeJS.WriteStream = process.stderr,
+  constructor(private readonly label: string, private readonly total: number, private readonly out: CliOutput = io().stderr,
     private readonly lineIntervalMs = 2_000) {
     this.tty = Boolean(out.isTTY);
   }

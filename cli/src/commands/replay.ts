@@ -7,6 +7,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { CliError } from '../errors.js';
 import { addServerOption, explainStreamError, iso, parseTime, withNats, type JsonOption, type ServerOption } from './event-options.js';
 import { Progress } from './progress.js';
+import { io } from '../io.js';
 
 interface ReplayOptions extends ServerOption, JsonOption {
   until: string;
@@ -100,15 +101,15 @@ export function registerReplay(program: Command): void {
         return r;
       }).catch((err: unknown) => explainStreamError(err, opts.server));
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ ...result, until: iso(result.until), out: opts.out })}\n`);
+        io().stdout.write(`${JSON.stringify({ ...result, until: iso(result.until), out: opts.out })}\n`);
         return;
       }
-      process.stdout.write(`${result.digest}\n`);
-      process.stdout.write(`state as of ${iso(result.until)} in ${opts.out}: ${result.entries} entries from ${result.eventsMerged} events`
+      io().stdout.write(`${result.digest}\n`);
+      io().stdout.write(`state as of ${iso(result.until)} in ${opts.out}: ${result.entries} entries from ${result.eventsMerged} events`
         + ` (${result.eventsAfterUntil} later events left out, ${result.messagesRead} messages read in ${result.seconds.toFixed(1)} s)\n`);
-      if (result.malformedMessages > 0) process.stderr.write(`flowshield: skipped ${result.malformedMessages} malformed or refused messages (see the dead-letter stream)\n`);
+      if (result.malformedMessages > 0) io().stderr.write(`flowshield: skipped ${result.malformedMessages} malformed or refused messages (see the dead-letter stream)\n`);
       if (result.firstSequence > 1) {
-        process.stderr.write(`flowshield: the stream starts at message ${result.firstSequence}: its limits discarded older events, so this state lacks them\n`);
+        io().stderr.write(`flowshield: the stream starts at message ${result.firstSequence}: its limits discarded older events, so this state lacks them\n`);
       }
     });
 }

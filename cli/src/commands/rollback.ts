@@ -4,6 +4,7 @@ import { CliError } from '../errors.js';
 import { addServerOption, withNats } from './event-options.js';
 import { addSigningKeyOption, readSigningKey } from './operator-key.js';
 import { checkTenant, defaultDeployer, nextDeployedAt, openProgramsBucket, publishDeployment, reportSkipped, type TenantHistory } from './programs-bucket.js';
+import { io } from '../io.js';
 
 interface RollbackOptions {
   tenant?: string;
@@ -85,9 +86,9 @@ export function registerRollback(program: Command): void {
     reportSkipped(history.skipped);
     const { version, sha256, rolledBackFrom } = deployment;
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ tenant, version, sha256, rolledBackFrom })}\n`);
+      io().stdout.write(`${JSON.stringify({ tenant, version, sha256, rolledBackFrom })}\n`);
       return;
     }
-    process.stdout.write(`rolled back tenant ${tenant}${rolledBackFrom === null ? '' : ` from version ${rolledBackFrom}`} to version ${version}, sha256 ${sha256}\n`);
+    io().stdout.write(`rolled back tenant ${tenant}${rolledBackFrom === null ? '' : ` from version ${rolledBackFrom}`} to version ${version}, sha256 ${sha256}\n`);
   });
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { LocalStack, ROOT } from '../local-stack/local-stack.js';
 import { dataDir } from '../local-stack/stack-file.js';
 import { CliError } from '../errors.js';
+import { io } from '../io.js';
 
 interface StartOptions {
   dataDir?: string;
@@ -29,8 +30,8 @@ export function registerStart(program: Command): void {
     .command('start')
     .description('run the whole stack on this machine: nats-server, state and challenge services, an echo game server and an edge with the example program')
     .option('--data-dir <dir>', 'where nats, the replica, credentials, the operator key pair and stack.json are kept (env FLOWSHIELD_DATA_DIR, default .data)')
-    .option('--server <url>', 'use this NATS instead of starting one (env NATS_URL); no credentials are generated then', process.env.NATS_URL || undefined)
-    .option('--creds <file>', 'with --server: the credentials file every role uses there (env NATS_CREDS)', process.env.NATS_CREDS || undefined)
+    .option('--server <url>', 'use this NATS instead of starting one (env NATS_URL); no credentials are generated then', io().env.NATS_URL || undefined)
+    .option('--creds <file>', 'with --server: the credentials file every role uses there (env NATS_CREDS)', io().env.NATS_CREDS || undefined)
     .option('--nats-port <port>', 'port for the nats-server started here (the next free one if taken)', '4222')
     .option('--edge-port <port>', 'UDP port clients send to (the next free one if taken)', '27015')
     .option('--origin-port <port>', 'UDP port of the echo game server', '27016')
@@ -63,10 +64,10 @@ export function registerStart(program: Command): void {
         await stack.stop();
         throw err;
       }
-      process.stdout.write(stack.summary.join('\n') + '\n');
+      io().stdout.write(stack.summary.join('\n') + '\n');
       await stopped;
-      process.stdout.write('stopping…\n');
+      io().stdout.write('stopping…\n');
       await stack.stop();
-      process.stdout.write('stopped\n');
+      io().stdout.write('stopped\n');
     });
 }

@@ -1,6 +1,7 @@
 import { classifyUdp, readCaptureRecords, toCapturePacket, type CaptureRecord } from '../capture/index.js';
-import { ProgramInstance, type EngineName, type LoadedProgram, type PacketMeta, type TraceStep } from '@flowshield/vm';
+import { ProgramInstance, type EngineName, type LoadedProgram, type PacketMeta, type TraceStep, type VmFault } from '@flowshield/vm';
 import { TestHost } from './test-host.js';
+import { withHelperErrors } from './helper-errors.js';
 
 export type FailVerdict = 'pass' | 'drop';
 
@@ -13,8 +14,10 @@ export interface PacketOutcome {
   challenge: Uint8Array | null;
   status: { from: number; to: number; expiry: number } | null;
   tag: bigint | null;
-  /** the run's fault or bad return value; the verdict is then the fail verdict */
+  /** the run's fault (with its source line, when the object has line info) or bad return value; the verdict is then the fail verdict */
   error: string | null;
+  /** helpers that refused or failed during the run, "name: reason" (a challenge larger than its trigger, …) */
+  helperErrors: string[];
   printed: string[];
   trace: TraceStep[] | null;
   record: CaptureRecord;
@@ -26,6 +29,8 @@ export interface CaptureSummary {
   drop: number;
   ignored: number;
   errors: number;
+  /** helper refusals and failures (present only when there were any, so a clean run's summary stays as it was) */
+  helperErrors?: number;
   challenges: number;
   statusChanges: number;
 }
@@ -85,10 +90,11 @@ export function* packetInputs(capture: Uint8Array): Generator<PacketInput> {
  */
 export function* runCapture(program: LoadedProgram, capture: Uint8Array, options: RunCaptureOptions = {}): Generator<PacketOutcome> {
   const host = options.host ?? new TestHost();
-  const instance = new ProgramInstance(program, host, { engine: options.engine ?? (options.trace ? 'interp' : 'wasm') });
+  const noted = withHelperErrors(program);
+  const instance = new ProgramInstance(noted.program, host, { engine: options.engine ?? (options.trace ? 'interp' : 'wasm') });
   const failVerdict = options.failVerdict ?? 'drop';
   for (const input of packetInputs(capture)) {
-    const base = { index: input.record.index, challenge: null, status: null, tag: null, error: null, printed: [], trace: null, record: input.record };
+    const base = { index: input.record.index, challenge: null, status: null, tag: null, error: null, helperErrors: [], printed: [], trace: null, record: input.record };
     host.now = input.now;
     if (input.ignored !== null) {
       yield { ...base, verdict: 'pass', ignored: input.ignored };
@@ -97,7 +103,7 @@ export function* runCapture(program: LoadedProgram, capture: Uint8Array, options
     const trace: TraceStep[] | undefined = options.trace ? [] : undefined;
     const result = instance.run(input.ip, input.meta, input.now, { trace });
     const { effects } = result;
-    const error = result.fault ? result.fault.message : result.verdict === 'error' ? `program returned ${result.r0}, which its type does not define` : null;
+    const error = result.fault ? withSourceLine(program, result.fault) : result.verdict === 'error' ? `program returned ${result.r0}, which its type does not define` : null;
     yield {
       ...base,
       verdict: result.verdict === 'error' ? failVerdict : result.verdict,
@@ -106,10 +112,18 @@ export function* runCapture(program: LoadedProgram, capture: Uint8Array, options
       status: effects.statusChange,
       tag: effects.tag,
       error,
+      helperErrors: noted.take(),
       printed: effects.printed,
       trace: trace ?? null,
     };
   }
+}
+
+/** "instruction N (file.c:LINE): reason", as the verifier names the line of what it refuses. */
+function withSourceLine(program: LoadedProgram, fault: VmFault): string {
+  const source = program.object.lineOf(fault.index);
+  if (!source) return fault.message;
+  return fault.message.replace(/^instruction (\d+):/, `instruction $1 (${source.file.split('/').pop()}:${source.line}):`) + (source.text ? ` — ${source.text.trim()}` : '');
 }
 
 export function summarize(outcomes: readonly PacketOutcome[]): CaptureSummary {
@@ -118,6 +132,7 @@ export function summarize(outcomes: readonly PacketOutcome[]): CaptureSummary {
     if (o.ignored) summary.ignored++;
     else summary[o.verdict]++;
     if (o.error) summary.errors++;
+    if (o.helperErrors.length) summary.helperErrors = (summary.helperErrors ?? 0) + o.helperErrors.length;
     if (o.challenge) summary.challenges++;
     if (o.status) summary.statusChanges++;
   }

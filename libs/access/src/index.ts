@@ -16,3 +16,4 @@ export type { AccessFiles, AccessFilesOptions, SuperclusterFiles, SuperclusterFi
 export { planSupercluster } from './supercluster.js';
 export type { ServerAddress, SuperclusterInput, PlannedServer } from './supercluster.js';
 export { deployTemplates, TEMPLATE_USERS } from './deploy-templates.js';
+export { followConnection } from './connection-state.js';

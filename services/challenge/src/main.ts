@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { serveServiceHttp, type ServiceHttp } from '@flowshield/service-http';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { configFromEnv } from './config.js';
@@ -54,18 +54,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     servers: config.natsUrl, creds: config.natsCreds, tlsCa: config.natsTlsCa, masterKey: config.masterKey, logger: log, metrics,
     epochSeconds: config.epochSeconds, validitySeconds: config.validitySeconds, signingKeyId: config.signingKeyId,
   });
-  let http: Server | null = null;
+  let http: ServiceHttp | null = null;
   if (config.metricsPort > 0) {
-    http = createServer((req, res) => {
-      if (req.url !== '/metrics') { res.writeHead(404).end(); return; }
-      metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text), () => res.writeHead(500).end());
-    });
-    await new Promise<void>((resolve, reject) => { http!.once('error', reject); http!.listen(config.metricsPort, config.metricsHost, resolve); });
+    http = await serveServiceHttp({ host: config.metricsHost, port: config.metricsPort, metrics: metrics.registry, readiness: () => service.readiness() });
   }
   log.info({ nats: config.natsUrl, metrics: http ? `http://${config.metricsHost}:${config.metricsPort}/metrics` : null }, 'challenge service ready');
   const stop = async (signal: string) => {
     log.info({ signal }, 'stopping');
-    http?.close();
+    await http?.close();
     await service.stop();
     process.exit(0);
   };

@@ -1,4 +1,4 @@
-import { accessConnectOptions, Role } from '@flowshield/access';
+import { accessConnectOptions, followConnection, Role } from '@flowshield/access';
 import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
 import { pino, type Logger } from 'pino';
@@ -19,6 +19,7 @@ import { deriveEpochKey, deriveTenantKey } from './key-derivation.js';
 import { ChallengeMetrics } from './metrics.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { TokenIssuer } from './token-issuer.js';
+import type { Readiness } from '@flowshield/service-http';
 
 export interface ChallengeServiceOptions {
   /** NATS server URL(s). */
@@ -81,8 +82,10 @@ export class ChallengeService {
   private pubkeyKv!: KV;
   private tenantKeyKv!: KV;
 
+  private readonly connection: { readonly connected: boolean };
   private constructor(nc: NatsConnection, options: ChallengeServiceOptions) {
     this.nc = nc;
+    this.connection = followConnection(nc);
     this.master = options.masterKey;
     this.clock = options.clock ?? Date.now;
     this.log = options.logger ?? pino({ name: 'challenge' });
@@ -200,6 +203,14 @@ export class ChallengeService {
       await this.apply(r.upsert, r.remove, 'rotate');
       return { v: 1, ok: true, current: r.current.keyId, previous: r.previous?.keyId ?? null } as const;
     });
+  }
+
+  /** Ready (for /healthz): connected to NATS, with a current epoch to issue under. */
+  readiness(): Readiness {
+    if (!this.connection.connected) return { ready: false, reason: 'not connected to NATS' };
+    const current = this.schedule.current(this.now());
+    if (!current) return { ready: false, reason: 'no current key epoch' };
+    return { ready: true, epoch: current.keyId };
   }
 
   listKeys(): KeysListReply {

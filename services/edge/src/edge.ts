@@ -5,10 +5,10 @@ import { KeyRing, TokenVerifier } from '@flowshield/puzzle';
 import { OperatorKeySet } from '@flowshield/proto';
 import { ReplicaReader } from '@flowshield/replica';
 import { implementation, nativeUnavailableReason, selected } from '@flowshield/udp-batch';
-import type { Server } from 'node:http';
 import type { EdgeConfig } from './config.js';
 import { ControlPlane } from './control-plane.js';
-import { aggregatedMetrics, edgeMetrics, placeLabels, serveMetrics } from './metrics.js';
+import { aggregatedMetrics, edgeMetrics, placeLabels } from './metrics.js';
+import { serveServiceHttp, type Readiness, type ServiceHttp } from '@flowshield/service-http';
 import type { ProtectedService } from './protected-service.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { buildServices } from './tenant-services.js';
@@ -19,7 +19,8 @@ import { WorkerPool } from './worker-pool.js';
  * replica (read-only), the control plane (deployments, keys, difficulty) and the metrics endpoint.
  */
 export class Edge {
-  private metricsServer: Server | null = null;
+  private http: ServiceHttp | null = null;
+  private programsApplied = false;
   metricsPort = 0;
   private replicaTimer: NodeJS.Timeout | null = null;
   /** the packet workers, when `workers` > 1 (then `services` are the main thread's stand-ins) */
@@ -65,9 +66,14 @@ export class Edge {
     }
     const registry = edgeMetrics(services, () => publisher, control, { packetWorkers: () => edge.pool?.size ?? 1, labels: placeLabels(config) });
     const pool = edge.pool;
-    const metrics = await serveMetrics(pool ? aggregatedMetrics(registry, () => pool.metricsJSON()) : registry, config.metrics.host, config.metrics.port);
-    edge.metricsServer = metrics.server;
+    const metrics = await serveServiceHttp({
+      host: config.metrics.host, port: config.metrics.port,
+      metrics: pool ? aggregatedMetrics(registry, () => pool.metricsJSON()) : registry,
+      readiness: () => edge.readiness(),
+    });
+    edge.http = metrics;
     edge.metricsPort = metrics.port;
+    void control.ready.then(() => { edge.programsApplied = true; });
     control.start();
     logger.info({
       services: services.map((s) => ({ tenant: s.config.tenant, listen: `${s.address.host}:${s.address.port}`, origin: `${s.config.origin.host}:${s.config.origin.port}` })),
@@ -97,6 +103,19 @@ export class Edge {
     attempt();
   }
 
+  /**
+   * Ready (for /healthz): connected to NATS, the first deployments applied and every tenant
+   * running a program, and the state replica open (when one is configured).
+   */
+  readiness(): Readiness {
+    if (!this.control.connected) return { ready: false, reason: 'not connected to NATS' };
+    if (!this.programsApplied) return { ready: false, reason: 'loading the deployed programs' };
+    const missing = this.services.filter((s) => s.runtime.version === 0).map((s) => s.config.tenant);
+    if (missing.length) return { ready: false, reason: `no program deployed for tenant ${missing.join(', ')}` };
+    if (this.config.replicaPath && !this.replica.current) return { ready: false, reason: `state replica ${this.config.replicaPath} not open yet` };
+    return { ready: true, programs: Object.fromEntries(this.services.map((s) => [s.config.tenant, s.runtime.version])) };
+  }
+
   service(tenant: string): ProtectedService | undefined {
     return this.services.find((s) => s.config.tenant === tenant);
   }
@@ -108,6 +127,6 @@ export class Edge {
     await this.control.stop();
     await this.publisher.close().catch(() => undefined);
     await this.replica.current?.close();
-    await new Promise<void>((resolve) => (this.metricsServer ? this.metricsServer.close(() => resolve()) : resolve()));
+    await this.http?.close();
   }
 }

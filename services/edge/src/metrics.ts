@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { MetricsSource } from '@flowshield/service-http';
 import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics, type Aggregator } from 'prom-client';
 import type { EventPublisher } from '@flowshield/events';
 import { STATUS_NAMES, type Status } from '@flowshield/proto';
@@ -25,7 +25,7 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
   // The same on every thread, so the main thread's sum over workers matches series by series.
   if (options.labels) registry.setDefaultLabels(options.labels);
   // Packet workers leave the process metrics to the main thread (one process).
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'fs_edge_process_' });
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'fs_edge_' });
   // With packet workers the main thread sums every worker's registry with its own at scrape time
   // (AggregatorRegistry): counts add up; the few values every thread reports alike take the max.
   const counter = (name: string, help: string, labelNames: string[], fill: (set: (labels: Record<string, string | number>, value: number) => void) => void, aggregator: Aggregator = 'sum') =>
@@ -108,10 +108,6 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
 }
 
 /** The text a scrape gets: one registry, or the main thread's and every packet worker's summed. */
-export interface MetricsSource {
-  readonly contentType: string;
-  metrics(): Promise<string>;
-}
 
 export function aggregatedMetrics(main: Registry, workers: () => Promise<unknown[]>): MetricsSource {
   return {
@@ -123,29 +119,3 @@ export function aggregatedMetrics(main: Registry, workers: () => Promise<unknown
   };
 }
 
-/** Serves `GET /metrics` (Prometheus text format) and `GET /healthz`. */
-export async function serveMetrics(registry: MetricsSource, host: string, port: number): Promise<{ server: Server; port: number }> {
-  const server = createServer((req, res) => {
-    if (req.url === '/metrics') {
-      registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': registry.contentType });
-        res.end(text);
-      }, (err: Error) => {
-        res.writeHead(500);
-        res.end(err.message);
-      });
-    } else if (req.url === '/healthz') {
-      res.writeHead(200);
-      res.end('ok\n');
-    } else {
-      res.writeHead(404);
-      res.end();
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address();
-  return { server, port: typeof address === 'object' && address ? address.port : port };
-}

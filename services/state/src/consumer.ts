@@ -86,6 +86,11 @@ export class StateConsumer {
     return this.js.consumers.get(this.stream, this.durable);
   }
 
+  /** The stream sequence this replica merges next (everything below it is merged). */
+  get nextSequence(): number {
+    return this.expected;
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     await this.loop;

@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveServiceHttp, type ServiceHttp, type ServiceHttpOptions } from '@flowshield/service-http';
 import type { StreamInfo } from '@nats-io/jetstream';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -22,7 +21,7 @@ export class StateMetrics {
   readonly snapshots = new Counter({ name: 'fs_state_snapshots_total', help: 'Snapshots written to the object store', registers: [this.registry] });
   readonly snapshotFailures = new Counter({ name: 'fs_state_snapshot_failures_total', help: 'Snapshots that failed', registers: [this.registry] });
   readonly fetchErrors = new Counter({ name: 'fs_state_fetch_errors_total', help: 'Failed fetches from the stream (retried)', registers: [this.registry] });
-  private server: Server | null = null;
+  private http: ServiceHttp | null = null;
   private streamSource: (() => Promise<StreamInfo[]>) | null = null;
   private streamLook: { at: number; infos: Promise<StreamInfo[]> } | null = null;
 
@@ -66,33 +65,15 @@ export class StateMetrics {
     return this.streamLook.infos;
   }
 
-  /** Serves GET /metrics; resolves with the bound port. */
-  async listen(port: number, host: string): Promise<number> {
-    const server = createServer((req, res) => {
-      if (req.method === 'GET' && req.url === '/metrics') {
-        this.registry.metrics().then((text) => {
-          res.writeHead(200, { 'content-type': this.registry.contentType });
-          res.end(text);
-        }, (err: Error) => {
-          res.writeHead(500);
-          res.end(err.message);
-        });
-        return;
-      }
-      res.writeHead(404);
-      res.end();
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    return (server.address() as AddressInfo).port;
+  /** Serves GET /metrics and GET /healthz (`readiness`); resolves with the bound port. */
+  async listen(port: number, host: string, readiness: ServiceHttpOptions['readiness']): Promise<number> {
+    this.http = await serveServiceHttp({ host, port, metrics: this.registry, readiness });
+    return this.http.port;
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    const http = this.http;
+    this.http = null;
+    await http?.close();
   }
 }

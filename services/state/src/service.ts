@@ -1,6 +1,6 @@
 import { ensureEventStreams, ensureRegionStreams, ensureSiteStreams } from '@flowshield/events';
 import { ReplicaWriter } from '@flowshield/replica';
-import { accessConnectOptions, EDGE_BUCKETS, Role } from '@flowshield/access';
+import { accessConnectOptions, EDGE_BUCKETS, followConnection, Role } from '@flowshield/access';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pino, type Logger } from 'pino';
 import type { StateConfig } from './config.js';
@@ -9,6 +9,10 @@ import { StateMetrics } from './metrics.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { bootstrapReplica, snapshotReplica } from './snapshotter.js';
 import { DEADLETTER_STREAM, EVENTS_STREAM, sitesOf, type SnapshotManifest } from '@flowshield/proto';
+import type { Readiness } from '@flowshield/service-http';
+
+/** Stream messages (event batches) a replica may be behind and still be ready: a live stream is never at lag 0 for long. */
+export const READY_LAG_MESSAGES = 100;
 
 /**
  * The state service: bootstrap (if the replica is new), the stream consumer, periodic snapshots
@@ -25,6 +29,8 @@ export class StateService {
   private snapshotting: Promise<unknown> | null = null;
   private stopping = false;
   private sites: Promise<void> | null = null;
+  private connection: { readonly connected: boolean } | null = null;
+  private streamInfo: (() => Promise<{ state: { last_seq: number } }>) | null = null;
   /** Pause between attempts at the first connection. */
   static FIRST_CONNECT_RETRY_MS = 1_000;
 
@@ -37,9 +43,15 @@ export class StateService {
 
   async start(): Promise<void> {
     const c = this.config;
+    // Listening first: /healthz says 503 (and why) while NATS is not reachable yet.
+    if (c.metricsPort >= 0) {
+      this.metricsPort = await this.metrics.listen(c.metricsPort, c.metricsHost, () => this.readiness());
+      this.logger.info({ port: this.metricsPort, host: c.metricsHost }, 'metrics listening');
+    }
     const nc = await this.connectFirst();
     if (!nc) return; // stopped before NATS was reachable
     this.nc = nc;
+    this.connection = followConnection(nc);
     const limits = { events: c.eventLimits, deadLetter: c.deadLetterLimits, replicas: c.streamReplicas };
     const ensure = async () => c.topology
       ? ensureRegionStreams(nc, { ...limits, topology: c.topology, region: c.region }).then((r) => ({ ...r, stream: r.aggregate }))
@@ -59,10 +71,7 @@ export class StateService {
     }
     this.writer = ReplicaWriter.open(c.db);
     this.logger.info({ db: c.db, sequences: this.writer.sequences(), counters: this.writer.counters() }, 'replica opened');
-    if (c.metricsPort >= 0) {
-      this.metricsPort = await this.metrics.listen(c.metricsPort, c.metricsHost);
-      this.logger.info({ port: this.metricsPort, host: c.metricsHost }, 'metrics listening');
-    }
+    this.streamInfo = () => jsm.streams.info(stream);
     this.consumer = new StateConsumer({
       nc: this.nc, writer: this.writer, replicaId: c.replicaId, metrics: this.metrics, logger: this.logger,
       fetchBatch: c.fetchBatch, maxEventsPerCommit: c.maxEventsPerCommit, stream,
@@ -135,6 +144,20 @@ export class StateService {
       }
     }
     return null;
+  }
+
+  /**
+   * Ready (for /healthz): connected to NATS, the replica open and consuming, and caught up: at
+   * most READY_LAG_MESSAGES stream messages not yet merged.
+   */
+  async readiness(): Promise<Readiness> {
+    if (!this.connection?.connected) return { ready: false, reason: 'not connected to NATS' };
+    const consumer = this.consumer;
+    if (!consumer || !this.streamInfo) return { ready: false, reason: 'opening the replica and its consumer' };
+    const { state } = await this.streamInfo();
+    const lag = Math.max(0, state.last_seq - (consumer.nextSequence - 1));
+    if (lag > READY_LAG_MESSAGES) return { ready: false, reason: `catching up: ${lag} stream messages not merged yet (ready at ${READY_LAG_MESSAGES} or fewer)`, lag };
+    return { ready: true, lag };
   }
 
   /** Cuts a snapshot now (one at a time). */
