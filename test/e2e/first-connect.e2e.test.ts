@@ -43,9 +43,9 @@ test('e2e - state service and edge started before NATS retry their first connect
   const edge = spawnProcess('edge-late', [join(ROOT, 'services/edge/bin/edge.js'), '--config', config]);
   stack.procs.push(edge);
 
-  await state.waitFor((l) => l.msg === 'NATS not reachable yet; retrying', 20_000);
-  await edge.waitFor((l) => l.msg === 'edge started', 20_000);
-  await edge.waitFor((l) => l.what === 'nats connection' && /retrying/.test(l.msg), 20_000);
+  await state.waitFor((l) => l.msg === 'NATS not reachable yet; retrying', 60_000);
+  await edge.waitFor((l) => l.msg === 'edge started', 60_000);
+  await edge.waitFor((l) => l.what === 'nats connection' && /retrying/.test(l.msg), 60_000);
   assert.equal(await metric(metricsPort, /^fs_edge_nats_connected (\d+)$/m), 0);
   // Alive but not ready: /healthz says 503 and why, beside /metrics, on both services.
   assert.deepEqual(await health(stateMetricsPort), { status: 503, body: { ready: false, reason: 'not connected to NATS' } });
