@@ -103,8 +103,8 @@ export interface EdgeConfig {
   workers: number;
   /**
    * Steer sources this edge saw become VERIFIED to a reuse-port socket of their own, drained
-   * first, so a flood of new sources cannot queue ahead of them (needs the addon, IPv4, and one
-   * packet worker for now). Default false.
+   * first, so a flood of new sources cannot queue ahead of them; with packet workers, sources are
+   * spread over the workers by address. Needs the addon and an IPv4 service (else ignored). Default true.
    */
   steering: boolean;
   programLimits: {
@@ -263,7 +263,7 @@ export function parseEdgeConfig(raw: unknown): EdgeConfig {
     engine,
     services,
     workers: Number.isInteger(c.workers ?? 1) ? positive(c.workers, availableParallelism(), 'workers') : fail('workers must be a positive integer'),
-    steering: c.steering === undefined ? false : typeof c.steering === 'boolean' ? c.steering : fail('steering must be true or false'),
+    steering: c.steering === undefined ? true : typeof c.steering === 'boolean' ? c.steering : fail('steering must be true or false'),
     operatorKeys: operatorKeys.map((k: string) => k.trim()),
     programLimits: { maxBudget, cpuMsPerSecond: positive(limits.cpuMsPerSecond, DEFAULT_CPU_MS_PER_SECOND, 'programLimits.cpuMsPerSecond') },
   };

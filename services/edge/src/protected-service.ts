@@ -129,21 +129,25 @@ export class ProtectedService {
   /**
    * Binds and starts reading. `reusePort` (packet workers): the socket joins the port's group, the
    * kernel spreads sources over the group; `port` overrides the configured one (the port worker 0
-   * got for a configured 0).
+   * got for a configured 0). `steering`: a second socket for verified sources; `worker`: this
+   * thread's place among `count` packet workers binding in index order (default: the only one).
    */
-  async start(options: { reusePort?: boolean; port?: number; steering?: boolean } = {}): Promise<void> {
+  async start(options: { reusePort?: boolean; port?: number; steering?: boolean; worker?: { index: number; count: number } } = {}): Promise<void> {
     const family = this.config.listen.host.includes(':') ? 'udp6' : 'udp4';
     const host = this.config.listen.host === 'localhost' ? '127.0.0.1' : this.config.listen.host;
-    // Steering needs the addon and IPv4 (the CBPF program reads the IPv4 source), and a group of
-    // two sockets on the port: this one (index 0) and the verified sources' (index 1).
-    const steer = options.steering === true && selected.capabilities.steering && family === 'udp4' && !options.reusePort;
+    const worker = options.worker ?? { index: 0, count: 1 };
+    // Steering needs the addon and IPv4 (the CBPF program reads the IPv4 source). Each worker binds
+    // a pair on the port, its shared socket then its verified sources' (group indexes 2w and
+    // 2w + 1, as the workers bind one after another); worker 0 attaches the one program that spreads
+    // sources over the workers' pairs by address and sends verified ones to their worker's second socket.
+    const steer = options.steering === true && selected.capabilities.steering && family === 'udp4';
     let socket: UdpBatchSocket;
     try {
       socket = await openSocket({ type: family, address: host, port: options.port ?? this.config.listen.port, reusePort: (options.reusePort ?? false) || steer, recvBufferSize: 8 << 20, sendBufferSize: 8 << 20 });
       if (steer) {
         try {
           this.knownSocket = await openSocket({ type: family, address: host, port: socket.address().port, reusePort: true, recvBufferSize: 8 << 20, sendBufferSize: 1 << 20 });
-          this.steering = new VerifiedSteering(socket, 1, 0);
+          if (worker.index === 0) this.steering = new VerifiedSteering(socket, { knownIndex: 1, otherIndex: 0, workers: worker.count });
         } catch (err) {
           socket.close();
           throw err;
@@ -322,7 +326,7 @@ export class ProtectedService {
       return;
     }
     stats.tokens.accepted++;
-    this.steering?.add(session.ip.bytes);
+    this.steering?.follow(session.ip.bytes, STATUS_VERIFIED);
     host.state.setStatus(session.ip.bytes, { status: STATUS_VERIFIED, expiry: outcome.token.expiresAt }, nowMs / 1000);
   }
 
@@ -338,10 +342,7 @@ export class ProtectedService {
       stats.repliesSent++;
     }
     const change = effects?.statusChange;
-    if (change && this.steering) {
-      if (change.to === STATUS_VERIFIED) this.steering.add(session.ip.bytes);
-      else this.steering.remove(session.ip.bytes);
-    }
+    if (change) this.steering?.follow(session.ip.bytes, change.to);
     const answer = isAnswerPacket(data);
     const verifiedNow = answer && effects?.statusChange?.to === STATUS_VERIFIED;
     // Rejected answers are counted where they are checked (EdgeHost.rejections), whatever the
