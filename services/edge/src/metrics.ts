@@ -23,9 +23,10 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
     new Gauge({ name, help, labelNames, registers: [registry], aggregator, collect() { this.reset(); fill((labels, value) => this.set(labels, value)); } });
   const each = (fn: (s: ProtectedService, tenant: string, version: number) => void) => services.forEach((s) => fn(s, s.config.tenant, s.runtime.version));
 
-  counter('fs_edge_packets_total', 'Every datagram read, by tenant, program version and verdict (malformed: dropped before the program, see fs_edge_malformed_total)', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
+  counter('fs_edge_packets_total', 'Every datagram read, by tenant, program version and verdict (dropped before the program: malformed, see fs_edge_malformed_total; overload, a new source while the receive queue was deep)', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
     for (const verdict of ['pass', 'drop'] as const) inc({ tenant, version, verdict }, s.runtime.stats.packets[verdict]);
     inc({ tenant, version, verdict: 'malformed' }, s.malformedTotal);
+    inc({ tenant, version, verdict: 'overload' }, s.overloadDropped);
   }));
   counter('fs_edge_bytes_total', 'Payload bytes by tenant, program version and verdict', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
     for (const verdict of ['pass', 'drop'] as const) inc({ tenant, version, verdict }, s.runtime.stats.bytes[verdict]);

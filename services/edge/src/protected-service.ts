@@ -26,6 +26,13 @@ const STRIDE = 2048;
 const SLOT_PAYLOAD = STRIDE - HEADROOM;
 /** Batches one readiness call takes before yielding to the loop's other sockets and timers. */
 const BATCHES_PER_WAKE = 4;
+/**
+ * Under pressure (the shared queue held more than a wake takes), datagrams of sources with no
+ * session are admitted to the program at most this many per batch; the rest are dropped before
+ * any table entry or program run (verdict `overload`), so the queue drains and what the edge
+ * already knows is not pushed out by sources seen once.
+ */
+const NEW_SOURCES_UNDER_PRESSURE = 8;
 
 /** Why a datagram was dropped before the program: `fs_edge_malformed_total{reason}`. */
 export const MALFORMED_REASONS = ['empty', 'truncated', 'oversize', 'family'] as const;
@@ -71,6 +78,10 @@ export class ProtectedService {
   private readonly packets: BatchPacket[] = [];
   private replyFlushScheduled = false;
   readonly malformed = new Map<MalformedReason, number>();
+  /** the shared queue was left non-empty by the last wake: new sources are rationed */
+  private pressure = false;
+  /** datagrams of new sources dropped under pressure: `fs_edge_packets_total{verdict="overload"}` */
+  overloadDropped = 0;
 
   constructor(
     readonly config: ServiceConfig,
@@ -216,15 +227,19 @@ export class ProtectedService {
    * a batch.
    */
   private drain(socket: UdpBatchSocket): void {
+    // The verified sources' socket is never rationed; the shared one is while its queue stays deep.
+    const shared = socket === this.socket;
     for (let k = 0; k < BATCHES_PER_WAKE && !socket.closed && this.socket !== null; k++) {
       const n = socket.recv(this.region, this.meta);
+      if (n < BATCH && shared) this.pressure = false;
       if (n === 0) return;
-      this.handle(n);
+      this.handle(n, shared && this.pressure);
       if (n < BATCH) return;
     }
+    if (shared) this.pressure = true;
   }
 
-  private handle(n: number): void {
+  private handle(n: number, ration: boolean): void {
     const nowMs = Date.now();
     const meta = this.meta;
     const bytes = this.bytes;
@@ -232,6 +247,7 @@ export class ProtectedService {
     const header = headerLength(local.v4);
     const packets = this.packets;
     packets.length = 0;
+    let admit = NEW_SOURCES_UNDER_PRESSURE;
     for (let i = 0; i < n; i++) {
       const b = i * META_WORDS;
       const at = meta[b + Meta.OFFSET]!;
@@ -245,7 +261,9 @@ export class ProtectedService {
       if (v4 !== local.v4) { this.reject('family', meta, i); continue; }
       // A program sees at most 1500 bytes of packet (the PFP context): larger datagrams are dropped.
       if (length + header > MAX_PROGRAM_PACKET) { this.reject('oversize', meta, i); continue; }
-      const session = this.sessions.get(metaAddress(meta, i), port, nowMs);
+      const source = metaAddress(meta, i);
+      if (ration && !this.sessions.has(source, port) && admit-- <= 0) { this.overloadDropped++; continue; }
+      const session = this.sessions.get(source, port, nowMs);
       const data = bytes.subarray(at, at + length);
       if (packetMagic(data) === TOKEN_MAGIC) {
         this.acceptToken(session, port, data, nowMs);
