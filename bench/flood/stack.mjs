@@ -140,6 +140,7 @@ export async function edgeCounters(edge) {
     sessions: sum(text, 'fs_edge_sessions', (labels) => labels.includes('kind="known"')),
     overlayEntries: sum(text, 'fs_edge_state_overlay_entries'),
     keys: sum(text, 'fs_edge_challenge_keys'),
+    tableBytes: sum(text, 'fs_edge_table_bytes'),
   };
 }
 

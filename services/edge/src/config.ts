@@ -18,7 +18,7 @@ export interface ServiceConfig {
    * `max` when set), closed after `idleSeconds`
    */
   sessions: { max: number | null; idleSeconds: number };
-  /** byte budgets of this service's per-source tables, per packet worker (README "Memory") */
+  /** byte budgets of this service's per-source tables, for the whole edge: split evenly over the packet workers (README "Memory") */
   memory: MemoryConfig;
   /** the puzzle issued until the challenge service sets a difficulty */
   challenges: { difficultyBits: number; subPuzzles: number };
@@ -42,8 +42,24 @@ export interface MemoryConfig {
   flowDataBytes: number;
 }
 
+/**
+ * One packet worker's share of the edge's configured memory: each service's table budgets (and a
+ * `sessions.max`) divided evenly over `workers`, so the configured bound holds for the process.
+ */
+export function splitMemory(config: EdgeConfig, workers: number): EdgeConfig {
+  if (workers <= 1) return config;
+  return {
+    ...config,
+    services: config.services.map((s) => ({
+      ...s,
+      sessions: { ...s.sessions, max: s.sessions.max === null ? null : Math.max(1, Math.ceil(s.sessions.max / workers)) },
+      memory: Object.fromEntries(Object.entries(s.memory).map(([k, v]) => [k, Math.max(MIN_TABLE_BYTES, Math.floor(v / workers))])) as unknown as MemoryConfig,
+    })),
+  };
+}
+
 const MiB = 1024 * 1024;
-/** Defaults: 32 MiB of tables per service and worker (README "Memory"). */
+/** Defaults: 32 MiB of tables per service, whatever the number of packet workers (README "Memory"). */
 export const DEFAULT_MEMORY: MemoryConfig = { sessionsBytes: 16 * MiB, statusBytes: 8 * MiB, ipDataBytes: 4 * MiB, flowDataBytes: 4 * MiB };
 /** The smallest and largest budget a table accepts. */
 const MIN_TABLE_BYTES = 4096;

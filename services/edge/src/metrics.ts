@@ -69,6 +69,7 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
   }, 'max');
   gauge('fs_edge_packet_workers', 'Packet threads serving the sockets (1: the packet path runs on the main thread)', [], (set) => set({}, options.packetWorkers?.() ?? 0), 'max');
   counter('fs_edge_receive_dropped_total', 'Datagrams the kernel dropped because the listen socket\'s receive buffer was full', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.socketStats()?.dropped ?? 0)));
+  gauge('fs_edge_table_bytes', 'Bytes the per-source tables (sessions, status overlay, per-IP and per-flow data) take at their configured bounds, over every packet worker', ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.tableBytes())));
   gauge('fs_edge_steered_sources', 'Verified sources the attached steering program sends to their own socket (0 without steering)', ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.steering?.attached ?? 0)));
   counter('fs_edge_steered_packets_total', "Datagrams read from the verified sources' own socket", ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.steeredReceived)));
   counter('fs_edge_send_dropped_total', 'Challenges and replies dropped because the send buffer was full', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.sendDropped)));

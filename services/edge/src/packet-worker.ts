@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import type { EventPublisher } from '@flowshield/events';
+import { splitMemory } from './config.js';
 import { KeyRing, TokenVerifier } from '@flowshield/puzzle';
 import { OperatorKeySet } from '@flowshield/proto';
 import { ReplicaReader } from '@flowshield/replica';
@@ -16,7 +17,7 @@ import { WorkerPublisher } from './worker-publisher.js';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
-const { config } = init;
+const config = splitMemory(init.config, init.count);
 const send = (message: FromWorker) => port.postMessage(message);
 const logger = pino({ name: 'flowshield-edge', base: { edgeId: config.edgeId, worker: init.index }, level: init.logLevel });
 

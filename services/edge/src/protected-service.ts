@@ -130,6 +130,13 @@ export class ProtectedService {
     return this.outbox?.dropped ?? 0;
   }
 
+  /** Bytes this service's per-source tables take (0 for a stand-in: the workers' tables count). */
+  tableBytes(): number {
+    if (!this.socket) return 0;
+    const state = this.runtime.host.state;
+    return this.sessions.table.bytes + state.overlay.table.bytes + state.firstContacts.table.bytes + state.ipData.table.bytes + state.flowData.table.bytes;
+  }
+
   /** Datagrams dropped before the program: `fs_edge_packets_total{verdict="malformed"}`. */
   get malformedTotal(): number {
     let n = 0;
