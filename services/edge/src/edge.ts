@@ -81,7 +81,7 @@ export class Edge {
       engine: config.engine,
       io: implementation,
       workers,
-      steering: services.some((s) => s.steering !== null),
+      steering: config.steering && selected.capabilities.steering,
       operatorKeys: config.operatorKeys,
     }, 'edge started');
     return edge;

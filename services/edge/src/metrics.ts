@@ -34,9 +34,10 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
     new Gauge({ name, help, labelNames, registers: [registry], aggregator, collect() { this.reset(); fill((labels, value) => this.set(labels, value)); } });
   const each = (fn: (s: ProtectedService, tenant: string, version: number) => void) => services.forEach((s) => fn(s, s.config.tenant, s.runtime.version));
 
-  counter('fs_edge_packets_total', 'Every datagram read, by tenant, program version and verdict (malformed: dropped before the program, see fs_edge_malformed_total)', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
+  counter('fs_edge_packets_total', 'Every datagram read, by tenant, program version and verdict (dropped before the program: malformed, see fs_edge_malformed_total; overload, a new source while the receive queue was deep)', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
     for (const verdict of ['pass', 'drop'] as const) inc({ tenant, version, verdict }, s.runtime.stats.packets[verdict]);
     inc({ tenant, version, verdict: 'malformed' }, s.malformedTotal);
+    inc({ tenant, version, verdict: 'overload' }, s.overloadDropped);
   }));
   counter('fs_edge_bytes_total', 'Payload bytes by tenant, program version and verdict', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
     for (const verdict of ['pass', 'drop'] as const) inc({ tenant, version, verdict }, s.runtime.stats.bytes[verdict]);
@@ -79,7 +80,8 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
   }, 'max');
   gauge('fs_edge_packet_workers', 'Packet threads serving the sockets (1: the packet path runs on the main thread)', [], (set) => set({}, options.packetWorkers?.() ?? 0), 'max');
   counter('fs_edge_receive_dropped_total', 'Datagrams the kernel dropped because the listen socket\'s receive buffer was full', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.socketStats()?.dropped ?? 0)));
-  gauge('fs_edge_steered_sources', 'Verified sources steered to their own socket (0 without steering)', ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.steering?.size ?? 0)));
+  gauge('fs_edge_table_bytes', 'Bytes the per-source tables (sessions, status overlay, per-IP and per-flow data) take at their configured bounds, over every packet worker', ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.tableBytes())));
+  gauge('fs_edge_steered_sources', 'Verified sources the attached steering program sends to their own socket (0 without steering)', ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.steering?.attached ?? 0)));
   counter('fs_edge_steered_packets_total', "Datagrams read from the verified sources' own socket", ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.steeredReceived)));
   counter('fs_edge_send_dropped_total', 'Challenges and replies dropped because the send buffer was full', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.sendDropped)));
   gauge('fs_edge_program_version', 'Program version running, per tenant (0 = none)', ['tenant'], (set) => each((_s, tenant, version) => set({ tenant }, version)), 'max');

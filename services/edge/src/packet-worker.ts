@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import type { EventPublisher } from '@flowshield/events';
+import { splitMemory } from './config.js';
 import { KeyRing, TokenVerifier } from '@flowshield/puzzle';
 import { OperatorKeySet } from '@flowshield/proto';
 import { ReplicaReader } from '@flowshield/replica';
@@ -16,7 +17,7 @@ import { WorkerPublisher } from './worker-publisher.js';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
-const { config } = init;
+const config = splitMemory(init.config, init.count);
 const send = (message: FromWorker) => port.postMessage(message);
 const logger = pino({ name: 'flowshield-edge', base: { edgeId: config.edgeId, worker: init.index }, level: init.logLevel });
 
@@ -75,8 +76,11 @@ port.on('message', (message: ToWorker) => {
     case 'remote': {
       const now = Date.now() / 1000;
       for (const event of message.events) {
-        const state = byTenant.get(event.tenant)?.runtime.host.state;
-        if (state) publisher.applyRemote(event, () => state.setStatus(event.ip, { status: event.status, expiry: event.expiry }, now));
+        const service = byTenant.get(event.tenant);
+        if (!service) continue;
+        const state = service.runtime.host.state;
+        publisher.applyRemote(event, () => state.setStatus(event.ip, { status: event.status, expiry: event.expiry }, now));
+        service.steering?.follow(event.ip, event.status);
       }
       return;
     }
@@ -107,7 +111,7 @@ async function start(): Promise<void> {
   load.unref();
   timers.push(prune, load);
   try {
-    for (let i = 0; i < services.length; i++) await services[i]!.start({ reusePort: true, port: init.ports[i] ?? undefined });
+    for (let i = 0; i < services.length; i++) await services[i]!.start({ reusePort: true, port: init.ports[i] ?? undefined, steering: config.steering, worker: { index: init.index, count: init.count } });
   } catch (err) {
     send({ type: 'failed', message: (err as Error).message, code: (err as { code?: string }).code });
     return;

@@ -26,6 +26,13 @@ const STRIDE = 2048;
 const SLOT_PAYLOAD = STRIDE - HEADROOM;
 /** Batches one readiness call takes before yielding to the loop's other sockets and timers. */
 const BATCHES_PER_WAKE = 4;
+/**
+ * Under pressure (the shared queue held more than a wake takes), datagrams of sources with no
+ * session are admitted to the program at most this many per batch; the rest are dropped before
+ * any table entry or program run (verdict `overload`), so the queue drains and what the edge
+ * already knows is not pushed out by sources seen once.
+ */
+const NEW_SOURCES_UNDER_PRESSURE = 8;
 
 /** Why a datagram was dropped before the program: `fs_edge_malformed_total{reason}`. */
 export const MALFORMED_REASONS = ['empty', 'truncated', 'oversize', 'family'] as const;
@@ -71,6 +78,10 @@ export class ProtectedService {
   private readonly packets: BatchPacket[] = [];
   private replyFlushScheduled = false;
   readonly malformed = new Map<MalformedReason, number>();
+  /** the shared queue was left non-empty by the last wake: new sources are rationed */
+  private pressure = false;
+  /** datagrams of new sources dropped under pressure: `fs_edge_packets_total{verdict="overload"}` */
+  overloadDropped = 0;
 
   constructor(
     readonly config: ServiceConfig,
@@ -119,6 +130,13 @@ export class ProtectedService {
     return this.outbox?.dropped ?? 0;
   }
 
+  /** Bytes this service's per-source tables take (0 for a stand-in: the workers' tables count). */
+  tableBytes(): number {
+    if (!this.socket) return 0;
+    const state = this.runtime.host.state;
+    return this.sessions.table.bytes + state.overlay.table.bytes + state.firstContacts.table.bytes + state.ipData.table.bytes + state.flowData.table.bytes;
+  }
+
   /** Datagrams dropped before the program: `fs_edge_packets_total{verdict="malformed"}`. */
   get malformedTotal(): number {
     let n = 0;
@@ -129,21 +147,25 @@ export class ProtectedService {
   /**
    * Binds and starts reading. `reusePort` (packet workers): the socket joins the port's group, the
    * kernel spreads sources over the group; `port` overrides the configured one (the port worker 0
-   * got for a configured 0).
+   * got for a configured 0). `steering`: a second socket for verified sources; `worker`: this
+   * thread's place among `count` packet workers binding in index order (default: the only one).
    */
-  async start(options: { reusePort?: boolean; port?: number; steering?: boolean } = {}): Promise<void> {
+  async start(options: { reusePort?: boolean; port?: number; steering?: boolean; worker?: { index: number; count: number } } = {}): Promise<void> {
     const family = this.config.listen.host.includes(':') ? 'udp6' : 'udp4';
     const host = this.config.listen.host === 'localhost' ? '127.0.0.1' : this.config.listen.host;
-    // Steering needs the addon and IPv4 (the CBPF program reads the IPv4 source), and a group of
-    // two sockets on the port: this one (index 0) and the verified sources' (index 1).
-    const steer = options.steering === true && selected.capabilities.steering && family === 'udp4' && !options.reusePort;
+    const worker = options.worker ?? { index: 0, count: 1 };
+    // Steering needs the addon and IPv4 (the CBPF program reads the IPv4 source). Each worker binds
+    // a pair on the port, its shared socket then its verified sources' (group indexes 2w and
+    // 2w + 1, as the workers bind one after another); worker 0 attaches the one program that spreads
+    // sources over the workers' pairs by address and sends verified ones to their worker's second socket.
+    const steer = options.steering === true && selected.capabilities.steering && family === 'udp4';
     let socket: UdpBatchSocket;
     try {
       socket = await openSocket({ type: family, address: host, port: options.port ?? this.config.listen.port, reusePort: (options.reusePort ?? false) || steer, recvBufferSize: 8 << 20, sendBufferSize: 8 << 20 });
       if (steer) {
         try {
           this.knownSocket = await openSocket({ type: family, address: host, port: socket.address().port, reusePort: true, recvBufferSize: 8 << 20, sendBufferSize: 1 << 20 });
-          this.steering = new VerifiedSteering(socket, 1, 0);
+          if (worker.index === 0) this.steering = new VerifiedSteering(socket, { knownIndex: 1, otherIndex: 0, workers: worker.count });
         } catch (err) {
           socket.close();
           throw err;
@@ -212,15 +234,19 @@ export class ProtectedService {
    * a batch.
    */
   private drain(socket: UdpBatchSocket): void {
+    // The verified sources' socket is never rationed; the shared one is while its queue stays deep.
+    const shared = socket === this.socket;
     for (let k = 0; k < BATCHES_PER_WAKE && !socket.closed && this.socket !== null; k++) {
       const n = socket.recv(this.region, this.meta);
+      if (n < BATCH && shared) this.pressure = false;
       if (n === 0) return;
-      this.handle(n);
+      this.handle(n, shared && this.pressure);
       if (n < BATCH) return;
     }
+    if (shared) this.pressure = true;
   }
 
-  private handle(n: number): void {
+  private handle(n: number, ration: boolean): void {
     const nowMs = Date.now();
     const meta = this.meta;
     const bytes = this.bytes;
@@ -228,6 +254,7 @@ export class ProtectedService {
     const header = headerLength(local.v4);
     const packets = this.packets;
     packets.length = 0;
+    let admit = NEW_SOURCES_UNDER_PRESSURE;
     for (let i = 0; i < n; i++) {
       const b = i * META_WORDS;
       const at = meta[b + Meta.OFFSET]!;
@@ -241,7 +268,9 @@ export class ProtectedService {
       if (v4 !== local.v4) { this.reject('family', meta, i); continue; }
       // A program sees at most 1500 bytes of packet (the PFP context): larger datagrams are dropped.
       if (length + header > MAX_PROGRAM_PACKET) { this.reject('oversize', meta, i); continue; }
-      const session = this.sessions.get(metaAddress(meta, i), port, nowMs);
+      const source = metaAddress(meta, i);
+      if (ration && !this.sessions.has(source, port) && admit-- <= 0) { this.overloadDropped++; continue; }
+      const session = this.sessions.get(source, port, nowMs);
       const data = bytes.subarray(at, at + length);
       if (packetMagic(data) === TOKEN_MAGIC) {
         this.acceptToken(session, port, data, nowMs);
@@ -322,7 +351,7 @@ export class ProtectedService {
       return;
     }
     stats.tokens.accepted++;
-    this.steering?.add(session.ip.bytes);
+    this.steering?.follow(session.ip.bytes, STATUS_VERIFIED);
     host.state.setStatus(session.ip.bytes, { status: STATUS_VERIFIED, expiry: outcome.token.expiresAt }, nowMs / 1000);
   }
 
@@ -338,10 +367,7 @@ export class ProtectedService {
       stats.repliesSent++;
     }
     const change = effects?.statusChange;
-    if (change && this.steering) {
-      if (change.to === STATUS_VERIFIED) this.steering.add(session.ip.bytes);
-      else this.steering.remove(session.ip.bytes);
-    }
+    if (change) this.steering?.follow(session.ip.bytes, change.to);
     const answer = isAnswerPacket(data);
     const verifiedNow = answer && effects?.statusChange?.to === STATUS_VERIFIED;
     // Rejected answers are counted where they are checked (EdgeHost.rejections), whatever the

@@ -37,10 +37,11 @@ export class WorkerPool {
   static async start(config: EdgeConfig, count: number, options: { publisher: EventPublisher; logger: Logger }): Promise<WorkerPool> {
     const pool = new WorkerPool(options.publisher, options.logger);
     try {
-      const first = await pool.spawn(config, 0, config.services.map((s) => s.listen.port));
+      // One after another: each worker's sockets take the next indexes of the port's reuse-port group.
+      const first = await pool.spawn(config, 0, count, config.services.map((s) => s.listen.port));
       pool.ports = first.ports;
       pool.implementation = first.implementation;
-      for (let i = 1; i < count; i++) await pool.spawn(config, i, first.ports);
+      for (let i = 1; i < count; i++) await pool.spawn(config, i, count, first.ports);
     } catch (err) {
       await pool.stop();
       throw err;
@@ -57,8 +58,8 @@ export class WorkerPool {
     return this.members.map((m) => m.versions.get(tenant) ?? 0);
   }
 
-  private spawn(config: EdgeConfig, index: number, ports: (number | null)[]): Promise<{ ports: number[]; implementation: string }> {
-    const init: WorkerInit = { config, index, ports, logLevel: this.logger.level };
+  private spawn(config: EdgeConfig, index: number, count: number, ports: (number | null)[]): Promise<{ ports: number[]; implementation: string }> {
+    const init: WorkerInit = { config, index, count, ports, logLevel: this.logger.level };
     const worker = new Worker(new URL('./packet-worker.js', import.meta.url), { workerData: init });
     const member: Member = { worker, index, load: [], versions: new Map() };
     this.members.push(member);

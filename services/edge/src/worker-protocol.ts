@@ -12,6 +12,8 @@ import type { DifficultySetting } from './edge-host.js';
 export interface WorkerInit {
   config: EdgeConfig;
   index: number;
+  /** how many packet workers the pool runs (steering spreads sources over them) */
+  count: number;
   /** per service, the port to bind (worker 0 binds the configured one, the others what it got) */
   ports: (number | null)[];
   logLevel: string;
