@@ -25,9 +25,9 @@ export class PrefixList {
     readonly v4Addr: Uint32Array, readonly v4Len: Uint8Array,
     readonly v6Addr: Uint32Array, readonly v6Len: Uint8Array,
   ) {
-    [this.starts4, this.vals4] = intervals4(v4Addr, v4Len);
+    [this.starts4, this.vals4] = intervals(v4Addr, v4Len, 1);
     this.index4 = topIndex(this.starts4, 1);
-    [this.starts6, this.vals6] = intervals6(v6Addr, v6Len);
+    [this.starts6, this.vals6] = intervals(v6Addr, v6Len, 4);
     this.index6 = topIndex(this.starts6, 4);
   }
 
@@ -149,13 +149,14 @@ export class PrefixListBuilder {
 
   add6(words: ArrayLike<number>, length: number): void {
     if (this.n6 === this.v6Len.length) [this.v6Addr, this.v6Len] = [grow32(this.v6Addr, 2), grow8(this.v6Len)];
-    this.v6Addr.set([words[0]!, words[1]!, words[2]!, words[3]!], this.n6 * 4);
+    const at = this.n6 * 4;
+    for (let w = 0; w < 4; w++) this.v6Addr[at + w] = words[w]!;
     this.v6Len[this.n6++] = length;
   }
 
   build(): PrefixList {
-    const [a4, l4] = sortUnique4(this.v4Addr.subarray(0, this.n4), this.v4Len.subarray(0, this.n4));
-    const [a6, l6] = sortUnique6(this.v6Addr.subarray(0, this.n6 * 4), this.v6Len.subarray(0, this.n6));
+    const [a4, l4] = sortUnique(this.v4Addr.subarray(0, this.n4), this.v4Len.subarray(0, this.n4), 1);
+    const [a6, l6] = sortUnique(this.v6Addr.subarray(0, this.n6 * 4), this.v6Len.subarray(0, this.n6), 4);
     return PrefixList.fromSorted(a4, l4, a6, l6);
   }
 }
@@ -176,104 +177,104 @@ function compare6(addr: Uint32Array, len: Uint8Array, i: number, j: number): num
   return len[i]! - len[j]!;
 }
 
-function sortUnique4(addr: Uint32Array, len: Uint8Array): [Uint32Array, Uint8Array] {
-  // address × 64 + length is exact in a double and sorts as (address, length)
-  const keys = new Float64Array(len.length);
-  for (let i = 0; i < len.length; i++) keys[i] = addr[i]! * 64 + len[i]!;
-  keys.sort();
-  let n = 0;
-  for (let i = 0; i < keys.length; i++) if (i === 0 || keys[i] !== keys[i - 1]) keys[n++] = keys[i]!;
-  const outAddr = new Uint32Array(n);
+/**
+ * Sorts prefixes by (address, length) and drops repeats. IPv4: address × 64 + length is exact in
+ * a double, so a Float64Array sorts natively. IPv6: the indexes sort with a comparator that looks
+ * first at the top 52 bits held in a double, then at the words.
+ */
+function sortUnique(addr: Uint32Array, len: Uint8Array, width: number): [Uint32Array, Uint8Array] {
+  const n = len.length;
+  let order: ArrayLike<number>;
+  if (width === 1) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = addr[i]! * 64 + len[i]!;
+    keys.sort();
+    const outAddr = new Uint32Array(n);
+    const outLen = new Uint8Array(n);
+    let m = 0;
+    for (let k = 0; k < n; k++) {
+      if (k > 0 && keys[k] === keys[k - 1]) continue;
+      outAddr[m] = Math.floor(keys[k]! / 64);
+      outLen[m++] = keys[k]! % 64;
+    }
+    return [outAddr.slice(0, m), outLen.slice(0, m)];
+  }
+  const top = new Float64Array(n);
+  for (let i = 0; i < n; i++) top[i] = addr[i * 4]! * 1048576 + (addr[i * 4 + 1]! >>> 12);
+  order = new Uint32Array(n).map((_, i) => i).sort((i, j) => top[i]! - top[j]! || compare6(addr, len, i, j));
+  const outAddr = new Uint32Array(n * 4);
   const outLen = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    outAddr[i] = Math.floor(keys[i]! / 64);
-    outLen[i] = keys[i]! % 64;
+  let m = 0;
+  for (let k = 0; k < n; k++) {
+    const i = order[k]!;
+    if (k > 0 && compare6(addr, len, order[k - 1]!, i) === 0) continue;
+    for (let w = 0; w < 4; w++) outAddr[m * 4 + w] = addr[i * 4 + w]!;
+    outLen[m++] = len[i]!;
   }
-  return [outAddr, outLen];
-}
-
-function sortUnique6(addr: Uint32Array, len: Uint8Array): [Uint32Array, Uint8Array] {
-  const order = new Uint32Array(len.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  const sorted = Array.from(order).sort((i, j) => compare6(addr, len, i, j));
-  const outAddr = new Uint32Array(sorted.length * 4);
-  const outLen = new Uint8Array(sorted.length);
-  let n = 0;
-  for (let k = 0; k < sorted.length; k++) {
-    const i = sorted[k]!;
-    if (k > 0 && compare6(addr, len, sorted[k - 1]!, i) === 0) continue;
-    outAddr.set(addr.subarray(i * 4, i * 4 + 4), n * 4);
-    outLen[n++] = len[i]!;
-  }
-  return [outAddr.slice(0, n * 4), outLen.slice(0, n)];
+  return [outAddr.slice(0, m * 4), outLen.slice(0, m)];
 }
 
 /**
  * Flattens sorted, nested-or-disjoint prefixes into interval starts and labels: interval k is
  * [starts[k], starts[k + 1]) and its longest covering prefix is vals[k] (-1: none). A stack holds
  * the prefixes open at the sweep's position; leaving one hands the rest of its parent's range back
- * to the parent.
+ * to the parent. Addresses are `width` 32-bit words (1 for IPv4, 4 for IPv6), all in typed arrays.
  */
-function intervals4(addr: Uint32Array, len: Uint8Array): [Uint32Array, Int32Array] {
-  const starts: number[] = [0];
-  const vals: number[] = [-1];
-  const emit = (at: number, val: number) => {
-    const last = starts.length - 1;
-    if (starts[last] === at) vals[last] = val;
-    else if (vals[last] !== val) { starts.push(at); vals.push(val); }
-  };
-  const stackEnd: number[] = [];
-  const stackIdx: number[] = [];
-  const close = (limit: number) => {
-    while (stackEnd.length > 0 && stackEnd[stackEnd.length - 1]! < limit) {
-      const end = stackEnd.pop()!;
-      stackIdx.pop();
-      if (end + 1 <= 0xffffffff) emit(end + 1, stackIdx.length > 0 ? stackIdx[stackIdx.length - 1]! : -1);
+function intervals(addr: Uint32Array, len: Uint8Array, width: number): [Uint32Array, Int32Array] {
+  const n = len.length;
+  const starts = new Uint32Array((2 * n + 1) * width);
+  const vals = new Int32Array(2 * n + 1);
+  vals[0] = -1;
+  let m = 1;
+  const stackEnd = new Uint32Array((width * 32 + 1) * width);
+  const stackIdx = new Int32Array(width * 32 + 1);
+  let depth = 0;
+  const next = new Uint32Array(width);
+  const emit = (src: Uint32Array, at: number, val: number) => {
+    const last = (m - 1) * width;
+    let same = true;
+    for (let w = 0; w < width && same; w++) same = starts[last + w] === src[at + w];
+    if (same) vals[m - 1] = val;
+    else if (vals[m - 1] !== val) {
+      for (let w = 0; w < width; w++) starts[m * width + w] = src[at + w]!;
+      vals[m++] = val;
     }
   };
-  for (let i = 0; i < len.length; i++) {
-    const start = addr[i]!;
-    close(start);
-    emit(start, i);
-    stackEnd.push(start + 2 ** (32 - len[i]!) - 1);
-    stackIdx.push(i);
-  }
-  close(Infinity);
-  return [Uint32Array.from(starts), Int32Array.from(vals)];
-}
-
-function intervals6(addr: Uint32Array, len: Uint8Array): [Uint32Array, Int32Array] {
-  const toBig = (i: number) => (BigInt(addr[i * 4]!) << 96n) | (BigInt(addr[i * 4 + 1]!) << 64n) | (BigInt(addr[i * 4 + 2]!) << 32n) | BigInt(addr[i * 4 + 3]!);
-  const MAX = (1n << 128n) - 1n;
-  const starts: bigint[] = [0n];
-  const vals: number[] = [-1];
-  const emit = (at: bigint, val: number) => {
-    const last = starts.length - 1;
-    if (starts[last] === at) vals[last] = val;
-    else if (vals[last] !== val) { starts.push(at); vals.push(val); }
-  };
-  const stackEnd: bigint[] = [];
-  const stackIdx: number[] = [];
-  const close = (limit: bigint | null) => {
-    while (stackEnd.length > 0 && (limit === null || stackEnd[stackEnd.length - 1]! < limit)) {
-      const end = stackEnd.pop()!;
-      stackIdx.pop();
-      if (end < MAX) emit(end + 1n, stackIdx.length > 0 ? stackIdx[stackIdx.length - 1]! : -1);
+  /** pops the prefixes that end before the address at addr[at] (all of them when at < 0) */
+  const close = (at: number) => {
+    while (depth > 0) {
+      const top = (depth - 1) * width;
+      if (at >= 0) {
+        let less = false;
+        for (let w = 0; w < width; w++) {
+          if (stackEnd[top + w] !== addr[at + w]) { less = stackEnd[top + w]! < addr[at + w]!; break; }
+        }
+        if (!less) return;
+      }
+      depth--;
+      // the address after the popped prefix's end; none past the top of the address space
+      let carry = 1;
+      for (let w = width - 1; w >= 0; w--) {
+        const v = stackEnd[top + w]! + carry;
+        carry = v > 0xffffffff ? 1 : 0;
+        next[w] = v >>> 0;
+      }
+      if (carry === 0) emit(next, 0, depth > 0 ? stackIdx[depth - 1]! : -1);
     }
   };
-  for (let i = 0; i < len.length; i++) {
-    const start = toBig(i);
-    close(start);
-    emit(start, i);
-    stackEnd.push(start + (1n << BigInt(128 - len[i]!)) - 1n);
-    stackIdx.push(i);
+  for (let i = 0; i < n; i++) {
+    const at = i * width;
+    close(at);
+    emit(addr, at, i);
+    const l = len[i]!;
+    for (let w = 0; w < width; w++) {
+      const keep = Math.max(0, Math.min(32, l - w * 32));
+      stackEnd[depth * width + w] = (addr[at + w]! | (keep === 32 ? 0 : 0xffffffff >>> keep)) >>> 0;
+    }
+    stackIdx[depth++] = i;
   }
-  close(null);
-  const out = new Uint32Array(starts.length * 4);
-  starts.forEach((s, k) => {
-    for (let w = 0; w < 4; w++) out[k * 4 + w] = Number((s >> BigInt(96 - w * 32)) & 0xffffffffn);
-  });
-  return [out, Int32Array.from(vals)];
+  close(-1);
+  return [starts.slice(0, m * width), vals.slice(0, m)];
 }
 
 /** index[h] = the first interval whose start's top 16 bits are ≥ h (index[65536] = the count). */
