@@ -56,7 +56,7 @@ export function compileExpr(e: Expr, input: string, env: CompileEnv): Predicate 
 const and2 = (a: Predicate, b: Predicate): Predicate => (p) => a(p) && b(p);
 const or2 = (a: Predicate, b: Predicate): Predicate => (p) => a(p) || b(p);
 
-function compileCompare(lhs: ValueExpr, op: string, rhs: Literal, input: string, env: CompileEnv): Predicate {
+export function compileCompare(lhs: ValueExpr, op: string, rhs: Literal, input: string, env: CompileEnv): Predicate {
   if (lhs.kind === 'bit_slice') return intCompare(bitSliceReader(lhs.base === 'ip' ? ByteBase.IP : ByteBase.UDP, lhs.startBit, lhs.endBit), op, rhs);
   const f = lhs.field;
   if (f.type === 'int') return intSlotCompare(f.slot, op, rhs);
@@ -107,15 +107,21 @@ function intCompare(read: IntReader, op: string, rhs: Literal): Predicate {
 }
 
 /** `{1 2 1000..2000}`: merged sorted ranges, searched by bisection (a handful of steps for any real set). */
-function intSetTest(rhs: Literal): (x: number) => boolean {
-  if (rhs.kind !== 'int_set') throw new Error(`bug: integer comparison with ${rhs.kind}`);
-  const sorted = [...rhs.ranges].sort((a, b) => a[0] - b[0]);
+/** Sorted, merged [lo, hi] ranges of an integer set. */
+export function mergeRanges(ranges: readonly (readonly [number, number])[]): { lo: number[]; hi: number[] } {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
   const lo: number[] = [];
   const hi: number[] = [];
   for (const [a, b] of sorted) {
     if (lo.length > 0 && a <= hi[hi.length - 1]! + 1) hi[hi.length - 1] = Math.max(hi[hi.length - 1]!, b);
     else { lo.push(a); hi.push(b); }
   }
+  return { lo, hi };
+}
+
+export function intSetTest(rhs: Literal): (x: number) => boolean {
+  if (rhs.kind !== 'int_set') throw new Error(`bug: integer comparison with ${rhs.kind}`);
+  const { lo, hi } = mergeRanges(rhs.ranges);
   const L = Float64Array.from(lo);
   const H = Float64Array.from(hi);
   if (L.length === 1) { const a = L[0]!; const b = H[0]!; return (x) => x >= a && x <= b; }
@@ -132,7 +138,7 @@ function intSetTest(rhs: Literal): (x: number) => boolean {
 }
 
 /** bits [startBit, endBit) from the start of the IP or UDP header, big-endian; -1 past the packet. */
-function bitSliceReader(base: ByteBase, startBit: number, endBit: number): IntReader {
+export function bitSliceReader(base: ByteBase, startBit: number, endBit: number): IntReader {
   const firstByte = startBit >>> 3;
   const lastByte = (endBit - 1) >>> 3;
   const width = endBit - startBit;
@@ -153,16 +159,7 @@ function ipCompare(which: 0 | 1, op: string, rhs: Literal, input: string, env: C
   const slot4 = which === 0 ? 7 : 8;
   const at6 = which * 4;
   if (rhs.kind === 'ip_set' || rhs.kind === 'list') {
-    let list: PrefixList;
-    if (rhs.kind === 'list') {
-      const found = env.lists.get(rhs.name);
-      if (!found) throw new ExpressionError(RulesErrorCode.UNKNOWN_LIST, `no list named $${rhs.name}`, input, rhs.span.start, rhs.span.end);
-      list = found;
-    } else {
-      const b = new PrefixListBuilder();
-      for (const prefix of rhs.prefixes) b.add(prefix);
-      list = b.build();
-    }
+    const list = prefixListOf(rhs, input, env);
     return (p) => (p.version === 4 ? list.lookup4(p.ints[slot4]!) : list.lookup6(p.addr6, at6)) >= 0;
   }
   if (rhs.kind !== 'ip') throw new Error(`bug: address comparison with ${rhs.kind}`);
@@ -179,6 +176,19 @@ function ipCompare(which: 0 | 1, op: string, rhs: Literal, input: string, env: C
     };
   if (op === 'eq' && family === 4) { const v = w[0]!; return (p) => p.version === 4 && p.ints[slot4] === v; }
   return orderingOf(op as OrderingOp, cmp);
+}
+
+/** The PrefixList of a `{…}` set of addresses and CIDRs or of a named list. */
+export function prefixListOf(rhs: Literal, input: string, env: CompileEnv): PrefixList {
+  if (rhs.kind === 'list') {
+    const found = env.lists.get(rhs.name);
+    if (!found) throw new ExpressionError(RulesErrorCode.UNKNOWN_LIST, `no list named $${rhs.name}`, input, rhs.span.start, rhs.span.end);
+    return found;
+  }
+  if (rhs.kind !== 'ip_set') throw new Error(`bug: address set from ${rhs.kind}`);
+  const b = new PrefixListBuilder();
+  for (const prefix of rhs.prefixes) b.add(prefix);
+  return b.build();
 }
 
 /** An ordering operator over a three-way comparison; 2 = incomparable (only != is true, as wirefilter). */

@@ -4,6 +4,8 @@ import { compileExpr, type BpfHost } from './compile.js';
 import { PacketView, ViewRefusal } from './packet-view.js';
 import { parseExpression } from './parser.js';
 import { PrefixList } from './prefix-list.js';
+import { compileRules } from './rule-set.js';
+import { parseRulesFile } from './rules-file.js';
 import { udpPacket, type TestPacket } from './packets.test-support.js';
 
 const lists = new Map([['abusers', PrefixList.fromTexts(['192.0.2.0/24', '2001:db8::/32', '198.51.100.7'])]]);
@@ -17,7 +19,11 @@ function run(expression: string, packet: TestPacket): boolean {
   buf.set(bytes, 37);
   const view = new PacketView();
   assert.equal(view.load(buf, 37, bytes.length), ViewRefusal.NONE);
-  return compileExpr(parseExpression(expression), expression, { lists, bpf })(view);
+  const closure = compileExpr(parseExpression(expression), expression, { lists, bpf })(view);
+  // the generated back end, through a one-rule set, must agree
+  const set = compileRules(parseRulesFile({ rules: [{ id: 'r', expression, action: 'block' }] }), { lists, bpf });
+  assert.equal(set.evaluate(view) === 0, closure, 'generated code and closures disagree');
+  return closure;
 }
 
 const V4: TestPacket = { src: '192.0.2.9', dst: '10.0.0.1', srcPort: 12345, dstPort: 27015, ttl: 50, payload: 'TSource Engine Query\0xyzzy' };

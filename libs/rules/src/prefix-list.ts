@@ -5,17 +5,18 @@ import { formatPrefix, parsePrefix, type Prefix } from './ip.js';
  * A set of IPv4 and IPv6 prefixes with longest-prefix lookup, for `ip.src in $name` and for
  * literal sets of CIDRs. The prefixes are flattened once into disjoint address intervals, each
  * labelled with its longest covering prefix (or none); a lookup finds its interval by a binary
- * search started from a 65,536-entry index on the top 16 address bits. That is O(log n) over
+ * search started, for lists of more than a few hundred intervals, from a 65,536-entry index on
+ * the top 16 address bits. That is O(log n) over
  * typed arrays with no allocation: about 20 steps for a million prefixes, and few within a bucket.
  * IPv4 and IPv6 are separate tables: an IPv4 packet is looked up only among IPv4 prefixes.
  */
 export class PrefixList {
   private readonly starts4: Uint32Array;
   private readonly vals4: Int32Array;
-  private readonly index4: Uint32Array;
+  private readonly index4: Uint32Array | null;
   private readonly starts6: Uint32Array;
   private readonly vals6: Int32Array;
-  private readonly index6: Uint32Array;
+  private readonly index6: Uint32Array | null;
 
   /**
    * The prefixes themselves, sorted by (address, length) and without duplicates: `v4Addr[i]`
@@ -66,10 +67,14 @@ export class PrefixList {
   lookup4(addr: number): number {
     const s = this.starts4;
     const index = this.index4;
-    const h = addr >>> 16;
-    let lo = index[h]!;
-    if (lo > 0) lo--;
-    let hi = index[h + 1]!;
+    let lo = 0;
+    let hi = this.vals4.length;
+    if (index !== null) {
+      const h = addr >>> 16;
+      lo = index[h]!;
+      if (lo > 0) lo--;
+      hi = index[h + 1]!;
+    }
     while (hi - lo > 1) {
       const mid = (lo + hi) >>> 1;
       if (s[mid]! <= addr) lo = mid;
@@ -86,10 +91,14 @@ export class PrefixList {
     const a1 = words[at + 1]!;
     const a2 = words[at + 2]!;
     const a3 = words[at + 3]!;
-    const h = a0 >>> 16;
-    let lo = index[h]!;
-    if (lo > 0) lo--;
-    let hi = index[h + 1]!;
+    let lo = 0;
+    let hi = this.vals6.length;
+    if (index !== null) {
+      const h = a0 >>> 16;
+      lo = index[h]!;
+      if (lo > 0) lo--;
+      hi = index[h + 1]!;
+    }
     while (hi - lo > 1) {
       const mid = (lo + hi) >>> 1;
       const m = mid * 4;
@@ -277,9 +286,13 @@ function intervals(addr: Uint32Array, len: Uint8Array, width: number): [Uint32Ar
   return [starts.slice(0, m * width), vals.slice(0, m)];
 }
 
+/** below this many intervals a plain bisection is as quick, and a set costs no 256 KB index */
+const INDEX_FROM = 512;
+
 /** index[h] = the first interval whose start's top 16 bits are ≥ h (index[65536] = the count). */
-function topIndex(starts: Uint32Array, stride: number): Uint32Array {
+function topIndex(starts: Uint32Array, stride: number): Uint32Array | null {
   const n = starts.length / stride;
+  if (n < INDEX_FROM) return null;
   const index = new Uint32Array(65537);
   let k = 0;
   for (let h = 0; h <= 65536; h++) {

@@ -1,4 +1,5 @@
 import { walk, type Expr } from './ast.js';
+import { generateEvaluators, type ChunkEvaluator } from './codegen.js';
 import { compileExpr, type BpfHost, type Predicate } from './compile.js';
 import { ExpressionError, RulesError, RulesErrorCode } from './errors.js';
 import type { PacketView } from './packet-view.js';
@@ -30,6 +31,11 @@ export interface CompileOptions {
   /** runs `bpf("name")`; required when any rule of the selected scope uses bpf() */
   bpf?: BpfHost | null;
   settings?: Partial<ParserSettings>;
+  /**
+   * `generated` (default): the set compiled to straight-line JavaScript (codegen.ts);
+   * `closures`: the reference back end, a closure per node (compile.ts). Same answers.
+   */
+  backend?: 'generated' | 'closures';
 }
 
 /** What the whole file references, over every scope: a deploy checks each exists before publishing. */
@@ -92,14 +98,28 @@ export class RuleSet {
   private readonly counts: Float64Array;
   private retained = new Map<string, RuleCounter>();
 
-  constructor(readonly file: RulesFile, readonly scope: string, rules: readonly CompiledRule[], readonly references: RuleReferences) {
+  private readonly chunks: readonly ChunkEvaluator[] | null;
+
+  constructor(readonly file: RulesFile, readonly scope: string, rules: readonly CompiledRule[], readonly references: RuleReferences, chunks: readonly ChunkEvaluator[] | null) {
     this.rules = rules;
     this.matched = new Int32Array(rules.length);
     this.counts = new Float64Array(rules.length * 2);
+    this.chunks = chunks;
   }
 
   /** Runs the rules over a loaded PacketView; returns the index in `rules` of the deciding rule, or -1. */
   evaluate(p: PacketView): number {
+    const chunks = this.chunks;
+    if (chunks !== null) {
+      this.matchedCount = 0;
+      let decided = -1;
+      for (let c = 0; c < chunks.length; c++) decided = chunks[c]!(p, this.counts, this.matched, this, decided);
+      return decided;
+    }
+    return this.evaluateClosures(p);
+  }
+
+  private evaluateClosures(p: PacketView): number {
     const rules = this.rules;
     const counts = this.counts;
     const matched = this.matched;
@@ -158,16 +178,21 @@ export function compileRules(file: RulesFile, options: CompileOptions = {}): Rul
   const env = { lists, bpf: options.bpf ?? null };
   const errors: string[] = [];
   const rules: CompiledRule[] = [];
+  const generated: { expr: Expr; input: string; decides: boolean }[] = [];
   file.rules.forEach((r, i) => {
     if (r.scope !== scope || r.mode === 'disabled') return;
     try {
-      const predicate = compileExpr(exprs.get(r.id)!, r.expression, env);
-      rules.push({ ...r, predicate, decides: r.mode === 'enabled' && TERMINATING.has(r.action) });
+      const expr = exprs.get(r.id)!;
+      const predicate = compileExpr(expr, r.expression, env);
+      const decides = r.mode === 'enabled' && TERMINATING.has(r.action);
+      rules.push({ ...r, predicate, decides });
+      generated.push({ expr, input: r.expression, decides });
     } catch (err) {
       if (!(err instanceof ExpressionError)) throw err;
       errors.push(`rule ${JSON.stringify(r.id)} (rules[${i}].expression): ${err.message}`);
     }
   });
   if (errors.length > 0) throw new RulesError(RulesErrorCode.UNKNOWN_NAME, errors.join('\n'));
-  return new RuleSet(file, scope, rules, references);
+  const chunks = (options.backend ?? 'generated') === 'generated' ? generateEvaluators(generated, env) : null;
+  return new RuleSet(file, scope, rules, references, chunks);
 }
