@@ -21,14 +21,15 @@ function rng(seed) {
 }
 const next = rng(0xbe4c);
 
-/** best of five rounds of `fn(n)`, in ns per unit: the machine is shared and noisy */
+/** best of 15 short rounds of `fn(n / 3)`, in ns per unit: the machine is shared and noisy, and short rounds catch its quiet moments */
 function time(fn, n) {
   fn(n / 10);
   let best = Infinity;
-  for (let round = 0; round < 5; round++) {
+  const m = Math.ceil(n / 3);
+  for (let round = 0; round < 15; round++) {
     const start = process.hrtime.bigint();
-    fn(n);
-    best = Math.min(best, Number(process.hrtime.bigint() - start) / n);
+    fn(m);
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / m);
   }
   return best;
 }
