@@ -87,9 +87,12 @@ class Emitter {
   /** inline code for the common comparisons; null hands the comparison to its closure */
   private compare(lhs: ValueExpr, op: string, rhs: Literal): string | null {
     if (lhs.kind === 'bit_slice') {
-      const read = this.constant(bitSliceReader(lhs.base === 'ip' ? ByteBase.IP : ByteBase.UDP, lhs.startBit, lhs.endBit));
       const test = intTest('x', op, rhs);
-      return test === null ? null : `((x = ${read}(p)) >= 0 && ${test})`;
+      if (test === null) return null;
+      const inline = bitSliceInline(lhs.base, lhs.startBit, lhs.endBit);
+      if (inline !== null) return `(${inline} && ${test})`;
+      const read = this.constant(bitSliceReader(lhs.base === 'ip' ? ByteBase.IP : ByteBase.UDP, lhs.startBit, lhs.endBit));
+      return `((x = ${read}(p)) >= 0 && ${test})`;
     }
     const f = lhs.field;
     if (f.type === 'int') {
@@ -136,6 +139,24 @@ class Emitter {
     }
     return null;
   }
+}
+
+/**
+ * bit_slice within at most three bytes, read inline: sets `s` to the first byte's offset and `x`
+ * to the value; false when the packet is too short (the value is absent). Wider slices go
+ * through bitSliceReader.
+ */
+function bitSliceInline(base: 'ip' | 'udp', startBit: number, endBit: number): string | null {
+  const first = startBit >>> 3;
+  const last = (endBit - 1) >>> 3;
+  if (last - first > 2) return null;
+  const start = base === 'ip' ? 'p.offset' : 'p.udpStart';
+  const end = base === 'ip' ? 'p.ipEnd' : 'p.udpEnd';
+  let word = 'b[s]';
+  for (let i = 1; i <= last - first; i++) word = `((${word} << 8) | b[s + ${i}])`;
+  const shift = (last + 1) * 8 - endBit;
+  const mask = 2 ** (endBit - startBit) - 1;
+  return `((s = ${start} + ${first}), s + ${last - first} < ${end}) && ((x = (${word} >>> ${shift}) & ${mask}), true)`;
 }
 
 const JS_OP: Readonly<Record<string, string>> = { eq: '===', ne: '!==', lt: '<', le: '<=', gt: '>', ge: '>=' };

@@ -11,11 +11,12 @@ import { formatPrefix, parsePrefix, type Prefix } from './ip.js';
  * IPv4 and IPv6 are separate tables: an IPv4 packet is looked up only among IPv4 prefixes.
  */
 export class PrefixList {
-  private readonly starts4: Uint32Array;
-  private readonly vals4: Int32Array;
+  /** intervals: [start, label] pairs (IPv4), [4 start words, label] quintuples (IPv6); label 0xffffffff = none */
+  private readonly iv4: Uint32Array;
+  private readonly n4: number;
   private readonly index4: Uint32Array | null;
-  private readonly starts6: Uint32Array;
-  private readonly vals6: Int32Array;
+  private readonly iv6: Uint32Array;
+  private readonly n6: number;
   private readonly index6: Uint32Array | null;
 
   /**
@@ -26,10 +27,13 @@ export class PrefixList {
     readonly v4Addr: Uint32Array, readonly v4Len: Uint8Array,
     readonly v6Addr: Uint32Array, readonly v6Len: Uint8Array,
   ) {
-    [this.starts4, this.vals4] = intervals(v4Addr, v4Len, 1);
-    this.index4 = topIndex(this.starts4, 1);
-    [this.starts6, this.vals6] = intervals(v6Addr, v6Len, 4);
-    this.index6 = topIndex(this.starts6, 4);
+    // a label next to its start: the last step of a search reads the label from the same cache line
+    this.iv4 = interleave(...intervals(v4Addr, v4Len, 1), 1);
+    this.n4 = this.iv4.length / 2;
+    this.index4 = topIndex(this.iv4, 2);
+    this.iv6 = interleave(...intervals(v6Addr, v6Len, 4), 4);
+    this.n6 = this.iv6.length / 5;
+    this.index6 = topIndex(this.iv6, 5);
   }
 
   get size(): number {
@@ -65,10 +69,10 @@ export class PrefixList {
 
   /** The longest IPv4 prefix containing `addr` (an unsigned 32-bit number): its index, or -1. */
   lookup4(addr: number): number {
-    const s = this.starts4;
+    const s = this.iv4;
     const index = this.index4;
     let lo = 0;
-    let hi = this.vals4.length;
+    let hi = this.n4;
     if (index !== null) {
       const h = addr >>> 16;
       lo = index[h]!;
@@ -77,22 +81,22 @@ export class PrefixList {
     }
     while (hi - lo > 1) {
       const mid = (lo + hi) >>> 1;
-      if (s[mid]! <= addr) lo = mid;
+      if (s[mid * 2]! <= addr) lo = mid;
       else hi = mid;
     }
-    return this.vals4[lo]!;
+    return s[lo * 2 + 1]! | 0;
   }
 
   /** The longest IPv6 prefix containing the address in `words[at, at + 4)`: its index, or -1. */
   lookup6(words: Uint32Array, at: number): number {
-    const s = this.starts6;
+    const s = this.iv6;
     const index = this.index6;
     const a0 = words[at]!;
     const a1 = words[at + 1]!;
     const a2 = words[at + 2]!;
     const a3 = words[at + 3]!;
     let lo = 0;
-    let hi = this.vals6.length;
+    let hi = this.n6;
     if (index !== null) {
       const h = a0 >>> 16;
       lo = index[h]!;
@@ -101,7 +105,7 @@ export class PrefixList {
     }
     while (hi - lo > 1) {
       const mid = (lo + hi) >>> 1;
-      const m = mid * 4;
+      const m = mid * 5;
       const x0 = s[m]!;
       let le: boolean;
       if (x0 !== a0) le = x0 < a0;
@@ -116,7 +120,7 @@ export class PrefixList {
       if (le) lo = mid;
       else hi = mid;
     }
-    return this.vals6[lo]!;
+    return s[lo * 5 + 4]! | 0;
   }
 
   /** The prefix at a lookup's index, as text. */
@@ -284,6 +288,16 @@ function intervals(addr: Uint32Array, len: Uint8Array, width: number): [Uint32Ar
   }
   close(-1);
   return [starts.slice(0, m * width), vals.slice(0, m)];
+}
+
+function interleave(starts: Uint32Array, vals: Int32Array, width: number): Uint32Array {
+  const n = vals.length;
+  const out = new Uint32Array(n * (width + 1));
+  for (let k = 0; k < n; k++) {
+    for (let w = 0; w < width; w++) out[k * (width + 1) + w] = starts[k * width + w]!;
+    out[k * (width + 1) + width] = vals[k]! >>> 0;
+  }
+  return out;
 }
 
 /** below this many intervals a plain bisection is as quick, and a set costs no 256 KB index */

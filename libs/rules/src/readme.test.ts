@@ -13,3 +13,12 @@ test('rules README - every example rules file compiles', () => {
     assert.ok(rs.rules.length > 0);
   }
 });
+
+test('rules README - every error code is documented', async () => {
+  const { RulesErrorCode } = await import('./errors.js');
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  for (const code of Object.values(RulesErrorCode)) {
+    const suffix = code.replace('FS_ERR_RULES', '');
+    assert.ok(readme.includes(code) || readme.includes(`\`${suffix}\``), `${code} is not in the README`);
+  }
+});
