@@ -16,6 +16,7 @@ import { registerDeploy } from './deploy.js';
 import { registerRollback } from './rollback.js';
 import { registerPrograms } from './programs.js';
 import { registerRules } from './rules.js';
+import { registerLists } from './lists.js';
 
 /**
  * Every verb of `flowshield`. Each command lives in its own file under `commands/` and exports
@@ -40,4 +41,5 @@ export function registerCommands(program: Command): void {
   registerRollback(program);
   registerPrograms(program);
   registerRules(program);
+  registerLists(program);
 }
