@@ -108,7 +108,8 @@ test('rules file - validation names the path of the problem', () => {
     [{ rules: [{ id: 'a', expression: 'udp.dstport == 1', action: 'block', mdoe: 'disabled' }] }, /rules\[0\]\.mdoe: unknown key/],
     [{ rules: [{ id: 'a', expression: 'udp.dstport == 1', action: 'block', mode: 'on' }] }, /rules\[0\]\.mode/],
     [{ rules: [{ id: 'a', expression: 'udp.dstport == 1', action: 'block', scope: 'country:de' }] }, /rules\[0\]\.scope/],
-    [{ rules: [{ id: 'a', expression: 'udp.dstport == 1', action: 'run' }] }, /rules\[0\]\.program: a run rule names its program/],
+    [{ rules: [{ id: 'a', expression: 'udp.dstport == 1', action: 'run', program: 'bad name' }] }, /rules\[0\]\.program: a program name is/],
+    [{ rules: [{ id: 'a', expression: 'udp.dstport == 1', action: 'block', program: 'p' }] }, /rules\[0\]\.program: only a run rule names a program/],
     [{ rules: [{ id: 'a', expression: ' ', action: 'block' }] }, /rules\[0\]\.expression/],
     [{ rules: [{ id: 'a', expression: 'udp.dstport == 1', action: 'block' }, { id: 'a', expression: 'udp.dstport == 2', action: 'log' }] }, /rules\[1\]\.id: duplicate/],
     [{ lists: { Bad: [] }, rules: [] }, /lists\.Bad/],
@@ -118,5 +119,6 @@ test('rules file - validation names the path of the problem', () => {
   const defaults = parseRulesFile({ rules: [{ id: 'a', expression: 'udp.dstport == 1', action: 'block' }] }).rules[0]!;
   assert.equal(defaults.mode, 'enabled');
   assert.equal(defaults.scope, 'global');
+  assert.equal(parseRulesFile({ rules: [{ id: 'a', expression: 'udp.dstport == 1', action: 'run' }] }).rules[0]!.program, null);
   assert.throws(() => compileRules(parseRulesFile({ lists: { l: ['10.0.0.1/8'] }, rules: [] })), /lists\.l entry 0: .*bits set/);
 });

@@ -4,7 +4,7 @@ import { RulesError, RulesErrorCode } from './errors.js';
  * The rules file (issue 13's fixed interface):
  *   {"lists": {"<name>": ["192.0.2.0/24", "2001:db8::/32", "198.51.100.7"]},
  *    "rules": [{"id": "r1", "expression": "...", "action": "block", "mode": "enabled", "scope": "global"}]}
- * mode defaults to enabled, scope to global; `run` names its program in "program".
+ * mode defaults to enabled, scope to global; a `run` rule may name its program in "program".
  */
 
 export const ACTIONS = ['block', 'allow', 'skip', 'log', 'run'] as const;
@@ -21,7 +21,7 @@ export interface RuleSpec {
   readonly mode: Mode;
   /** `global`, `region:<code>` or `datacenter:<code>` */
   readonly scope: string;
-  /** the program a `run` rule hands the packet to; null for other actions */
+  /** the program a `run` rule hands the packet to (null: the tenant's program); null for other actions */
   readonly program: string | null;
   readonly description: string | null;
 }
@@ -91,8 +91,9 @@ function parseRule(r: unknown, path: string): RuleSpec {
   if (typeof scope !== 'string' || !SCOPE.test(scope)) throw bad(`${path}.scope`, 'must be global, region:<code> or datacenter:<code>');
   let program: string | null = null;
   if (action === 'run') {
-    if (typeof r.program !== 'string' || !PROGRAM_NAME.test(r.program)) throw bad(`${path}.program`, 'a run rule names its program: 1 to 64 letters, digits, _ . or -');
-    program = r.program;
+    // optional (the fixed file format has no such key): without it, `run` hands the packet to the tenant's program
+    if (r.program !== undefined && (typeof r.program !== 'string' || !PROGRAM_NAME.test(r.program))) throw bad(`${path}.program`, 'a program name is 1 to 64 letters, digits, _ . or -');
+    program = (r.program as string | undefined) ?? null;
   } else if (r.program !== undefined) {
     throw bad(`${path}.program`, 'only a run rule names a program');
   }
