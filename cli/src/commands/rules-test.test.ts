@@ -106,3 +106,34 @@ test('cli rules test - a bad expression fails with its line, column and caret', 
   assert.equal(file.code, 1);
   assert.match(file.stderr, /rules\[0\]\.action: must be one of block, allow, skip, log, run/);
 });
+
+test('cli test --rules - the firewall runs before the program: block drops and allow passes without it', async () => {
+  const object = compileProgram(fileURLToPath(new URL('../../../programs/examples/magic_token.c', import.meta.url)), { output: join(dir, 'magic.o') });
+  const token = (bytes: number[]) => Uint8Array.from([1, bytes.length >> 8, bytes.length & 0xff, ...bytes]);
+  const packets = capture([
+    buildUdpPacket({ src: '192.0.2.1', dst: GAME, srcPort: 5000, dstPort: 207, payload: token([1, 0xcf]) }), // valid token, but an abuser
+    buildUdpPacket({ src: '203.0.113.9', dst: GAME, srcPort: 5000, dstPort: 207, payload: Uint8Array.of(2, 0, 0) }), // no token, allowed by a rule
+    buildUdpPacket({ src: '203.0.113.9', dst: GAME, srcPort: 5000, dstPort: 207, payload: token([1, 0xcf]) }), // the program passes it
+    buildUdpPacket({ src: '203.0.113.9', dst: GAME, srcPort: 5000, dstPort: 207, payload: Uint8Array.of(1, 0, 0) }), // the program drops it
+  ].map((p) => frameEthernet(p)));
+  const rules = rulesFile({
+    lists: { abusers: ['192.0.2.0/24'] },
+    rules: [
+      { id: 'abusers', expression: 'ip.src in $abusers', action: 'block' },
+      { id: 'probes', expression: 'udp.payload[0] == 0x02', action: 'allow' },
+      { id: 'seen', expression: 'udp.dstport == 207', action: 'log' },
+    ],
+  });
+  const r = await runCli(['test', object, packets, '--json', '--rules', rules]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = jsonLines(r.stdout);
+  assert.deepEqual(lines.slice(0, 4).map((l) => [l.verdict, l.rules]), [
+    ['drop', { matched: ['abusers', 'seen'], action: 'block', rule: 'abusers' }],
+    ['pass', { matched: ['probes', 'seen'], action: 'allow', rule: 'probes' }],
+    ['pass', { matched: ['seen'], action: null, rule: null }],
+    ['drop', { matched: ['seen'], action: null, rule: null }],
+  ]);
+  // without --rules the output has no rules key and the program decides alone
+  const plain = jsonLines((await runCli(['test', object, packets, '--json'])).stdout);
+  assert.deepEqual(plain.slice(0, 4).map((l) => [l.verdict, 'rules' in l]), [['pass', false], ['drop', false], ['pass', false], ['drop', false]]);
+});

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { isRulesError } from '@flowshield/rules';
+import { compileRules, isRulesError, parseRulesFile, type RuleSet } from '@flowshield/rules';
 import type { LoadedProgram } from '@flowshield/vm';
 import { CaptureError } from '../capture/index.js';
 import { CliError } from '../errors.js';
@@ -14,6 +14,16 @@ interface RulesTestOptions {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** A rules file compiled for one edge's scope; bpf() needs `rules test --bpf`, so it is refused here. */
+export function loadRulesFile(path: string, where: { region: string | null; datacenter: string | null }): RuleSet {
+  try {
+    return compileRules(parseRulesFile(new TextDecoder().decode(readInput(path))), where);
+  } catch (err) {
+    if (isRulesError(err)) throw new CliError(err.code, `${path}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
 
 export function registerRules(program: Command): void {
   const rules = program.command('rules').description('the firewall: ordered rules in a Wirefilter-style language (libs/rules/README.md)');
