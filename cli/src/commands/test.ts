@@ -10,6 +10,7 @@ import { Progress } from './progress.js';
 import { loadProgramFile, readInput, PROGRAM_TYPE_NAMES, type ProgramOptions } from './load.js';
 import type { EngineName } from '@flowshield/vm';
 import { io } from '../io.js';
+import { loadRulesFile } from './rules.js';
 
 interface TestOptions extends ProgramOptions {
   json?: boolean;
@@ -23,6 +24,9 @@ interface TestOptions extends ProgramOptions {
   challengeKey?: string;
   difficulty: string;
   failOnError?: boolean;
+  rules?: string;
+  region?: string;
+  datacenter?: string;
 }
 
 /** wasm (compiled, the default) or interp (the reference interpreter, the default with --trace). */
@@ -49,6 +53,9 @@ export function registerTest(program: Command): void {
     .option('--hmac-key <hex>', 'key of the hmac helpers (default: 32 zero bytes)')
     .option('--challenge-key <hex>', 'key of the standard challenge, 32 bytes (default: a fixed test key)')
     .option('--difficulty <bits>', 'work of standard challenges issued, in bits', '8')
+    .option('--rules <file>', 'run these firewall rules before the program, as the edge does (block drops, allow passes, without the program)')
+    .option('--region <code>', 'with --rules: the edge\'s region (selects region:<code> rules)')
+    .option('--datacenter <code>', 'with --rules: the edge\'s datacenter (selects datacenter:<code> rules)')
     .action((programPath: string, capturePath: string, opts: TestOptions) => {
       const engine = opts.engine ?? (opts.trace ? 'interp' : 'wasm');
       if (!(ENGINES as readonly string[]).includes(engine)) throw new CliError('FS_ERR_CLI_BAD_OPTION', `--engine must be one of ${ENGINES.join(', ')}`);
@@ -59,6 +66,7 @@ export function registerTest(program: Command): void {
       const difficultyBits = Number(opts.difficulty);
       if (!Number.isInteger(difficultyBits) || difficultyBits < 0 || difficultyBits > 32) throw new CliError('FS_ERR_CLI_BAD_OPTION', '--difficulty must be 0..32 bits');
       const loaded = loadProgramFile(programPath, opts);
+      const rules = opts.rules === undefined ? undefined : loadRulesFile(opts.rules, { region: opts.region ?? null, datacenter: opts.datacenter ?? null });
       const capture = readInput(capturePath);
       const newHost = () => new TestHost({
         seed: Number(opts.seed),
@@ -77,7 +85,7 @@ export function registerTest(program: Command): void {
       }
       const outcomes: PacketOutcome[] = [];
       try {
-        for (const outcome of runCapture(loaded, capture, { failVerdict: opts.failVerdict as FailVerdict, trace: opts.trace, engine: engine as EngineName, host: newHost() })) {
+        for (const outcome of runCapture(loaded, capture, { failVerdict: opts.failVerdict as FailVerdict, trace: opts.trace, engine: engine as EngineName, host: newHost(), rules })) {
           outcomes.push(outcome);
           if (opts.json) {
             io().stdout.write(JSON.stringify(packetJson(outcome)) + '\n');

@@ -17,11 +17,13 @@ export function packetJson(o: PacketOutcome): Record<string, unknown> {
     ...(o.ignored ? { ignored: o.ignored } : {}),
     ...(o.error ? { error: o.error } : {}),
     ...(o.helperErrors.length ? { helperErrors: o.helperErrors } : {}),
+    ...(o.firewall ? { rules: o.firewall } : {}),
   };
 }
 
 export function packetLine(o: PacketOutcome): string {
   const parts = [`#${String(o.index).padEnd(5)}`, o.ignored ? `ignored (${o.ignored})` : o.verdict.padEnd(4)];
+  if (o.firewall?.rule) parts.push(`rule ${o.firewall.rule} (${o.firewall.action})`);
   if (o.error) parts.push(`error: ${o.error}`);
   for (const e of o.helperErrors) parts.push(`helper ${e}`);
   if (o.challenge) parts.push(`challenge ${o.challenge.length} bytes ${hex(o.challenge.subarray(0, 16))}${o.challenge.length > 16 ? '…' : ''}`);

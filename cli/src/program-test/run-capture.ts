@@ -1,5 +1,6 @@
 import { classifyUdp, readCaptureRecords, toCapturePacket, type CaptureRecord } from '../capture/index.js';
 import { ProgramInstance, type EngineName, type LoadedProgram, type PacketMeta, type TraceStep, type VmFault } from '@flowshield/vm';
+import { PacketView, ViewRefusal, type RuleSet } from '@flowshield/rules';
 import { TestHost } from './test-host.js';
 import { withHelperErrors } from './helper-errors.js';
 
@@ -21,6 +22,8 @@ export interface PacketOutcome {
   printed: string[];
   trace: TraceStep[] | null;
   record: CaptureRecord;
+  /** with rules: what the firewall did before the program (block: dropped, allow: passed, both without the program) */
+  firewall: { matched: string[]; action: string | null; rule: string | null } | null;
 }
 
 export interface CaptureSummary {
@@ -41,6 +44,8 @@ export interface RunCaptureOptions {
   /** default wasm; a trace always runs on the interpreter */
   engine?: EngineName;
   host?: TestHost;
+  /** the firewall, run before the program as the edge runs it */
+  rules?: RuleSet;
 }
 
 function toMapped(address: Uint8Array): Uint8Array {
@@ -93,11 +98,18 @@ export function* runCapture(program: LoadedProgram, capture: Uint8Array, options
   const noted = withHelperErrors(program);
   const instance = new ProgramInstance(noted.program, host, { engine: options.engine ?? (options.trace ? 'interp' : 'wasm') });
   const failVerdict = options.failVerdict ?? 'drop';
+  const view = new PacketView();
   for (const input of packetInputs(capture)) {
-    const base = { index: input.record.index, challenge: null, status: null, tag: null, error: null, helperErrors: [], printed: [], trace: null, record: input.record };
+    const base = { index: input.record.index, challenge: null, status: null, tag: null, error: null, helperErrors: [], printed: [], trace: null, record: input.record, firewall: null };
     host.now = input.now;
     if (input.ignored !== null) {
       yield { ...base, verdict: 'pass', ignored: input.ignored };
+      continue;
+    }
+    const firewall = options.rules ? runFirewall(options.rules, view, input.ip) : null;
+    // block drops and allow passes without the program; skip, run and no decision go on to it
+    if (firewall?.action === 'block' || firewall?.action === 'allow') {
+      yield { ...base, verdict: firewall.action === 'block' ? 'drop' : 'pass', ignored: null, firewall };
       continue;
     }
     const trace: TraceStep[] | undefined = options.trace ? [] : undefined;
@@ -115,6 +127,7 @@ export function* runCapture(program: LoadedProgram, capture: Uint8Array, options
       helperErrors: noted.take(),
       printed: effects.printed,
       trace: trace ?? null,
+      firewall,
     };
   }
 }
@@ -124,6 +137,15 @@ function withSourceLine(program: LoadedProgram, fault: VmFault): string {
   const source = program.object.lineOf(fault.index);
   if (!source) return fault.message;
   return fault.message.replace(/^instruction (\d+):/, `instruction $1 (${source.file.split('/').pop()}:${source.line}):`) + (source.text ? ` — ${source.text.trim()}` : '');
+}
+
+function runFirewall(rules: RuleSet, view: PacketView, ip: Uint8Array): NonNullable<PacketOutcome['firewall']> {
+  if (view.load(ip, 0, ip.length) !== ViewRefusal.NONE) return { matched: [], action: null, rule: null };
+  const decided = rules.evaluate(view);
+  const matched: string[] = [];
+  for (let i = 0; i < rules.matchedCount; i++) matched.push(rules.rules[rules.matched[i]!]!.id);
+  const rule = decided < 0 ? null : rules.rules[decided]!;
+  return { matched, action: rule?.action ?? null, rule: rule?.id ?? null };
 }
 
 export function summarize(outcomes: readonly PacketOutcome[]): CaptureSummary {

@@ -1,10 +1,10 @@
 import {
   CHALLENGE_DIFFICULTY_BUCKET, CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_SUBJECT_PREFIX, ChallengeSubject,
-  DEADLETTER_STREAM, DEADLETTER_SUBJECT, EVENTS_STREAM, PROGRAMS_BUCKET, SNAPSHOT_BUCKET, TENANT_KEY_BUCKET, eventSubject,
-  isNameToken, SITE_EVENTS_STREAM, aggregateStream, hubStream, type Topology,
+  DEADLETTER_STREAM, DEADLETTER_SUBJECT, EVENTS_STREAM, LISTS_BUCKET, PROGRAMS_BUCKET, RULES_BUCKET, SNAPSHOT_BUCKET, TENANT_KEY_BUCKET,
+  eventSubject, isNameToken, SITE_EVENTS_STREAM, aggregateStream, hubStream, type Topology,
 } from '@flowshield/proto';
 import { AccessError, AccessErrorCode } from './errors.js';
-import { ACCOUNT_INFO, durableConsumer, kvStream, ownKv, ownObjectStore, ownStream, readKv, readStream } from './jetstream-subjects.js';
+import { ACCOUNT_INFO, durableConsumer, kvStream, objectStream, ownKv, ownObjectStore, ownStream, readKv, readStream } from './jetstream-subjects.js';
 
 /** The parts of flowshield that connect to NATS, each a user (edges: one user per edge id). */
 export const Role = { edge: 'edge', state: 'state', challenge: 'challenge', operator: 'operator' } as const;
@@ -85,6 +85,8 @@ export function permissionsFor(principal: Principal, topology?: Topology): Permi
         publish: [
           eventSubject(checkedEdgeId(principal)), ChallengeSubject.load, ChallengeSubject.tenantKey,
           ACCOUNT_INFO, ...EDGE_BUCKETS.flatMap(readKv),
+          // the firewall (issue 13): rules versions and the prefix lists they pin, read-only
+          ...readKv(RULES_BUCKET), ...readStream(objectStream(LISTS_BUCKET)),
         ],
         subscribe: inbox,
         allowResponses: false,
@@ -113,6 +115,8 @@ export function permissionsFor(principal: Principal, topology?: Topology): Permi
           ...readStream(EVENTS_STREAM), ...readStream(DEADLETTER_STREAM),
           // `snapshot create` is an operator verb; snapshots hold replica state, no secrets.
           ...ownObjectStore(SNAPSHOT_BUCKET),
+          // `rules deploy` and `lists put`
+          ...ownKv(RULES_BUCKET), ...ownObjectStore(LISTS_BUCKET),
           ...OPERATOR_CHALLENGE_SUBJECTS,
         ],
         subscribe: inbox,

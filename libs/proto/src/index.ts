@@ -41,3 +41,10 @@ export {
   OperatorKeyCode, publicKeyToText, publicKeyFromText, OperatorSigner, OperatorKeySet,
 } from './signing/index.js';
 export type { OperatorSignature } from './signing/index.js';
+// Firewall (issue 13): rules versions, prefix-list objects, their NATS names.
+export {
+  RULES_BUCKET, RULES_HISTORY, LISTS_BUCKET, LIST_OBJECT_NAME, rulesKey, PREFIX_LIST_MAGIC, PREFIX_LIST_VERSION, PREFIX_LIST_HEADER_SIZE,
+  MAX_LIST_PREFIXES, ListDecodeCode, encodePrefixList, decodePrefixList, RULES_RECORD_VERSION, RulesDecodeCode, encodeRulesDeployment,
+  decodeRulesDeployment, rulesSigningBytes, signRulesDeployment, checkRulesSignature,
+} from './rules/index.js';
+export type { PrefixListData, RulesDeployment, ListPin } from './rules/index.js';
