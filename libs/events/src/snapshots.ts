@@ -130,13 +130,15 @@ export function isEmptyReplicaDir(dir: string): boolean {
  * and only then moves the file into place. Returns null when the bucket holds no snapshot.
  */
 export async function restoreSnapshot(nc: NatsConnection, ops: Pick<SnapshotReplicaOps, 'facts'>, dir: string,
-  options: { bucket?: string; dataObject?: string } = {}): Promise<SnapshotManifest | null> {
+  options: { bucket?: string; dataObject?: string; stream?: string } = {}): Promise<SnapshotManifest | null> {
   if (!isEmptyReplicaDir(dir)) throw new SnapshotError(SnapshotErrorCode.TARGET, `${dir} already holds a replica`);
   const store = await openSnapshotStore(nc, options.bucket);
   const { manifests } = await listSnapshots(store);
   const manifest = options.dataObject
     ? manifests.find((m) => m.dataObject === options.dataObject || m.dataObject === `${options.dataObject}.mdb`)
-    : manifests[0];
+    // A region's replicas read their own aggregate: only a snapshot that recorded a position in
+    // that stream lets the replica resume there (another region's would replay it all from 1).
+    : manifests.find((m) => options.stream === undefined || m.sequences[options.stream] !== undefined);
   if (!manifest) {
     if (options.dataObject) throw new SnapshotError(SnapshotErrorCode.NOT_FOUND, `no snapshot named ${options.dataObject}`);
     return null;

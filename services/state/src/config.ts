@@ -45,7 +45,7 @@ export interface StateConfig {
 
 const USAGE = `flowshield state service
 
-  --server URL            NATS server (env NATS_URL, default nats://127.0.0.1:4222)
+  --server URL[,URL...]   NATS server(s), every node of the region's cluster (env NATS_URL, default nats://127.0.0.1:4222)
   --creds FILE            NATS credentials of the state role: .creds or nkey seed file (env NATS_CREDS)
   --tls-ca FILE           CA of the NATS server's TLS certificate (env NATS_TLS_CA)
   --db DIR                replica folder (env STATE_DB, default .data/state)

@@ -12,7 +12,7 @@ export function snapshotReplica(nc: NatsConnection, replicaPath: string, replica
   return createSnapshot(nc, replicaSnapshotOps(replicaPath), replicaId);
 }
 
-/** A new replica starts from the newest snapshot (null when there is none) and then consumes the tail. */
-export function bootstrapReplica(nc: NatsConnection, replicaPath: string): Promise<SnapshotManifest | null> {
-  return restoreSnapshot(nc, replicaSnapshotOps(replicaPath), replicaPath);
+/** A new replica starts from the newest snapshot of the stream it reads (null when there is none) and then consumes the tail. */
+export function bootstrapReplica(nc: NatsConnection, replicaPath: string, stream: string): Promise<SnapshotManifest | null> {
+  return restoreSnapshot(nc, replicaSnapshotOps(replicaPath), replicaPath, { stream });
 }
