@@ -113,7 +113,7 @@ export class Supercluster {
     // JetStream answers once the supercluster's meta leader is elected.
     const nc = await this.connectAs(Role.operator, this.regionUrls(topology.regions[0]!.region));
     try {
-      await until(async () => (await jetstreamManager(nc)).getAccountInfo().then(() => true, () => false), 120_000, 'JetStream in the supercluster');
+      await until(() => jetstreamManager(nc).then((jsm) => jsm.getAccountInfo()).then(() => true, () => false), 120_000, 'JetStream in the supercluster');
     } finally {
       await nc.close();
     }

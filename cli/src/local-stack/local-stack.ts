@@ -289,6 +289,11 @@ export class LocalStack {
     return path;
   }
 
+  /** SIGKILL to every child still running (a second Ctrl-C); a stop() under way then finishes at once. */
+  kill(): void {
+    for (const child of this.children) child.kill();
+  }
+
   /** Children were started nats first; they stop in reverse. */
   async stop(): Promise<void> {
     removeStackFile(this.options.dataDir);
