@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
-import { eventStreamBounds, readEventHistory } from '@flowshield/events';
+import { eventStreamBounds, Progress, readEventHistory } from '@flowshield/events';
 import { EVENTS_STREAM, type StatusEvent } from '@flowshield/proto';
 import { ReplicaWriter } from '@flowshield/replica';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { CliError } from '../errors.js';
 import { addServerOption, addStreamOption, eventStream, explainStreamError, iso, parseTime, withNats, type JsonOption, type ServerOption, type StreamOption } from './event-options.js';
-import { Progress } from './progress.js';
 
 interface ReplayOptions extends ServerOption, JsonOption, StreamOption {
   until: string;

@@ -5,7 +5,8 @@ import { ReplicaError, ReplicaErrorCode } from './errors.js';
  * One LMDB environment (a folder with data.mdb) holds a replica:
  *  - `status`: key = [tenant length u8][tenant UTF-8][IP 16 bytes], value = the winning event
  *    as a register (libs/proto encodeRegister), so "which event set this status" is one read;
- *  - `meta`: layout version, last merged sequence per source stream (`seq:<stream>`), counters.
+ *  - `meta`: layout version, last merged sequence per source stream (`seq:<stream>`), counters,
+ *    and the high-water mark (`highWater`: the greatest event order ever merged, see writer.ts).
  * Written by services/state only; edges open it read-only.
  */
 export const REPLICA_LAYOUT_VERSION = 1;
@@ -16,6 +17,8 @@ export const META_KEYS = {
   appliedMessages: 'appliedMessages',
   /** Merges in which an event lost to, or equalled, the stored register (duplicates land here). */
   ignoredEvents: 'ignoredEvents',
+  /** { hlcWall, hlcLogical, edgeId, seq } of the greatest event ever merged; absent = none yet. */
+  highWater: 'highWater',
   sequencePrefix: 'seq:',
 } as const;
 

@@ -65,7 +65,7 @@ export class StateService {
     }
     this.consumer = new StateConsumer({
       nc: this.nc, writer: this.writer, replicaId: c.replicaId, metrics: this.metrics, logger: this.logger,
-      fetchBatch: c.fetchBatch, maxEventsPerCommit: c.maxEventsPerCommit, stream,
+      fetchBatch: c.fetchBatch, maxEventsPerCommit: c.maxEventsPerCommit, commitDelayMs: c.commitDelayMs, stream,
     });
     await this.consumer.start();
     if (c.snapshotIntervalMs > 0) {
