@@ -81,16 +81,33 @@ export class StateConsumer {
     // Sequences are contiguous from here: the stream holds only event subjects, and its limits
     // (discard old) only remove from the front.
     this.expected = Math.max(startSeq, state.first_seq || startSeq);
-    await jsm.consumers.delete(this.stream, this.durable).catch(() => undefined);
-    await jsm.consumers.add(this.stream, {
-      durable_name: this.durable,
-      ack_policy: AckPolicy.All,
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: startSeq,
-      filter_subject: EVENTS_SUBJECTS,
-      max_ack_pending: Math.max(10_000, this.o.fetchBatch * 4),
-      ack_wait: nanos(60_000),
-    });
+    // Creating or deleting a consumer needs the JetStream meta leader, which a partition can take
+    // away (a supercluster whose regions are cut in halves); reading an existing one needs only
+    // its stream's own group. So the durable is kept when it already stands where the replica
+    // does, and re-created otherwise.
+    const existing = await jsm.consumers.info(this.stream, this.durable).catch(() => null);
+    if (existing && existing.delivered.stream_seq === startSeq - 1 && existing.num_ack_pending === 0 && existing.config.ack_policy === AckPolicy.All) {
+      this.o.logger.info({ stream: this.stream, durable: this.durable, startSeq, kept: true }, 'consumer positioned at the replica\'s recorded sequence');
+      return this.js.consumers.get(this.stream, this.durable);
+    }
+    try {
+      await jsm.consumers.delete(this.stream, this.durable).catch(() => undefined);
+      await jsm.consumers.add(this.stream, {
+        durable_name: this.durable,
+        ack_policy: AckPolicy.All,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: startSeq,
+        filter_subject: EVENTS_SUBJECTS,
+        max_ack_pending: Math.max(10_000, this.o.fetchBatch * 4),
+        ack_wait: nanos(60_000),
+      });
+    } catch (err) {
+      if (!existing || !await jsm.consumers.info(this.stream, this.durable).then(() => true, () => false)) throw err;
+      // Cannot re-create it now: read on from the durable as it is. What it delivered and we did
+      // not merge comes back after its ack wait; anything at or below the recorded sequence is skipped.
+      this.log.warn('rebind', { stream: this.stream, durable: this.durable, err: (err as Error).message }, 'could not re-create the consumer (JetStream meta leader unreachable?); reading on from the existing durable');
+      return this.js.consumers.get(this.stream, this.durable);
+    }
     this.o.logger.info({ stream: this.stream, durable: this.durable, startSeq }, 'consumer positioned at the replica\'s recorded sequence');
     return this.js.consumers.get(this.stream, this.durable);
   }
