@@ -30,8 +30,8 @@ let origin: EchoOrigin;
 const closers: (() => unknown)[] = [];
 let eu: { proc: Proc; db: string };
 let us: { proc: Proc; db: string };
-let edgeEu: { port: number; metricsPort: number };
-let edgeUs: { port: number; metricsPort: number };
+let edgeEu: { proc: Proc; port: number; metricsPort: number };
+let edgeUs: { proc: Proc; port: number; metricsPort: number };
 
 const v4 = (ip: string) => ipToBytes16(ip);
 
@@ -125,16 +125,19 @@ async function checkOnce(stream: string, edges: Record<string, number>): Promise
 before(async () => {
   sc = await Supercluster.start({ topology: TOPOLOGY, nodes: { eu: 3, us: 1 }, edgeIds: ['edge-eu', 'edge-us', ...LOAD_EDGES] });
   origin = await EchoOrigin.start();
-  [eu, us] = await Promise.all([sc.startState('eu', 'eu-1'), sc.startState('us', 'us-1')]);
+  // The buckets edges read exist before the state services mirror them into the sites (a
+  // mirror of a bucket that does not exist yet is only retried by the server after a backoff).
   await sc.startChallenge('eu');
   const object = join(sc.dir, 'challenge.o');
   sc.cli(['compile', join(ROOT, 'programs/examples/challenge.c'), '-o', object]);
   sc.cli(['deploy', object, '--tenant', 'arena']);
+  [eu, us] = await Promise.all([sc.startState('eu', 'eu-1'), sc.startState('us', 'us-1')]);
   [edgeEu, edgeUs] = await Promise.all([
     sc.startEdge('edge-eu', 'fra', { replicaPath: eu.db, tenant: 'arena', originPort: origin.port }),
     sc.startEdge('edge-us', 'nyc', { replicaPath: us.db, tenant: 'arena', originPort: origin.port }),
   ]);
   // Deployments and keys reach each edge through its site's mirrors of the core buckets.
+  await Promise.all([edgeEu, edgeUs].map((e) => e.proc.waitFor((l) => l.msg === 'program deployed', WAIT)));
   for (const e of [edgeEu, edgeUs]) {
     await until(async () => /fs_edge_challenge_keys(?:\{[^}]*\})? [1-9]/.test(await scrape(e.metricsPort)), WAIT, 'challenge keys at the edges');
   }
