@@ -4,7 +4,7 @@
 // Needs the built packages (npx tsc -b libs/proto libs/events libs/replica services/state cli test/support)
 // and the nats-server binary; starts its own nats-server on a free port with a temporary store.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,7 +21,7 @@ import { bootstrapReplica, snapshotReplica } from '../../services/state/dist/sna
 const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '600000' }, batch: { type: 'string', default: '500' }, 'merge-batch': { type: 'string', default: '50000' },
-    probes: { type: 'string', default: '300' }, 'load-rate': { type: 'string', default: '50000' }, 'snapshot-entries': { type: 'string', default: '10000000' },
+    probes: { type: 'string', default: '300' }, 'load-rate': { type: 'string', default: '5000' }, 'snapshot-entries': { type: 'string', default: '10000000' },
   },
 });
 const TOTAL = Number(values.events);
@@ -120,7 +120,9 @@ async function mergeOnly(dir) {
 }
 
 function spawnState(url, db) {
-  const child = spawn(process.execPath, [join(root, 'services/state/bin/state.js'), '--server', url, '--db', db, '--replica-id', 'bench',
+  // BENCH_CPU_PROF=dir profiles the state service (node --cpu-prof) where the figures fall short.
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, join(root, 'services/state/bin/state.js'), '--server', url, '--db', db, '--replica-id', 'bench',
     '--metrics-port=-1', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
   return child;
 }
@@ -181,9 +183,13 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
 async function visibility(url, db) {
   const state = spawnState(url, db);
   try {
-    while ((await appliedEvents(db)) === 0 && !existsSync(join(db, 'data.mdb'))) await sleep(20);
-    await sleep(700); // let it position its consumer
-    const reader = ReplicaReader.open(db);
+    // A new replica first merges what the stream holds (the earlier runs): probe once it caught up.
+    const nc = await connect({ servers: url });
+    const { lastSeq } = await eventStreamBounds(nc, EVENTS_STREAM);
+    await nc.close();
+    let reader = null;
+    while (!reader) reader = await sleep(20).then(() => ReplicaReader.open(db), () => null).catch(() => null);
+    while ((reader.sequences()[EVENTS_STREAM] ?? 0) < lastSeq) await sleep(20);
     const load = new EventPublisher({ servers: url, edgeId: 'edge-load', maxBatchEvents: BATCH, maxBufferedEvents: 200_000 });
     const probe = new EventPublisher({ servers: url, edgeId: 'edge-probe' });
     let loading = true;

@@ -11,7 +11,7 @@ export class Progress {
   private readonly silent: boolean;
 
   constructor(private readonly label: string, private readonly total: number, private readonly out: NodeJS.WriteStream = process.stderr,
-    private readonly lineIntervalMs = 2_000, ttyOnly = false) {
+    private readonly lineIntervalMs = 2_000, ttyOnly = false, private readonly format: (n: number) => string = String) {
     this.tty = Boolean(out.isTTY);
     this.silent = ttyOnly && !this.tty;
   }
@@ -37,9 +37,9 @@ export class Progress {
     if (this.tty) {
       const width = 30;
       const filled = Math.round(fraction * width);
-      this.out.write(`\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct} ${done}/${this.total} ${extra} ${elapsed}s\x1b[K`);
+      this.out.write(`\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct} ${this.format(done)}/${this.format(this.total)} ${extra} ${elapsed}s\x1b[K`);
     } else {
-      this.out.write(`${this.label}: ${pct} (${done}/${this.total}) ${extra} ${elapsed}s\n`);
+      this.out.write(`${this.label}: ${pct} (${this.format(done)}/${this.format(this.total)}) ${extra} ${elapsed}s\n`);
     }
   }
 }
@@ -51,17 +51,20 @@ export class SnapshotProgress {
   constructor(private readonly label: string, private readonly out: NodeJS.WriteStream = process.stderr, private readonly ttyOnly = false) {}
 
   readonly update = (phase: string, done: number, total: number): void => {
-    const scale = phase === 'verify' ? 1 : 1 / 1_048_576;
     if (this.current?.phase !== phase) {
       this.finish();
-      this.current = { phase, bar: new Progress(`${this.label} ${phase}`, Math.ceil(total * scale), this.out, 2_000, this.ttyOnly), done: 0 };
+      const format = phase === 'verify' ? String : mebibytes;
+      this.current = { phase, bar: new Progress(`${this.label} ${phase}`, total, this.out, 2_000, this.ttyOnly, format), done: 0 };
     }
-    this.current.done = Math.floor(done * scale);
-    this.current.bar.update(this.current.done, phase === 'verify' ? 'entries' : 'MiB');
+    this.current.done = done;
+    this.current.bar.update(done, unitOf(phase));
   };
 
   finish(): void {
-    if (this.current) this.current.bar.finish(this.current.done, this.current.phase === 'verify' ? 'entries' : 'MiB');
+    if (this.current) this.current.bar.finish(this.current.done, unitOf(this.current.phase));
     this.current = null;
   }
 }
+
+const unitOf = (phase: string): string => (phase === 'verify' ? 'entries' : 'MiB');
+const mebibytes = (bytes: number): string => (bytes / 1_048_576).toFixed(1);

@@ -15,7 +15,7 @@ const PROGRESS_EVERY = 65_536;
  * Order-independent by construction: LMDB iterates keys sorted, the merge makes each register's
  * content independent of arrival order, and a register's stored bytes are canonical (libs/proto
  * register layout), so equal event sets give equal digests. Each key and value is length-prefixed.
- * `onProgress` hears the entries hashed so far, every 65,536 entries (total: `status.getStats()`).
+ * `onProgress` hears the entries hashed so far, every 65,536 entries and at the end (total: `status.getStats()`).
  */
 export function computeDigest(status: Database<Uint8Array, Buffer>, onProgress?: (entries: number) => void): StateDigest {
   const hash = createHash('sha256');
@@ -36,5 +36,6 @@ export function computeDigest(status: Database<Uint8Array, Buffer>, onProgress?:
     if (++entries % PROGRESS_EVERY === 0) onProgress?.(entries);
   }
   hash.update(chunk.subarray(0, used));
+  onProgress?.(entries);
   return { digest: hash.digest('hex'), entries };
 }

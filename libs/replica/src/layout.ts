@@ -62,16 +62,21 @@ function encodeTenant(tenant: string): Uint8Array {
   return t;
 }
 
+/** Writes the key of (tenant, IP) at the start of `scratch` and returns its length. */
+export function writeStatusKey(scratch: Uint8Array, tenant: string, ip: Uint8Array): number {
+  const t = encodeTenant(tenant);
+  scratch[0] = t.length;
+  scratch.set(t, 1);
+  scratch.set(ip, 1 + t.length);
+  return 1 + t.length + 16;
+}
+
 /**
  * Writes the key of (tenant, IP) into `scratch` and returns the used part: lookups on the packet
  * path allocate nothing (lmdb copies the key before the call returns).
  */
 export function statusKeyInto(scratch: Buffer, tenant: string, ip: Uint8Array): Buffer {
-  const t = encodeTenant(tenant);
-  scratch[0] = t.length;
-  scratch.set(t, 1);
-  scratch.set(ip, 1 + t.length);
-  return scratch.subarray(0, 1 + t.length + 16);
+  return scratch.subarray(0, writeStatusKey(scratch, tenant, ip));
 }
 
 /** Room for the longest key: 255 tenant bytes and an IP. */

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { computeDigest, type StateDigest } from './digest.js';
 import { ReplicaError, ReplicaErrorCode } from './errors.js';
 import {
-  MAX_STATUS_KEY, META_KEYS, openReplicaDatabases, parseStatusKey, readCounter, readSequences, sequenceKey, statusKey, statusKeyInto, type ReplicaDatabases,
+  MAX_STATUS_KEY, META_KEYS, openReplicaDatabases, parseStatusKey, readCounter, readSequences, sequenceKey, statusKey, writeStatusKey, type ReplicaDatabases,
 } from './layout.js';
 import { compareEvents, supersedes, type EventOrder } from './merge.js';
 
@@ -105,7 +105,7 @@ export class ReplicaWriter {
     winners.clear();
     let top = this.highWater;
     for (const event of batch.events) {
-      const n = statusKeyInto(this.keyScratch, event.tenant, event.ip).length;
+      const n = writeStatusKey(this.keyScratch, event.tenant, event.ip);
       const id = this.keyScratch.toString('latin1', 0, n);
       const seen = winners.get(id);
       if (seen === undefined || supersedes(event, seen)) winners.set(id, event);
