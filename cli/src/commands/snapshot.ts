@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createSnapshot, listSnapshots, openSnapshotStore, restoreSnapshot, SnapshotError } from '@flowshield/events';
+import { createSnapshot, listSnapshots, openSnapshotStore, restoreSnapshot, SnapshotError, SnapshotProgress } from '@flowshield/events';
 import { isNameToken } from '@flowshield/proto';
 import { copyReplica, readSnapshotFacts } from '@flowshield/replica';
 import { CliError } from '../errors.js';
@@ -21,7 +21,10 @@ export function registerSnapshot(program: Command): void {
     .action(async (opts: CreateOptions) => {
       if (!isNameToken(opts.replicaId)) throw new CliError('FS_ERR_CLI_BAD_REPLICA_ID', `not a replica id: ${opts.replicaId}`);
       await openReplicaForCli(opts.db).close();
-      const manifest = await withNats(opts, (nc) => createSnapshot(nc, { copy: (dir) => copyReplica(opts.db, dir) }, opts.replicaId));
+      // Progress on stderr (a bar on a terminal): a copy of millions of entries is digested and uploaded.
+      const progress = new SnapshotProgress('snapshot', io().stderr);
+      const manifest = await withNats(opts, (nc) => createSnapshot(nc, { copy: (dir, onVerify) => copyReplica(opts.db, dir, onVerify) }, opts.replicaId,
+        { onProgress: progress.update })).finally(() => progress.finish());
       if (opts.json) {
         io().stdout.write(`${JSON.stringify(manifest)}\n`);
         return;
@@ -51,7 +54,10 @@ export function registerSnapshot(program: Command): void {
     .option('--name <object>', 'snapshot data object name (from `snapshot list`)')
     .option('--json', 'print the manifest as JSON'))
     .action(async (opts: RestoreOptions) => {
-      const manifest = await withNats(opts, (nc) => restoreSnapshot(nc, { facts: readSnapshotFacts }, opts.out, opts.name ? { dataObject: opts.name } : {}))
+      const progress = new SnapshotProgress('restore', io().stderr);
+      const manifest = await withNats(opts, (nc) => restoreSnapshot(nc, { facts: readSnapshotFacts }, opts.out,
+        { onProgress: progress.update, ...(opts.name ? { dataObject: opts.name } : {}) }))
+        .finally(() => progress.finish())
         .catch((err: unknown) => {
           if (err instanceof SnapshotError) throw new CliError(err.code, err.message, { cause: err });
           throw err;

@@ -54,9 +54,17 @@ export function registerStart(program: Command): void {
         regions: count('--regions', opts.regions),
         nodes: count('--nodes', opts.nodes),
       });
+      // The first Ctrl-C (or SIGTERM) stops the stack in order; a second one kills what is still
+      // running, and the stop finishes either way: no child outlives `flowshield start`.
+      let signals = 0;
       const stopped = new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+        const onSignal = () => {
+          if (++signals === 1) return resolve();
+          process.stdout.write('stopping faster: killing what is still running…\n');
+          stack.kill();
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
       });
       try {
         await stack.start();

@@ -6,7 +6,7 @@ import { annotation, packetJson, packetLine, summaryLine, traceLines } from '../
 import { runCapture, summarize, type FailVerdict, type PacketOutcome } from '../program-test/run-capture.js';
 import { TestHost } from '../program-test/test-host.js';
 import { BENCH_STEPS, benchCapture, benchLines } from '../program-test/bench.js';
-import { Progress } from './progress.js';
+import { Progress } from '@flowshield/events';
 import { loadProgramFile, readInput, PROGRAM_TYPE_NAMES, type ProgramOptions } from './load.js';
 import type { EngineName } from '@flowshield/vm';
 import { io } from '../io.js';
@@ -77,7 +77,7 @@ export function registerTest(program: Command): void {
 
       if (opts.bench) {
         // A bar on a terminal only: the figures are the output, a script reads them.
-        const progress = io().stderr.isTTY ? new Progress('bench', BENCH_STEPS) : null;
+        const progress = io().stderr.isTTY ? new Progress('bench', BENCH_STEPS, io().stderr) : null;
         const result = benchCapture(loaded, capture, newHost, (done) => progress?.update(done));
         progress?.finish(BENCH_STEPS);
         io().stdout.write(opts.json ? JSON.stringify({ bench: result }) + '\n' : benchLines(result).map((l) => l + '\n').join(''));

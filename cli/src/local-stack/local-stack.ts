@@ -138,24 +138,15 @@ export class LocalStack {
     const { credentials } = nats;
     const natsUrl = nats.regions[0]!.urls[0]!;
     const [challengeMetrics] = [await pick(9475, portFree)];
-    const states = [];
-    for (const r of nats.regions) {
-      const metrics = await pick(9465 + states.length * 100, portFree);
-      const db = join(o.dataDir, nats.topology ? `state-${r.region}` : 'state');
-      const place = nats.topology ? ['--region', r.region, '--datacenter', `${r.region}-dc1`, '--replica-id', `replica-${r.region}`, '--topology', nats.topology, '--stream-replicas', String(o.nodes)] : [];
-      const child = this.spawn(nats.topology ? `state-${r.region}` : 'state', 'services/state/bin/state.js', [
-        '--server', r.urls.join(','), '--db', db, '--metrics-port', String(metrics), ...place, ...(credentials.state ? ['--creds', credentials.state] : []),
-      ], { NATS_CREDS: '' });
-      states.push({ region: r, db, metrics, child });
-    }
     const challenge = this.spawn('challenge', 'services/challenge/bin/challenge.js', [], {
-      NATS_URL: natsUrl,
+      NATS_URL: nats.regions[0]!.urls.join(','),
       NATS_CREDS: credentials.challenge ?? '',
       FLOWSHIELD_CHALLENGE_MASTER_KEY_FILE: this.masterKeyFile(),
       FLOWSHIELD_CHALLENGE_METRICS_PORT: String(challengeMetrics),
     });
-    await Promise.all([...states.map((s) => s.child.waitFor((l) => l.msg === 'state service started', 120_000)), challenge.waitFor((l) => l.msg === 'challenge service ready', 60_000)]);
-
+    await challenge.waitFor((l) => l.msg === 'challenge service ready', 60_000);
+    // The deployment's bucket (and the challenge service's) exist before the state services mirror
+    // them into the leaf sites: the server retries a mirror of a missing stream only after a backoff.
     const originPort = await pick(o.originPort, udpPortFree);
     this.origin = await startEchoOrigin(originPort);
     const object = join(o.dataDir, 'program.o');
@@ -168,6 +159,18 @@ export class LocalStack {
     run(['compile', o.program, '-o', object]);
     // The deploy also creates fs-programs, which the edge may only open: it must exist first.
     const deployed = JSON.parse(run(['deploy', object, '--tenant', o.tenant, '--deployed-by', 'flowshield start', '--json'])) as { version: number; sha256: string };
+
+    const states = [];
+    for (const r of nats.regions) {
+      const metrics = await pick(9465 + states.length * 100, portFree);
+      const db = join(o.dataDir, nats.topology ? `state-${r.region}` : 'state');
+      const place = nats.topology ? ['--region', r.region, '--datacenter', `${r.region}-dc1`, '--replica-id', `replica-${r.region}`, '--topology', nats.topology, '--stream-replicas', String(o.nodes)] : [];
+      const child = this.spawn(nats.topology ? `state-${r.region}` : 'state', 'services/state/bin/state.js', [
+        '--server', r.urls.join(','), '--db', db, '--metrics-port', String(metrics), ...place, ...(credentials.state ? ['--creds', credentials.state] : []),
+      ], { NATS_CREDS: '' });
+      states.push({ region: r, db, metrics, child });
+    }
+    await Promise.all(states.map((s) => s.child.waitFor((l) => l.msg === 'state service started', 120_000)));
 
     const edges: StackFile['edges'] = [];
     for (const { region, db } of states) {
@@ -287,6 +290,11 @@ export class LocalStack {
     const path = join(this.options.dataDir, 'challenge-master.key');
     if (!existsSync(path) || readFileSync(path, 'utf8').trim().length < 64) writeFileSync(path, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
     return path;
+  }
+
+  /** SIGKILL to every child still running (a second Ctrl-C); a stop() under way then finishes at once. */
+  kill(): void {
+    for (const child of this.children) child.kill();
   }
 
   /** Children were started nats first; they stop in reverse. */

@@ -9,7 +9,7 @@ export { credentialFileName, ensureUserCredential, ensureCredentialSet, usersOf 
 export type { UserCredential, CredentialSet } from './credentials.js';
 export { renderServerConfig, writeServerConfig } from './server-config.js';
 export type { ServerUser, ServerTls, ServerConfigInput, LinkAuth } from './server-config.js';
-export { accessConnectOptions, credentialsKind } from './connect-options.js';
+export { accessConnectOptions, credentialsKind, serverList } from './connect-options.js';
 export type { ClientAccess, AccessConnectOptions } from './connect-options.js';
 export { writeAccessFiles, writeSuperclusterFiles } from './access-files.js';
 export type { AccessFiles, AccessFilesOptions, SuperclusterFiles, SuperclusterFilesOptions } from './access-files.js';

@@ -76,6 +76,11 @@ function topologyStreams(topology: Topology | undefined): string[] {
   return out;
 }
 
+/** With a topology, the operator reads every region's hub and aggregate (`flowshield events --stream`, digests of a region's log). */
+function topologyReads(topology: Topology | undefined): string[] {
+  return (topology?.regions ?? []).flatMap(({ region }) => [...readStream(hubStream(region)), ...readStream(aggregateStream(region))]);
+}
+
 /** The permissions of each role, derived from the wire names in libs/proto (and the regions' stream names with a topology). */
 export function permissionsFor(principal: Principal, topology?: Topology): Permissions {
   const inbox = [`${inboxPrefix(principal)}.>`];
@@ -112,7 +117,7 @@ export function permissionsFor(principal: Principal, topology?: Topology): Permi
       return {
         publish: [
           ACCOUNT_INFO, ...ownKv(PROGRAMS_BUCKET), ...readKv(CHALLENGE_PUBKEY_BUCKET), ...readKv(CHALLENGE_DIFFICULTY_BUCKET),
-          ...readStream(EVENTS_STREAM), ...readStream(DEADLETTER_STREAM),
+          ...readStream(EVENTS_STREAM), ...readStream(DEADLETTER_STREAM), ...topologyReads(topology),
           // `snapshot create` is an operator verb; snapshots hold replica state, no secrets.
           ...ownObjectStore(SNAPSHOT_BUCKET),
           // `rules deploy` and `lists put`

@@ -13,4 +13,5 @@ export {
   openSnapshotStore, snapshotId, uploadSnapshot, listSnapshots, downloadSnapshot, createSnapshot, restoreSnapshot,
   isEmptyReplicaDir, SnapshotError, SnapshotErrorCode,
 } from './snapshots.js';
-export type { UploadSnapshotInput, SnapshotCopyFacts, SnapshotReplicaOps } from './snapshots.js';
+export type { UploadSnapshotInput, SnapshotCopyFacts, SnapshotReplicaOps, SnapshotPhase, SnapshotProgressFn } from './snapshots.js';
+export { Progress, SnapshotProgress } from './progress.js';

@@ -7,7 +7,7 @@ export {
   EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, EVENTS_SUBJECTS, DEADLETTER_SUBJECT, DEADLETTER_STREAM, DEADLETTER_HEADERS,
   SNAPSHOT_BUCKET, STATE_CONSUMER_PREFIX, isNameToken, eventSubject, edgeIdOfSubject, batchMessageId,
   ipToBytes16, bytes16ToIp, SNAPSHOT_MANIFEST_VERSION, encodeManifest, decodeManifest,
-  REGISTER_VERSION, encodeRegister, decodeRegister, readRegisterView,
+  REGISTER_VERSION, encodeRegister, encodeRegisterInto, REGISTER_MAX_LENGTH, decodeRegister, readRegisterView,
   CORE_DOMAIN, SITE_EVENTS_STREAM, hubStream, aggregateStream, domainApi, validateTopology, sitesOf,
 } from './events/index.js';
 export type { StatusEvent, EventBatch, SnapshotManifest, RegisterView, Topology } from './events/index.js';

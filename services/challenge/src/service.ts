@@ -1,4 +1,4 @@
-import { accessConnectOptions, followConnection, Role } from '@flowshield/access';
+import { accessConnectOptions, followConnection, Role, serverList } from '@flowshield/access';
 import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
 import { pino, type Logger } from 'pino';
@@ -102,20 +102,40 @@ export class ChallengeService {
     this.maxTokenTtl = options.maxTokenTtlSeconds ?? 86_400;
   }
 
-  static async start(options: ChallengeServiceOptions): Promise<ChallengeService> {
+  /** Pause between attempts while NATS or JetStream does not answer yet. */
+  static FIRST_CONNECT_RETRY_MS = 1_000;
+
+  /**
+   * Connects and sets up the buckets, retrying (as the edge and the state service do) until NATS
+   * answers and JetStream takes the buckets: NATS may start after us, and a cluster answers
+   * JetStream calls only once it has elected its leader. `signal` gives up (an AbortError).
+   */
+  static async start(options: ChallengeServiceOptions & { signal?: AbortSignal }): Promise<ChallengeService> {
     if (options.masterKey.length < 32) throw new RangeError('masterKey must be at least 32 bytes');
-    const nc = await connect({
-      servers: options.servers, name: 'flowshield-challenge', maxReconnectAttempts: -1,
-      ...accessConnectOptions({ role: Role.challenge, creds: options.creds ?? null, tlsCa: options.tlsCa ?? null }),
-    });
-    const service = new ChallengeService(nc, options);
-    try {
-      await service.init(options.tickMs ?? 1000);
-    } catch (err) {
-      await nc.close();
-      throw err;
+    let lastLog = 0;
+    for (let attempt = 1; ; attempt++) {
+      options.signal?.throwIfAborted();
+      let nc: NatsConnection | null = null;
+      try {
+        nc = await connect({
+          servers: serverList(options.servers), name: 'flowshield-challenge', maxReconnectAttempts: -1, reconnectTimeWait: 250,
+          ...accessConnectOptions({ role: Role.challenge, creds: options.creds ?? null, tlsCa: options.tlsCa ?? null }),
+        });
+        const service = new ChallengeService(nc, options);
+        await service.init(options.tickMs ?? 1000);
+        if (attempt > 1) options.logger?.info({ attempts: attempt }, 'NATS and JetStream answering');
+        return service;
+      } catch (err) {
+        await nc?.close().catch(() => undefined);
+        // Bad credentials never get better: only an unreachable server or JetStream is waited for.
+        if ((err as { code?: string }).code?.startsWith('FS_ERR_ACCESS')) throw err;
+        if (Date.now() - lastLog >= 10_000) {
+          lastLog = Date.now();
+          options.logger?.warn({ attempt, err: (err as Error).message }, 'NATS or JetStream not answering yet; retrying');
+        }
+        await new Promise((r) => setTimeout(r, ChallengeService.FIRST_CONNECT_RETRY_MS));
+      }
     }
-    return service;
   }
 
   private now(): number {

@@ -28,10 +28,12 @@ export interface StateConfig {
   /** Port for GET /metrics; 0 picks a free one (logged), -1 turns it off. */
   metricsPort: number;
   metricsHost: string;
-  /** Stream messages per fetch; each fetch is one LMDB transaction (or more, see maxEventsPerCommit). */
+  /** Stream messages requested at a time, and at most per LMDB transaction. */
   fetchBatch: number;
-  /** Commit early inside a fetch once this many events are pending. */
+  /** Commit once this many events are pending. */
   maxEventsPerCommit: number;
+  /** Commit at most this many milliseconds after the first pending message. */
+  commitDelayMs: number;
   /** Cut a snapshot this often (0 = only on request). */
   snapshotIntervalMs: number;
   /** Start an empty replica from the newest snapshot in the object store. */
@@ -45,7 +47,7 @@ export interface StateConfig {
 
 const USAGE = `flowshield state service
 
-  --server URL            NATS server (env NATS_URL, default nats://127.0.0.1:4222)
+  --server URL[,URL...]   NATS server(s), every node of the region's cluster (env NATS_URL, default nats://127.0.0.1:4222)
   --creds FILE            NATS credentials of the state role: .creds or nkey seed file (env NATS_CREDS)
   --tls-ca FILE           CA of the NATS server's TLS certificate (env NATS_TLS_CA)
   --db DIR                replica folder (env STATE_DB, default .data/state)
@@ -57,7 +59,8 @@ const USAGE = `flowshield state service
                           absent: one node, stream FS_EVENTS
   --metrics-port N        Prometheus port, 0 = any free port, -1 = off (env STATE_METRICS_PORT, default 9464)
   --metrics-host HOST     metrics bind address (env STATE_METRICS_HOST, default 127.0.0.1)
-  --fetch-batch N         messages per fetch (env STATE_FETCH_BATCH, default 256)
+  --fetch-batch N         messages requested at a time and at most per commit (env STATE_FETCH_BATCH, default 256)
+  --commit-delay-ms N     commit at most N ms after the first pending message (env STATE_COMMIT_DELAY_MS, default 5)
   --snapshot-interval-ms N  snapshot period, 0 = off (env STATE_SNAPSHOT_INTERVAL_MS, default 0)
   --no-bootstrap          do not restore an empty replica from the newest snapshot
   --events-max-bytes N    FS_EVENTS size limit, bytes or 512MiB/1GiB, 0 = none (env STATE_EVENTS_MAX_BYTES, default 1GiB)
@@ -107,7 +110,7 @@ export function parseStateConfig(argv: string[], env: NodeJS.ProcessEnv = proces
       args: argv,
       options: {
         server: { type: 'string' }, region: { type: 'string' }, datacenter: { type: 'string' }, topology: { type: 'string' }, 'stream-replicas': { type: 'string' }, creds: { type: 'string' }, 'tls-ca': { type: 'string' }, db: { type: 'string' }, 'replica-id': { type: 'string' },
-        'metrics-port': { type: 'string' }, 'metrics-host': { type: 'string' }, 'fetch-batch': { type: 'string' },
+        'metrics-port': { type: 'string' }, 'metrics-host': { type: 'string' }, 'fetch-batch': { type: 'string' }, 'commit-delay-ms': { type: 'string' },
         'snapshot-interval-ms': { type: 'string' }, 'no-bootstrap': { type: 'boolean' }, 'log-level': { type: 'string' },
         'events-max-bytes': { type: 'string' }, 'events-max-msgs': { type: 'string' }, 'events-max-age-ms': { type: 'string' },
         'deadletter-max-bytes': { type: 'string' }, 'deadletter-max-msgs': { type: 'string' }, 'deadletter-max-age-ms': { type: 'string' },
@@ -145,6 +148,7 @@ export function parseStateConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     metricsHost: values['metrics-host'] ?? env.STATE_METRICS_HOST ?? '127.0.0.1',
     fetchBatch: int('--fetch-batch', values['fetch-batch'] ?? env.STATE_FETCH_BATCH ?? '256', 1),
     maxEventsPerCommit: 100_000,
+    commitDelayMs: int('--commit-delay-ms', values['commit-delay-ms'] ?? env.STATE_COMMIT_DELAY_MS ?? '5', 0),
     snapshotIntervalMs: int('--snapshot-interval-ms', values['snapshot-interval-ms'] ?? env.STATE_SNAPSHOT_INTERVAL_MS ?? '0', 0),
     bootstrap: !values['no-bootstrap'],
     eventLimits: {

@@ -10,6 +10,7 @@ export class StateMetrics {
   readonly registry = new Registry();
   readonly eventsApplied = new Counter({ name: 'fs_state_events_applied_total', help: 'Events merged into the replica', registers: [this.registry] });
   readonly eventsChanged = new Counter({ name: 'fs_state_events_changed_total', help: 'Events that replaced a register', registers: [this.registry] });
+  readonly mergeUnread = new Counter({ name: 'fs_state_merge_unread_total', help: 'Registers written without reading them first (the event was above the replica high-water mark)', registers: [this.registry] });
   readonly messagesApplied = new Counter({ name: 'fs_state_messages_applied_total', help: 'Stream messages committed (batches and dead letters)', registers: [this.registry] });
   readonly malformed = new Counter({ name: 'fs_state_malformed_messages_total', help: 'Messages that did not decode, by reason code', labelNames: ['code'], registers: [this.registry] });
   readonly rejected = new Counter({ name: 'fs_state_events_rejected_total', help: 'Event stream messages refused, never merged and dead-lettered, by reason (malformed, edge_mismatch: the batch names another edge than its subject)', labelNames: ['reason'], registers: [this.registry] });

@@ -1,6 +1,6 @@
 import { ensureEventStreams, ensureRegionStreams, ensureSiteStreams } from '@flowshield/events';
 import { ReplicaWriter } from '@flowshield/replica';
-import { accessConnectOptions, EDGE_BUCKETS, followConnection, Role } from '@flowshield/access';
+import { accessConnectOptions, EDGE_BUCKETS, followConnection, Role, serverList } from '@flowshield/access';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pino, type Logger } from 'pino';
 import type { StateConfig } from './config.js';
@@ -63,7 +63,7 @@ export class StateService {
     this.metrics.watchStreams(() => Promise.all([stream, DEADLETTER_STREAM].map((name) => jsm.streams.info(name))));
     if (c.topology) this.sites = this.setUpSites(sitesOf(c.topology, c.region));
     if (c.bootstrap) {
-      const manifest = await bootstrapReplica(this.nc, c.db).catch((err: Error & { code?: string }) => {
+      const manifest = await bootstrapReplica(this.nc, c.db, stream).catch((err: Error & { code?: string }) => {
         if (err.code === 'FS_ERR_EVENTS_SNAPSHOT_TARGET') return null; // already a replica: resume it
         throw err;
       });
@@ -74,7 +74,7 @@ export class StateService {
     this.streamInfo = () => jsm.streams.info(stream);
     this.consumer = new StateConsumer({
       nc: this.nc, writer: this.writer, replicaId: c.replicaId, metrics: this.metrics, logger: this.logger,
-      fetchBatch: c.fetchBatch, maxEventsPerCommit: c.maxEventsPerCommit, stream,
+      fetchBatch: c.fetchBatch, maxEventsPerCommit: c.maxEventsPerCommit, commitDelayMs: c.commitDelayMs, stream,
     });
     await this.consumer.start();
     if (c.snapshotIntervalMs > 0) {
@@ -129,7 +129,7 @@ export class StateService {
   private async connectFirst(): Promise<NatsConnection | null> {
     const c = this.config;
     const options = {
-      servers: c.servers, noAsyncTraces: true, maxReconnectAttempts: -1, reconnectTimeWait: 250, name: `flowshield-state-${c.replicaId}`,
+      servers: serverList(c.servers), noAsyncTraces: true, maxReconnectAttempts: -1, reconnectTimeWait: 250, name: `flowshield-state-${c.replicaId}`,
       ...accessConnectOptions({ role: Role.state, creds: c.creds, tlsCa: c.tlsCa }),
     };
     const log = new RateLimitedLog(this.logger, 10_000);

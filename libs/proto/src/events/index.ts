@@ -11,7 +11,7 @@ export {
 export { ipToBytes16, bytes16ToIp } from './ip.js';
 export { SNAPSHOT_MANIFEST_VERSION, encodeManifest, decodeManifest } from './manifest.js';
 export type { SnapshotManifest } from './manifest.js';
-export { REGISTER_VERSION, encodeRegister, decodeRegister, readRegisterView } from './register.js';
+export { REGISTER_VERSION, encodeRegister, encodeRegisterInto, REGISTER_MAX_LENGTH, decodeRegister, readRegisterView } from './register.js';
 export type { RegisterView } from './register.js';
 export { CORE_DOMAIN, SITE_EVENTS_STREAM, hubStream, aggregateStream, domainApi, validateTopology, sitesOf } from './topology.js';
 export type { Topology } from './topology.js';
