@@ -30,7 +30,7 @@ export interface StreamOption { stream?: string }
  * (every region's aggregate holds every event), else FS_EVENTS (one node).
  */
 export function eventStream(opts: StreamOption & { dataDir?: string }): string {
-  const given = opts.stream ?? process.env.FLOWSHIELD_EVENTS_STREAM ?? null;
+  const given = opts.stream ?? io().env.FLOWSHIELD_EVENTS_STREAM ?? null;
   if (given) {
     if (!isNameToken(given)) throw new CliError('FS_ERR_CLI_BAD_STREAM', `not a stream name: ${JSON.stringify(given)}`);
     return given;

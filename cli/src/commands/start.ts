@@ -60,7 +60,7 @@ export function registerStart(program: Command): void {
       const stopped = new Promise<void>((resolve) => {
         const onSignal = () => {
           if (++signals === 1) return resolve();
-          process.stdout.write('stopping faster: killing what is still running…\n');
+          io().stdout.write('stopping faster: killing what is still running…\n');
           stack.kill();
         };
         process.on('SIGINT', onSignal);
