@@ -35,6 +35,9 @@
  *   and per protected network. Never block a source on an answer a spoofer could send (see
  *   FS_ANSWER_* below).
  *   Non-UDP packets never reach a program.
+ *   Each function has a 2048-byte stack frame, up to 8 frames deep. An access the verifier
+ *   cannot prove in bounds (or a helper length it cannot bound) is checked when it runs; a
+ *   failed check ends the run with the fail verdict. Stack buffers need a proven length.
  *
  * ---- State -----------------------------------------------------------------------------------
  *   Each source IP has a status: FS_STATUS_NONE, _CHALLENGED, _VERIFIED or _BLOCKED.
@@ -147,7 +150,7 @@
 struct fs_ctx {
     u64 data;     /* address of a struct fs_packet */
     u64 data_end; /* address one past its end */
-    u64 metadata; /* scratch value, free for the program */
+    u64 metadata; /* scratch value the program may write and read back; 0 at the start of every packet */
 };
 
 struct fs_packet {

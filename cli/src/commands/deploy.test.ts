@@ -61,7 +61,7 @@ test('cli deploy - a program the verifier refuses never reaches the bucket; the 
     const bad = await compileSource(dir, 'bad.c', UNINITIALISED_READ_C);
 
     const refused = await runCli(['deploy', bad, '--tenant', 'acme', '--server', nats.url]);
-    assertOneLineFailure(refused, /^flowshield: .*bad\.o: instruction \d+ \(.*bad\.c:5\): /);
+    assertOneLineFailure(refused, /^flowshield: .*bad\.o: instruction \d+ \(.*bad\.c:5:\d+\): /);
     assert.equal(refused.stdout, '');
 
     const history = await cliJson(['programs', '--tenant', 'acme', '--history', '--server', nats.url]) as { live: number; revisions: unknown[] };

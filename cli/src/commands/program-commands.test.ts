@@ -52,7 +52,7 @@ test('cli program verbs - a bad program is refused with its instruction and sour
   assert.notEqual(result.code, 0);
   const lines = result.stderr.trim().split('\n');
   assert.equal(lines.length, 1, result.stderr);
-  assert.match(lines[0]!, /^flowshield: .*bad\.o: instruction \d+ \(.*bad\.c:5\): /);
+  assert.match(lines[0]!, /^flowshield: .*bad\.o: instruction \d+ \(.*bad\.c:5:\d+\): /);
   const json = await runCli(['verify', object, '--json']);
   const report = JSON.parse(json.stdout) as { ok: boolean; error: { code: string; instruction: number; source: { line: number } } };
   assert.equal(report.ok, false);

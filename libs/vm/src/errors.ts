@@ -52,6 +52,11 @@ export interface SourceLocation {
   text?: string;
 }
 
+/** `file.c:LINE:COLUMN` (the column when BTF has one); the file's base name, as BTF often records the compile's absolute path. */
+export function formatLocation(source: SourceLocation): string {
+  return `${source.file.split('/').pop()}:${source.line}${source.column ? `:${source.column}` : ''}`;
+}
+
 /** A program that cannot be loaded. `index` is the instruction slot (lddw counts two). */
 export class VmLoadError extends Error {
   override readonly name: string = 'VmLoadError';
@@ -87,7 +92,7 @@ export class VmFault extends Error {
 
 /**
  * A program the verifier refuses: which instruction, why, and where in the source when the object
- * carries line info. Prints `instruction N (file.c:LINE): reason`.
+ * carries line info. Prints `instruction N (file.c:LINE:COLUMN): reason`.
  */
 export class VerifierError extends VmLoadError {
   override readonly name: string = 'VerifierError';
@@ -97,8 +102,7 @@ export class VerifierError extends VmLoadError {
   constructor(code: VmErrorCode, index: number, reason: string, options: { source?: SourceLocation; cause?: unknown } = {}) {
     super(code, reason, { index, ...options });
     this.reason = reason;
-    // The file's base name: BTF often records the absolute path of the compile.
-    if (options.source) this.message = `instruction ${index} (${options.source.file.split('/').pop()}:${options.source.line}): ${reason}`;
+    if (options.source) this.message = `instruction ${index} (${formatLocation(options.source)}): ${reason}`;
   }
 }
 

@@ -1,3 +1,5 @@
+import { VmErrorCode, VmFault } from './errors.js';
+
 /**
  * The helper ABI: the host fills one table (number → implementation) and both engines call
  * through it. A helper reads its arguments (r1–r5) and the run's memory through `HelperContext`
@@ -52,5 +54,46 @@ export class HelperTable {
 
   ids(): number[] {
     return [...this.byId.keys()].sort((a, b) => a - b);
+  }
+}
+
+/**
+ * A helper's buffer whose length the verifier could not bound (a run-time check instead of a
+ * refusal): argument `pointer` (r1–r5) with `size` bytes from argument `size`.
+ */
+export interface BufferCheck {
+  readonly pointer: number;
+  readonly size: number;
+  /** the helper writes it: the bytes must be writable */
+  readonly write: boolean;
+  /** a null pointer is allowed (the helper then ignores the size) */
+  readonly nullable: boolean;
+}
+
+/** Buffer checks by the slot of the helper call they guard. */
+export type BufferChecks = ReadonlyMap<number, readonly BufferCheck[]>;
+
+/**
+ * The run-time check both engines make before a helper call in `BufferChecks`: every buffer lies
+ * inside one mapped region (writable when written), or the run ends with a memory fault at the
+ * call. Done here, over `HelperContext`, so the interpreter and the wasm engine fault alike.
+ */
+export function checkBuffers(ctx: HelperContext, slot: number, checks: readonly BufferCheck[]): void {
+  for (const check of checks) {
+    const address = ctx.argU64(check.pointer);
+    const length = ctx.argU64(check.size);
+    if (length === 0n || (check.nullable && address === 0n)) continue;
+    const what = `run-time check of helper buffer r${check.pointer}: ${length} bytes (r${check.size}) at 0x${address.toString(16)}`;
+    const fault = () => new VmFault(VmErrorCode.MEMORY_ACCESS, slot, `${what} are not inside one ${check.write ? 'writable ' : ''}mapped region`, {
+      address, size: length < 2n ** 53n ? Number(length) : undefined,
+    });
+    if (address + length > BigInt(Number.MAX_SAFE_INTEGER)) throw fault();
+    try {
+      if (check.write) ctx.write(Number(address), Number(length));
+      else ctx.read(Number(address), Number(length));
+    } catch (err) {
+      if (err instanceof VmFault) throw fault();
+      throw err;
+    }
   }
 }

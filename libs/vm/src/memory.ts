@@ -11,7 +11,7 @@ export interface MemoryRegion {
   readonly writable: boolean;
 }
 
-export const STACK_FRAME_BYTES = 512;
+export const STACK_FRAME_BYTES = 2048;
 /** Frames including the entry function, as Linux's MAX_CALL_FRAMES. */
 export const MAX_CALL_DEPTH = 8;
 export const STACK_BYTES = STACK_FRAME_BYTES * MAX_CALL_DEPTH;

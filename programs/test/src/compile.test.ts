@@ -61,6 +61,7 @@ const examples: Record<string, Expectation> = {
   },
 };
 
+// Every fixture is listed; libs/vm's pfp-headers test runs them (and the examples) on both engines.
 const fixtures: Record<string, Expectation> = {
   'linux_xdp_style.c': {
     section: 'xdp',
@@ -68,6 +69,16 @@ const fixtures: Record<string, Expectation> = {
     calls: [1, 2, 7],
     sections: ['maps', '.maps', 'license'],
     relocations: [['R_BPF_64_64', 'port_hits'], ['R_BPF_64_64', 'total']],
+  },
+  'pfp_analytics_tag.c': {
+    section: '.text',
+    entry: 'cf_ebpf_main',
+    calls: [18],
+  },
+  'pfp_payload_entropy.c': {
+    section: '.text',
+    entry: 'cf_ebpf_main',
+    calls: [17],
   },
   'pfp_window_counter.c': {
     section: '.text',
@@ -157,9 +168,10 @@ function check(dir: string, expectations: Record<string, Expectation>): void {
   }
 }
 
-test('programs - every example is listed with its expectations', () => {
-  const sources = readdirSync(examplesDir).filter((f) => f.endsWith('.c')).sort();
-  assert.deepEqual(sources, Object.keys(examples).sort());
+test('programs - every example and fixture is listed with its expectations', () => {
+  const sources = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.c')).sort();
+  assert.deepEqual(sources(examplesDir), Object.keys(examples).sort());
+  assert.deepEqual(sources(fixturesDir), Object.keys(fixtures).sort());
 });
 
 test('programs - examples compile for -mcpu=v1 and v3 with the expected sections, entries, calls and relocations', () => {

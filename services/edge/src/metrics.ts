@@ -2,6 +2,7 @@ import type { MetricsSource } from '@flowshield/service-http';
 import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics, type Aggregator } from 'prom-client';
 import type { EventPublisher } from '@flowshield/events';
 import { STATUS_NAMES, type Status } from '@flowshield/proto';
+import { MAX_ANALYTICS_TAGS, OTHER_TAG } from './analytics-tags.js';
 import { REJECTION_LABELS } from './answer-reasons.js';
 import type { ProtectedService } from './protected-service.js';
 import { implementation } from '@flowshield/udp-batch';
@@ -70,6 +71,9 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
   }));
   counter('fs_edge_program_counter_total', 'Counters programs add to (helper 66), by id', ['tenant', 'id'], (inc) => each((s, tenant) => {
     for (const [id, n] of s.runtime.host.counters) inc({ tenant, id }, Number(n));
+  }));
+  counter('fs_edge_analytics_tag_packets_total', `Packets a program tagged for network analytics (helper 18), by tag; past ${MAX_ANALYTICS_TAGS} distinct tags per tenant and packet thread, later ones count as tag="${OTHER_TAG}"`, ['tenant', 'tag'], (inc) => each((s, tenant) => {
+    for (const [tag, n] of s.runtime.stats.analyticsTags.counts) inc({ tenant, tag }, n);
   }));
   counter('fs_edge_program_swaps_total', 'Program deployments applied or refused: refused (does not load), unsigned, bad_signature (not by a configured operator key, or altered), over_budget', ['tenant', 'result'], (inc) => each((s, tenant) => {
     for (const result of SWAP_RESULTS) inc({ tenant, result }, s.runtime.stats.swaps[result]);

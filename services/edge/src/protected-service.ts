@@ -366,6 +366,7 @@ export class ProtectedService {
       this.queue(effects.reply, session, port);
       stats.repliesSent++;
     }
+    if (effects && effects.tag !== null) this.countTag(effects.tag, session, verdict);
     const change = effects?.statusChange;
     if (change) this.steering?.follow(session.ip.bytes, change.to);
     const answer = isAnswerPacket(data);
@@ -377,6 +378,13 @@ export class ProtectedService {
     stats.bytes[verdict] += data.length;
     if (verdict === 'drop' && !verifiedNow) return;
     this.relay(session, data, answer, verifiedNow);
+  }
+
+  /** A packet the program tagged for network analytics: counted per tag, and a sampled log line (one per tenant per log interval). */
+  private countTag(tag: bigint, session: ClientSession, verdict: 'pass' | 'drop'): void {
+    const label = this.runtime.stats.analyticsTags.count(tag);
+    const tenant = this.config.tenant;
+    this.log.info(`analytics_tag:${tenant}`, () => ({ tenant, tag: tag.toString(), label, source: session.address, verdict }), 'analytics tag (sampled)');
   }
 
   /**

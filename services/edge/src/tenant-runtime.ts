@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { loadProgram, ProgramInstance, seedCompiled, VmErrorCode, type CompiledProgram, type BatchPacket, type RunEffects, type VmFault, type Verdict } from '@flowshield/vm';
 import { checkDeploymentSignature, type OperatorKeySet, type TenantDeployment } from '@flowshield/proto';
+import { AnalyticsTags } from './analytics-tags.js';
 import type { CpuShare } from './cpu-share.js';
 import type { EdgeHost } from './edge-host.js';
 
@@ -30,6 +31,8 @@ export class TenantStats {
   repliesSent = 0;
   readonly tokens = { accepted: 0, rejected: 0 };
   readonly swaps: Record<SwapResult, number> = { applied: 0, refused: 0, unsigned: 0, bad_signature: 0, over_budget: 0, stale: 0 };
+  /** packets per network-analytics tag (helper 18) */
+  readonly analyticsTags = new AnalyticsTags();
 }
 
 /** The edge's decision for each packet of a batch, and what the program asked for besides. */

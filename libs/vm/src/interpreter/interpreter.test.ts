@@ -39,7 +39,7 @@ test('interpreter - the instruction budget ends a runaway program', () => {
   assert.equal(vm('mov %r0, 3\nexit').run().steps, 2);
 });
 
-test('interpreter - local calls get their own 512-byte frames and a depth limit of 8', () => {
+test('interpreter - local calls get their own 2048-byte frames and a depth limit of 8', () => {
   const frames = vm(['stdw [%r10-8], 1', 'call local f', 'ldxdw %r0, [%r10-8]', 'exit', 'f:', 'stdw [%r10-8], 2', 'mov %r0, %r10', 'exit'].join('\n'));
   assert.equal(frames.run().value, 1n);
   const depth = (n: number) => vm(['mov %r0, 0', 'call local f', 'exit', 'f:', 'add %r0, 1', `jge %r0, ${n}, done`, 'call local f', 'done:', 'exit'].join('\n')).run();

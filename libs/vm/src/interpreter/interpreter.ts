@@ -2,7 +2,7 @@ import { VmErrorCode, VmFault } from '../errors.js';
 import { decodeProgram, type DecodedProgram } from '../isa/decode.js';
 import { formatInstruction } from '../isa/disassemble.js';
 import { AluOp, AtomicOp, CallKind, Mode, Op, modeOf, opOf } from '../isa/opcodes.js';
-import { HelperTable, type HelperContext, type HelperFunction } from '../helpers.js';
+import { HelperTable, checkBuffers, type BufferChecks, type HelperContext, type HelperFunction } from '../helpers.js';
 import { MAX_CALL_DEPTH, STACK_ADDRESS, STACK_BYTES, STACK_FRAME_BYTES, STACK_TOP, type MemoryRegion } from '../memory.js';
 import { arsh64, bswap16, bswap32, div64, gtS, gtU, lsh64, mod64, mul64, out, rsh64, sdiv64, smod64, toBigU } from './int64.js';
 
@@ -12,6 +12,8 @@ export interface InterpreterOptions {
   helpers?: HelperTable;
   /** Instructions one run may execute before it is ended with BUDGET_EXHAUSTED. */
   budget?: number;
+  /** the verifier's run-time checks of helper buffers (`VerifiedProgram.bufferChecks`) */
+  bufferChecks?: BufferChecks;
 }
 
 export interface RunOptions {
@@ -78,6 +80,7 @@ export class Interpreter implements HelperContext {
   private readonly target: Int32Array;
   private readonly helperFns: Map<number, HelperFunction>;
   private readonly budget: number;
+  private readonly bufferChecks: BufferChecks | null;
 
   // Run state, reused across runs.
   private readonly L = new Int32Array(11);
@@ -113,6 +116,7 @@ export class Interpreter implements HelperContext {
     this.helperFns = new Map();
     for (const id of helpers.ids()) this.helperFns.set(id, helpers.get(id)!.fn);
     this.budget = options.budget ?? DEFAULT_BUDGET;
+    this.bufferChecks = options.bufferChecks?.size ? options.bufferChecks : null;
     this.stackRegion = toRegion({ name: 'stack', address: STACK_ADDRESS, bytes: this.stack, writable: true });
     this.last = this.stackRegion;
   }
@@ -498,6 +502,8 @@ export class Interpreter implements HelperContext {
   private callHelper(i: number, id: number): void {
     const fn = this.helperFns.get(id);
     if (!fn) throw new VmFault(VmErrorCode.UNKNOWN_HELPER_AT_RUN, i, `call to unknown helper ${id}`);
+    const checks = this.bufferChecks?.get(i);
+    if (checks) checkBuffers(this, i, checks);
     let result: number | bigint;
     try {
       result = fn(this);

@@ -37,12 +37,13 @@ export interface ProgramType {
   verdict(lo: number, hi: number): Verdict;
 }
 
+/** PFP gives the program `metadata` to write ("space for the program to store metadata"); zeroed for every packet. */
 const pfpContext: ContextLayout = {
   size: 24,
-  writable: false,
+  writable: true,
   fields: [
     { name: 'data', offset: 0, size: 8, kind: 'region', region: 'packet' },
-    { name: 'data_end', offset: 8, size: 8, kind: 'packet-end', region: 'packet' },
+    { name: 'data_end', offset: 8, size: 8, kind: 'region-end', region: 'packet' },
     { name: 'metadata', offset: 16, size: 8, kind: 'scalar' },
   ],
 };

@@ -13,6 +13,8 @@ export type ContextFieldKind =
   | 'packet-end'
   /** a pointer to the start of region `region` (fixed size, known to the verifier) */
   | 'region'
+  /** one past the last byte of region `region` (PFP's data_end: data + sizeof(struct cf_ebpf_packet_data)) */
+  | 'region-end'
   | 'scalar';
 
 export interface ContextField {
@@ -27,6 +29,7 @@ export interface ContextField {
 export interface ContextLayout {
   /** bytes of the context structure that r1 points at on entry */
   size: number;
+  /** whether the program may store into its scalar fields (never over a pointer field) */
   writable: boolean;
   fields: readonly ContextField[];
 }

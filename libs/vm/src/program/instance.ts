@@ -127,7 +127,7 @@ export class ProgramInstance {
     let ctxBytes: Uint8Array;
     if (this.engine === 'wasm') {
       const compiled = compiledFor(program, options.batchCapacity ?? defaultBatchCapacity(program));
-      const wasm = new WasmInstance(compiled, this.helpers, program.budget ?? Number.MAX_SAFE_INTEGER);
+      const wasm = new WasmInstance(compiled, this.helpers, program.budget ?? Number.MAX_SAFE_INTEGER, program.verified.bufferChecks);
       this.wasm = wasm;
       ctxBytes = wasm.view(ctxSpec);
       this.packet = wasm.view(packetSpec);
@@ -310,7 +310,7 @@ export class ProgramInstance {
     if (written < last) this.packet.fill(0, written, last);
     this.lastPacketBytes = written;
     this.wasm?.setPacketWritten(written);
-    if (!this.interpreter) this.interpreter = new Interpreter(this.program.decoded, { helpers: this.helpers, budget: this.program.budget ?? Number.MAX_SAFE_INTEGER });
+    if (!this.interpreter) this.interpreter = new Interpreter(this.program.decoded, { helpers: this.helpers, budget: this.program.budget ?? Number.MAX_SAFE_INTEGER, bufferChecks: this.program.verified.bufferChecks });
     const result = this.interpreter.run({ regions: this.regions, packet: this.regions[1], args: [CONTEXT_ADDRESS], trace });
     const verdict = result.fault ? 'error' : type.verdict(result.lo, result.hi);
     return { verdict, r0: result.fault ? 0n : result.value, fault: result.fault, effects: binding.effects, steps: result.steps };

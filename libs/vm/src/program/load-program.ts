@@ -1,4 +1,4 @@
-import { VmLoadError } from '../errors.js';
+import { VmLoadError, formatLocation } from '../errors.js';
 import { loadObject, type LoadedObject } from '../elf/load-object.js';
 import { validateSlots, type DecodedProgram } from '../isa/decode.js';
 import { CONTEXT_ADDRESS, PACKET_ADDRESS } from '../memory.js';
@@ -61,7 +61,7 @@ export function loadProgram(bytes: Uint8Array, options: LoadProgramOptions = {})
   } catch (err) {
     if (err instanceof VmLoadError && err.index !== undefined && !err.source) {
       err.source = object.lineOf(err.index);
-      if (err.source) err.message = err.message.replace(/^instruction (\d+):/, `instruction $1 (${err.source.file.split('/').pop()}:${err.source.line}):`);
+      if (err.source) err.message = err.message.replace(/^instruction (\d+):/, `instruction $1 (${formatLocation(err.source)}):`);
     }
     throw err;
   }

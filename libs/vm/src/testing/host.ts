@@ -37,25 +37,43 @@ export class FakeClockHost implements HostEnvironment {
 
 const mapped = (v4: number[]) => Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...v4);
 
+interface UdpOptions { srcPort?: number; dstPort: number; payload: Uint8Array | number[]; udpLength?: number }
+
+/** The UDP header and payload at `at` of `ip`, and the metadata the edge would derive. */
+function withUdp(ip: Uint8Array, at: number, o: UdpOptions, payload: Uint8Array, srcIp: Uint8Array, dstIp: Uint8Array, ipVersion: 4 | 6): { ip: Uint8Array; meta: PacketMeta } {
+  const view = new DataView(ip.buffer);
+  view.setUint16(at, o.srcPort ?? 40000);
+  view.setUint16(at + 2, o.dstPort);
+  view.setUint16(at + 4, o.udpLength ?? 8 + payload.length);
+  ip.set(payload, at + 8);
+  return { ip, meta: { srcIp, dstIp, srcPort: o.srcPort ?? 40000, dstPort: o.dstPort, ipVersion, payload: ip.subarray(at + 8) } };
+}
+
 /** An IPv4/UDP packet (checksums zero) and the metadata the edge would derive for it. */
-export function udp4(options: { src?: number[]; dst?: number[]; srcPort?: number; dstPort: number; payload: Uint8Array | number[]; udpLength?: number }): { ip: Uint8Array; meta: PacketMeta } {
+export function udp4(options: UdpOptions & { src?: number[]; dst?: number[] }): { ip: Uint8Array; meta: PacketMeta } {
   const payload = Uint8Array.from(options.payload);
   const src = options.src ?? [192, 0, 2, 10];
   const dst = options.dst ?? [198, 51, 100, 1];
   const ip = new Uint8Array(28 + payload.length);
-  const view = new DataView(ip.buffer);
   ip[0] = 0x45;
-  view.setUint16(2, ip.length);
+  new DataView(ip.buffer).setUint16(2, ip.length);
   ip[8] = 64;
   ip[9] = 17;
   ip.set(src, 12);
   ip.set(dst, 16);
-  view.setUint16(20, options.srcPort ?? 40000);
-  view.setUint16(22, options.dstPort);
-  view.setUint16(24, options.udpLength ?? 8 + payload.length);
-  ip.set(payload, 28);
-  return {
-    ip,
-    meta: { srcIp: mapped(src), dstIp: mapped(dst), srcPort: options.srcPort ?? 40000, dstPort: options.dstPort, ipVersion: 4, payload: ip.subarray(28) },
-  };
+  return withUdp(ip, 20, options, payload, mapped(src), mapped(dst), 4);
+}
+
+/** An IPv6/UDP packet (checksum zero, 2001:db8::a to 2001:db8::1) and its metadata. */
+export function udp6(options: UdpOptions): { ip: Uint8Array; meta: PacketMeta } {
+  const payload = Uint8Array.from(options.payload);
+  const address = (last: number) => Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, ...new Array<number>(11).fill(0), last);
+  const ip = new Uint8Array(48 + payload.length);
+  ip[0] = 0x60;
+  new DataView(ip.buffer).setUint16(4, 8 + payload.length);
+  ip[6] = 17;
+  ip[7] = 64;
+  ip.set(address(10), 8);
+  ip.set(address(1), 24);
+  return withUdp(ip, 40, options, payload, address(10), address(1), 6);
 }

@@ -3,7 +3,7 @@ import { MAX_CALL_DEPTH, STACK_FRAME_BYTES } from '../memory.js';
 import type { ContextField, HelperPrototype } from '../platform/types.js';
 import type { Assertion } from './assertions.js';
 import type { VerifierContext } from './context.js';
-import { isConstant } from './domains/scalar.js';
+import { isConstant, type Scalar } from './domains/scalar.js';
 import type { State } from './domains/state.js';
 import { DATA_ID, describeValue, exact, formatRange, shift, type PointerValue, type Range, type Value } from './domains/value.js';
 
@@ -242,9 +242,6 @@ function checkHelperCall(ctx: VerifierContext, state: State, slot: number, id: n
       case 'scalar':
       case 'size':
         if (v.t !== 'scalar') wrong('a scalar');
-        if (kind === 'size' && v.t === 'scalar' && v.v.umax > MAX_HELPER_SIZE) {
-          ctx.fail(VmErrorCode.HELPER_ARGUMENT, slot, `${arg(k)} is a length with no proven upper bound (${describeValue(v)}): memory of unproven size`);
-        }
         return;
       case 'ctx':
         if (v.t !== 'ctx' || v.off.lo !== 0 || v.off.hi !== 0) wrong('the context pointer');
@@ -266,7 +263,11 @@ function checkHelperCall(ctx: VerifierContext, state: State, slot: number, id: n
         if (v.t === 'scalar') wrong(nullable ? 'a pointer to memory or 0' : 'a pointer to memory');
         if (v.t !== 'stack' && v.t !== 'packet' && v.t !== 'region' && v.t !== 'map-value') wrong('a pointer to memory');
         const sizeValue = state.regs[reg + 1]!;
-        if (sizeValue.t !== 'scalar' || sizeValue.v.umax > MAX_HELPER_SIZE) return; // reported with the size argument
+        if (sizeValue.t !== 'scalar') return; // reported with the size argument
+        if (sizeValue.v.umax > MAX_HELPER_SIZE) {
+          uncheckedLength(ctx, state, slot, v as PointerValue, sizeValue.v, output, nullable, reg, arg);
+          return;
+        }
         const size = { min: Number(sizeValue.v.umin), max: Number(sizeValue.v.umax) };
         checkMemory(ctx, state, slot, v as PointerValue, 0, size, output, !output, true, arg(k));
         return;
@@ -283,4 +284,20 @@ function checkHelperCall(ctx: VerifierContext, state: State, slot: number, id: n
       }
     }
   });
+}
+
+/**
+ * A buffer whose length has no proven upper bound: refused on the stack (a helper could write
+ * over the caller's frames, which the verifier tracks) and where it is out of bounds whatever
+ * the length; elsewhere accepted with a run-time check of the buffer before the call.
+ */
+function uncheckedLength(
+  ctx: VerifierContext, state: State, slot: number, pointer: PointerValue, size: Scalar, write: boolean, nullable: boolean,
+  reg: number, arg: (k: number) => string,
+): void {
+  const length = `${arg(reg)} is a length with no proven upper bound (${describeValue({ t: 'scalar', v: size })})`;
+  if (size.umin > MAX_HELPER_SIZE) ctx.fail(VmErrorCode.HELPER_ARGUMENT, slot, `${length}: at least ${size.umin} bytes, larger than any buffer`);
+  if (pointer.t === 'stack') ctx.fail(VmErrorCode.HELPER_ARGUMENT, slot, `${length}: a stack buffer needs a length proven to fit its frame (compare it with a constant first)`);
+  checkMemory(ctx, state, slot, pointer, 0, { min: Number(size.umin), max: Infinity }, write, false, true, arg(reg - 1));
+  ctx.addBufferCheck(slot, { pointer: reg, size: reg + 1, write, nullable });
 }

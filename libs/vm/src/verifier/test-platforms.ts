@@ -8,7 +8,8 @@ import type { HelperPrototype, Platform, RegionInfo } from '../platform/types.js
  * and variants without a budget or with a writable context.
  */
 
-export const CONTEXT_ADDRESS = 0x4000;
+// Above the stack (memory.ts: STACK_ADDRESS to STACK_TOP), as every region must be.
+export const CONTEXT_ADDRESS = 0x8000;
 export const PACKET_ADDRESS = 0x10000;
 export const RODATA_ADDRESS = 0x20000;
 export const DATA_ADDRESS = 0x21000;
@@ -72,5 +73,5 @@ export const TEST_PLATFORMS: Readonly<Record<string, Platform>> = {
   xdp: XDP_LIKE,
   'pfp-no-budget': { ...PFP_LIKE, name: 'pfp-no-budget', budget: null },
   'xdp-writable-ctx': { ...XDP_LIKE, name: 'xdp-writable-ctx', context: { ...XDP_LIKE.context, writable: true } },
-  'pfp-lines': { ...PFP_LIKE, lineOf: (index) => ({ file: '/src/app/prog.c', line: 100 + index }) },
+  'pfp-lines': { ...PFP_LIKE, lineOf: (index) => ({ file: '/src/app/prog.c', line: 100 + index, ...(index === 0 ? {} : { column: 5 + index }) }) },
 };

@@ -4,6 +4,7 @@ import { callxTarget, contextField, memoryArguments } from './check.js';
 import type { VerifierContext } from './context.js';
 import { aluScalar, endScalar, loadedScalar } from './domains/alu.js';
 import * as S from './domains/scalar.js';
+import { symbolic } from './domains/relations.js';
 import { StackFrame } from './domains/stack.js';
 import { State } from './domains/state.js';
 import {
@@ -29,7 +30,7 @@ export function transfer(ctx: VerifierContext, state: State, slot: number): void
         regs[inst.dst] = regs[inst.src] = copyId(state, slot, src as Extract<Value, { t: 'scalar' }>);
         return;
       }
-      regs[inst.dst] = aluValue(state, slot, opOf(inst.opcode), regs[inst.dst]!, src, info.is64, inst.offset);
+      regs[inst.dst] = aluValue(ctx, state, slot, opOf(inst.opcode), regs[inst.dst]!, src, info.is64, inst.offset);
       return;
     }
     case 'neg': {
@@ -93,7 +94,7 @@ function copyId(state: State, slot: number, v: Extract<Value, { t: 'scalar' }>):
   return { t: 'scalar', v: v.v, id: slot + 1 };
 }
 
-function aluValue(state: State, slot: number, op: number, dst: Value, src: Value, is64: boolean, offset: number): Value {
+function aluValue(ctx: VerifierContext, state: State, slot: number, op: number, dst: Value, src: Value, is64: boolean, offset: number): Value {
   if (op === AluOp.MOV && is64 && offset === 0) return src;
   if (op === AluOp.MOV) return src.t === 'scalar' ? scalar(aluScalar(op, src.v, src.v, is64, offset)) : is64 ? UNKNOWN_SCALAR : SCALAR32;
   if (dst.t === 'scalar' && src.t === 'scalar') return scalar(aluScalar(op, dst.v, src.v, is64, offset));
@@ -103,19 +104,46 @@ function aluValue(state: State, slot: number, op: number, dst: Value, src: Value
     const d = offsetRange(src.v);
     return movePointer(state, slot, dst, { lo: -d.hi, hi: -d.lo });
   }
-  if (is64 && op === AluOp.SUB && isPointer(dst) && isPointer(src) && dst.t === src.t && sameObject(dst, src)) {
-    // Distance between two pointers into one object.
-    const lo = dst.off.lo - src.off.hi;
-    const hi = dst.off.hi - src.off.lo;
-    if (Number.isFinite(lo) && Number.isFinite(hi)) return scalar(S.fromSigned(BigInt(lo), BigInt(hi)));
+  if (is64 && op === AluOp.SUB) {
+    const d = pointerDistance(ctx, state, dst, src);
+    if (d) return scalar(S.fromSigned(BigInt(d.lo), d.hi === Infinity ? S.S64_MAX : BigInt(d.hi)));
   }
   // Anything else turns a pointer into a number the verifier knows nothing about.
   return is64 ? UNKNOWN_SCALAR : SCALAR32;
 }
 
+/**
+ * The distance `a - b` between two pointers into one object, or null when it is not one. What
+ * a comparison proved about their bases (`relations`, and for the packet end `proven`) narrows
+ * what their offset ranges alone allow: `end - p` after `p < end` is at least 1.
+ */
+function pointerDistance(ctx: VerifierContext, state: State, a: Value, b: Value): Range | null {
+  if (a.t === 'packet-end' && b.t === 'packet' && a.region === b.region) {
+    const lo = Math.max(
+      b.id === NO_ID ? -Infinity : state.provenBytes(b.id) - b.fix,
+      Number.isFinite(b.off.hi) ? state.provenBytes(DATA_ID) - b.off.hi : -Infinity,
+    );
+    const size = ctx.regions.get(a.region)?.size;
+    return Number.isFinite(lo) ? { lo, hi: size === undefined ? Infinity : size - b.off.lo } : null;
+  }
+  if (!isPointer(a) || !isPointer(b) || a.t !== b.t || !sameObject(a, b)) return null;
+  let lo = a.off.lo - b.off.hi;
+  let hi = a.off.hi - b.off.lo;
+  if ((a.t === 'packet' || a.t === 'region') && (b.t === 'packet' || b.t === 'region')) {
+    const sa = symbolic(a);
+    const sb = symbolic(b);
+    const bases = sa && sb ? state.relations.get(sb.id, sa.id) : null;
+    if (bases) {
+      lo = Math.max(lo, bases.lo + sa!.fix - sb!.fix);
+      hi = Math.min(hi, bases.hi + sa!.fix - sb!.fix);
+    }
+  }
+  return Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi ? { lo, hi } : null;
+}
+
 function sameObject(a: Value, b: Value): boolean {
   if (a.t === 'stack' && b.t === 'stack') return a.frame === b.frame;
-  if (a.t === 'region' && b.t === 'region') return a.region === b.region;
+  if ((a.t === 'region' && b.t === 'region') || (a.t === 'packet' && b.t === 'packet')) return a.region === b.region;
   if (a.t === 'map-value' && b.t === 'map-value') return a.map === b.map;
   return false;
 }
@@ -141,6 +169,7 @@ function movePointer(state: State, slot: number, p: Extract<Value, { off: Range 
 /** A base id is about to be reused for a new value: older values with it keep only their ranges. */
 function retireId(state: State, id: number): void {
   state.proven.delete(id);
+  state.relations.drop(id);
   state.mapValues((v) => {
     if ((v.t === 'packet' || v.t === 'region') && v.id === id) return { ...v, id: NO_ID, fix: 0 };
     if (v.t === 'map-value-or-null' && v.id === id) return { ...v, id: NO_ID };
@@ -171,6 +200,7 @@ function loadValue(ctx: VerifierContext, state: State, ptr: Value, offset: numbe
       case 'packet': return { t: 'packet', region, off: exact(0), id: DATA_ID, fix: 0 };
       case 'packet-end': return { t: 'packet-end', region };
       case 'region': return regionPointer(region, 0);
+      case 'region-end': return regionPointer(region, ctx.regions.get(region)!.size);
       case 'scalar': return scalar(loadedScalar(width, signExtend));
     }
   }
@@ -234,7 +264,7 @@ export function enterCall(state: State, slot: number): State {
   for (let r = 1; r <= 5; r++) regs[r] = state.regs[r]!;
   regs[10] = { t: 'stack', frame: state.frames.length, off: exact(0) };
   const frames = [...state.frames.map((f) => f.clone()), new StackFrame(undefined, undefined, state.regs.slice(6, 10), slot)];
-  return new State(regs, frames, new Map(state.proven));
+  return new State(regs, frames, new Map(state.proven), state.relations.clone());
 }
 
 /** The caller's state after the callee's exit: r0 returned, r1–r5 clobbered, r6–r10 restored. */
@@ -245,7 +275,7 @@ export function returnFromCall(state: State): State {
   regs[0] = state.regs[0]!;
   callee.callerRegs!.forEach((v, i) => { regs[6 + i] = v; });
   regs[10] = { t: 'stack', frame: frames.length - 1, off: exact(0) };
-  const next = new State(regs, frames, new Map(state.proven));
+  const next = new State(regs, frames, new Map(state.proven), state.relations.clone());
   // Pointers into the callee's frame dangle once it returns.
   next.mapValues((v) => (v.t === 'stack' && v.frame >= frames.length ? UNKNOWN_SCALAR : v));
   return next;
@@ -360,9 +390,25 @@ function refineOffsets(state: State, op: number, dst: number, src: number): Stat
       return state;
   }
   if (aRange.lo > aRange.hi || bRange.lo > bRange.hi) return null;
+  const sa = symbolic(a);
+  const sb = symbolic(b);
+  const bases = sa && sb && sa.id !== sb.id && sa.id !== DATA_ID && sb.id !== DATA_ID ? baseDifference(op, sa.fix - sb.fix) : null;
+  if (bases && !state.relations.add(sa!.id, sb!.id, bases)) return null;
   narrow(state, dst, a, aRange);
   narrow(state, src, state.regs[src] as Tracked, bRange);
   return state;
+}
+
+/** `base(b) - base(a)` where `base(a) + fix(a) OP base(b) + fix(b)` holds, given fix(a) - fix(b). */
+function baseDifference(op: number, fixes: number): Range | null {
+  switch (op) {
+    case JmpOp.JLT: case JmpOp.JSLT: return { lo: fixes + 1, hi: Infinity };
+    case JmpOp.JLE: case JmpOp.JSLE: return { lo: fixes, hi: Infinity };
+    case JmpOp.JGT: case JmpOp.JSGT: return { lo: -Infinity, hi: fixes - 1 };
+    case JmpOp.JGE: case JmpOp.JSGE: return { lo: -Infinity, hi: fixes };
+    case JmpOp.JEQ: return { lo: fixes, hi: fixes };
+    default: return null;
+  }
 }
 
 /** Sets register `reg`'s offset range, and narrows every value with the same base to match. */

@@ -22,6 +22,8 @@ interface Case {
   asm: string[];
   expect: 'ok' | { code: string; index: number; message?: string };
   runtimeChecks?: number[];
+  /** helper calls whose buffers are checked at run time (lengths with no proven bound) */
+  bufferChecks?: number[];
   helpersUsed?: number[];
   maxStackDepth?: number;
   maxCallDepth?: number;
@@ -52,6 +54,7 @@ for (const file of files) {
       if (c.expect === 'ok') {
         const result = verify(program, platform);
         if (c.runtimeChecks) assert.deepEqual([...result.runtimeChecks].sort((a, b) => a - b), c.runtimeChecks, 'runtime checks');
+        if (c.bufferChecks) assert.deepEqual([...result.bufferChecks.keys()].sort((a, b) => a - b), c.bufferChecks, 'buffer checks');
         if (c.helpersUsed) assert.deepEqual(result.helpersUsed, c.helpersUsed, 'helpers used');
         if (c.maxStackDepth !== undefined) assert.equal(result.maxStackDepth, c.maxStackDepth, 'stack depth');
         if (c.maxCallDepth !== undefined) assert.equal(result.maxCallDepth, c.maxCallDepth, 'call depth');
@@ -101,12 +104,15 @@ test('verifier - a walk beyond its instruction limit is "program too complex"', 
     err instanceof VerifierError && err.code === VmErrorCode.TOO_COMPLEX && /program too complex/.test(err.message));
 });
 
-test('verifier - a VerifierError prints the source line when the platform knows it', () => {
+test('verifier - a VerifierError prints the source line and column when the platform knows them', () => {
   const program = decodeProgram(assemble('mov %r0, %r5\nexit'));
   const err = (() => { try { verify(program, TEST_PLATFORMS['pfp-lines']!); } catch (e) { return e; } return null; })();
   assert.ok(err instanceof VerifierError);
   assert.equal(err.message, 'instruction 0 (prog.c:100): r5 is read before it is initialised');
   assert.equal(err.reason, 'r5 is read before it is initialised');
+  const second = (() => { try { verify(decodeProgram(assemble('mov %r0, 0\nmov %r0, %r5\nexit')), TEST_PLATFORMS['pfp-lines']!); } catch (e) { return e; } return null; })();
+  assert.ok(second instanceof VerifierError);
+  assert.equal(second.message, 'instruction 1 (prog.c:101:6): r5 is read before it is initialised', 'the column, where BTF has one');
   assert.deepEqual(err.source, { file: '/src/app/prog.c', line: 100 });
   assert.equal(err.name, 'VerifierError');
 });

@@ -26,7 +26,7 @@ type Item = readonly string[];
 const REGS = [0, 1, 2, 3, 4, 5, 9];
 const reg = fc.constantFrom(...REGS).map((r) => `%r${r}`);
 const pointerBase = fc.constantFrom('%r1', '%r2', '%r3', '%r7', '%r10');
-const small = fc.oneof(fc.integer({ min: -16, max: 64 }), fc.constantFrom(0, 1, 8, 14, 255, 1500, 1516, -512, 0x7fffffff, -1));
+const small = fc.oneof(fc.integer({ min: -16, max: 64 }), fc.constantFrom(0, 1, 8, 14, 255, 1500, 1516, -512, -2048, 0x7fffffff, -1));
 const offset = fc.oneof(fc.integer({ min: -520, max: 8 }), fc.integer({ min: 0, max: 1600 }), fc.integer({ min: -8, max: 24 }));
 const width = fc.constantFrom('b', 'h', 'w', 'dw');
 const aluOp = fc.constantFrom('add', 'sub', 'mul', 'div', 'mod', 'or', 'and', 'lsh', 'rsh', 'arsh', 'xor', 'mov');
@@ -91,7 +91,7 @@ function render(items: Item[], xdp: boolean): string {
 /**
  * The interpreter maps all eight frames as one stack, so a proof that strays into a deeper frame
  * would not fault there: check from the trace that every proven stack access lies in a live frame
- * (between the current r10 - 512 and the top of the stack).
+ * (between the current r10 - STACK_FRAME_BYTES and the top of the stack).
  */
 function assertStackProofs(program: DecodedProgram, trace: readonly TraceStep[], runtimeChecks: ReadonlySet<number>, source: string): void {
   for (const step of trace) {
@@ -132,10 +132,11 @@ function memory(platform: Platform, packetBytes: number, fill: number): MemoryRe
     view.setUint32(4, PACKET_ADDRESS + packetBytes, true);
   } else {
     view.setBigUint64(0, BigInt(PACKET_ADDRESS), true);
-    view.setBigUint64(8, BigInt(PACKET_ADDRESS + packetBytes), true);
+    // PFP's data_end is data + the whole buffer, whatever the packet's length (as the engines fill it).
+    view.setBigUint64(8, BigInt(PACKET_ADDRESS + PFP_PACKET_BYTES), true);
   }
   return [
-    { name: 'context', address: CONTEXT_ADDRESS, bytes: context, writable: false },
+    { name: 'context', address: CONTEXT_ADDRESS, bytes: context, writable: platform.context.writable },
     // An XDP packet is not a listed region, so the verifier takes it as writable, as Linux does.
     { name: 'packet', address: PACKET_ADDRESS, bytes: packet, writable: xdp },
     { name: '.rodata', address: RODATA_ADDRESS, bytes: new Uint8Array(32).fill(3), writable: false },
@@ -194,7 +195,7 @@ const rawInstruction: fc.Arbitrary<RawInstruction> = fc.record({
   opcode: fc.constantFrom(...OPCODES),
   dst: fc.oneof(fc.integer({ min: 0, max: 9 }), fc.constant(10)),
   src: fc.oneof(fc.integer({ min: 0, max: 10 }), fc.constant(0), fc.constant(1)),
-  offset: fc.oneof(fc.integer({ min: -4, max: 6 }), fc.constantFrom(0, 1, 8, 16, 32, -8, -512, -520)),
+  offset: fc.oneof(fc.integer({ min: -4, max: 6 }), fc.constantFrom(0, 1, 8, 16, 32, -8, -512, -2048, -2056)),
   imm: fc.oneof(fc.integer({ min: -4, max: 70 }), fc.constantFrom(0, 1, 5, 16, 32, 64, 0xe1, 0xf1, 0x21000, -1, 0x7fffffff)),
 });
 

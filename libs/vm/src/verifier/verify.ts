@@ -61,6 +61,7 @@ export function verify(program: DecodedProgram, platform: Platform, options: Ver
     instructionCount: program.slots.length,
     helpersUsed: [...ctx.helpersUsed].sort((a, b) => a - b),
     runtimeChecks: ctx.runtimeChecks,
+    bufferChecks: ctx.bufferChecks,
     maxStackDepth: ctx.maxStackDepth,
     maxCallDepth: ctx.maxCallDepth,
   };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { VerifierError } from '../errors.js';
-import { HelperTable, type HelperContext } from '../helpers.js';
+import { HelperTable, type BufferChecks, type HelperContext } from '../helpers.js';
 import { Interpreter, type RunResult } from '../interpreter/interpreter.js';
 import { assemble } from '../isa/assemble.js';
 import { decodeProgram } from '../isa/decode.js';
@@ -26,7 +26,7 @@ type Item = readonly string[];
 const REGS = [0, 1, 2, 3, 4, 5, 9];
 const reg = fc.constantFrom(...REGS).map((r) => `%r${r}`);
 const pointerBase = fc.constantFrom('%r1', '%r2', '%r3', '%r7', '%r10');
-const small = fc.oneof(fc.integer({ min: -16, max: 64 }), fc.constantFrom(0, 1, 8, 14, 255, 1500, 1516, -512, 0x7fffffff, -1, -0x80000000));
+const small = fc.oneof(fc.integer({ min: -16, max: 64 }), fc.constantFrom(0, 1, 8, 14, 255, 1500, 1516, -512, -2048, 0x7fffffff, -1, -0x80000000));
 const offset = fc.oneof(fc.integer({ min: -520, max: 8 }), fc.integer({ min: 0, max: 1600 }), fc.integer({ min: -8, max: 24 }));
 const width = fc.constantFrom('b', 'h', 'w', 'dw');
 const aluOp = fc.constantFrom('add', 'sub', 'mul', 'div', 'mod', 'sdiv', 'smod', 'or', 'and', 'lsh', 'rsh', 'arsh', 'xor', 'mov');
@@ -67,6 +67,10 @@ const item: fc.Arbitrary<Item> = fc.oneof(
   ]),
   fc.constantFrom(['lddw %r3, 0x21000'], ['lddw %r3, 0x20000'], ['lddw %r2, 0x20010'], ['lddw %r3, 0x21000', 'ldxdw %r4, [%r3+0]', 'add %r4, 1', 'stxdw [%r3+0], %r4']),
   fc.tuple(fc.constantFrom('%r10', '%r7', '%r3'), fc.integer({ min: -600, max: 8 })).map(([base, n]) => [`mov %r1, ${base}`, `add %r1, ${n}`, 'call local F']),
+  // A length with no proven bound (a packet dword shifted by a packet byte): a run-time buffer check.
+  fc.constant(['ldxb %r3, [%r7+1]', 'ldxdw %r2, [%r7+0]', 'rsh %r2, %r3', 'mov %r1, %r7', 'mov %r3, %r10', 'add %r3, -16', 'mov %r4, 16', 'call 2']),
+  // The distance to the packet's end after comparing with it: a proven length.
+  fc.tuple(small, ahead).map(([k, n]) => ['mov %r1, %r7', `add %r1, ${k}`, `jge %r1, %r8, @${n}`, 'mov %r2, %r8', 'sub %r2, %r1', 'mov %r3, %r10', 'add %r3, -16', 'mov %r4, 16', 'call 2']),
 );
 
 /** A local function every program carries: its own frame, a store through r1, r0 from its stack. */
@@ -124,10 +128,11 @@ function memory(platform: Platform, packetBytes: number, fill: number): MemoryRe
     view.setUint32(4, PACKET_ADDRESS + packetBytes, true);
   } else {
     view.setBigUint64(0, BigInt(PACKET_ADDRESS), true);
-    view.setBigUint64(8, BigInt(PACKET_ADDRESS + packetBytes), true);
+    // PFP's data_end is data + the whole buffer, whatever the packet's length (as the engines fill it).
+    view.setBigUint64(8, BigInt(PACKET_ADDRESS + PFP_PACKET_BYTES), true);
   }
   return [
-    { name: 'context', address: CONTEXT_ADDRESS, bytes: context, writable: false },
+    { name: 'context', address: CONTEXT_ADDRESS, bytes: context, writable: platform.context.writable },
     { name: 'packet', address: PACKET_ADDRESS, bytes: packet, writable: xdp },
     { name: '.rodata', address: RODATA_ADDRESS, bytes: new Uint8Array(32).fill(3), writable: false },
     { name: '.data', address: DATA_ADDRESS, bytes: new Uint8Array(16).fill(fill), writable: true },
@@ -155,8 +160,9 @@ test('wasm differential - random verified programs: same r0, faults, steps, memo
         const source = render(items, xdp);
         const program = decodeProgram(assemble(source));
         let runtimeChecks: ReadonlySet<number>;
+        let bufferChecks: BufferChecks;
         try {
-          runtimeChecks = verify(program, platform).runtimeChecks;
+          ({ runtimeChecks, bufferChecks } = verify(program, platform));
         } catch (err) {
           if (err instanceof VerifierError) return;
           throw err;
@@ -166,10 +172,10 @@ test('wasm differential - random verified programs: same r0, faults, steps, memo
         const logW: string[] = [];
         const hi = recordingHelpers(logI);
         const hw = recordingHelpers(logW);
-        const interpreter = new Interpreter(program, { helpers: hi.table, budget: 3_000 });
+        const interpreter = new Interpreter(program, { helpers: hi.table, budget: 3_000, bufferChecks });
         // XDP's packet region has the packet's exact size, fixed when the module is compiled.
         const layout = memory(platform, xdpBytes, 0);
-        const engine = new WasmEngine(program, { helpers: hw.table, budget: 3_000, regions: layout, checks: runtimeChecks, packet: layout[1] });
+        const engine = new WasmEngine(program, { helpers: hw.table, budget: 3_000, regions: layout, checks: runtimeChecks, bufferChecks, packet: layout[1] });
         for (const [bytes, fill] of inputs) {
           const size = xdp ? xdpBytes : bytes;
           const memI = memory(platform, size, fill);

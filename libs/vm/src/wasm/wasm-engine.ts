@@ -1,5 +1,5 @@
 import { decodeProgram, type DecodedProgram } from '../isa/decode.js';
-import { HelperTable } from '../helpers.js';
+import { HelperTable, type BufferChecks } from '../helpers.js';
 import { DEFAULT_BUDGET, type RunResult } from '../interpreter/interpreter.js';
 import type { MemoryRegion } from '../memory.js';
 import { compileProgram, type CompiledProgram } from './compile.js';
@@ -14,6 +14,8 @@ export interface WasmEngineOptions {
   checks?: ReadonlySet<number> | 'all';
   /** the region legacy packet loads read; default the first */
   packet?: MemoryRegion;
+  /** the verifier's run-time checks of helper buffers */
+  bufferChecks?: BufferChecks;
 }
 
 /**
@@ -37,7 +39,7 @@ export class WasmEngine {
       checks: options.checks ?? 'all',
       packetRegion: packetIndex === -1 ? null : packetIndex,
     });
-    this.instance = new WasmInstance(this.compiled, helpers, options.budget ?? DEFAULT_BUDGET);
+    this.instance = new WasmInstance(this.compiled, helpers, options.budget ?? DEFAULT_BUDGET, options.bufferChecks);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { VmErrorCode, VmFault } from '../errors.js';
-import type { HelperContext, HelperFunction, HelperTable } from '../helpers.js';
+import { checkBuffers, type BufferChecks, type HelperContext, type HelperFunction, type HelperTable } from '../helpers.js';
 import { RunResult } from '../interpreter/interpreter.js';
 import { STACK_ADDRESS, STACK_BYTES } from '../memory.js';
 import type { CompiledProgram, WasmRegion } from './compile.js';
@@ -59,7 +59,11 @@ export class WasmInstance implements HelperContext {
   /** called before a helper runs, with the batch slot being run (to bind that packet's metadata) */
   onHelper: ((slot: number) => void) | null = null;
 
-  constructor(readonly compiled: CompiledProgram, helpers: HelperTable, budget: number) {
+  private readonly bufferChecks: BufferChecks | null;
+
+  /** `bufferChecks`: the verifier's run-time checks of helper buffers, made before those calls. */
+  constructor(readonly compiled: CompiledProgram, helpers: HelperTable, budget: number, bufferChecks?: BufferChecks) {
+    this.bufferChecks = bufferChecks?.size ? bufferChecks : null;
     for (const id of helpers.ids()) {
       const fn = helpers.get(id)!.fn;
       this.fns.set(id, fn);
@@ -194,6 +198,8 @@ export class WasmInstance implements HelperContext {
       const fn = id >= 0 && id < 256 ? this.fnArray[id] : this.fns.get(id);
       if (!fn) throw new VmFault(VmErrorCode.UNKNOWN_HELPER_AT_RUN, slot, `call to unknown helper ${id}`);
       if (this.onHelper) this.onHelper(this.i32[CTRL_CURRENT >> 2]!);
+      const checks = this.bufferChecks?.get(slot);
+      if (checks) checkBuffers(this, slot, checks);
       let result: number | bigint;
       try {
         result = fn(this);

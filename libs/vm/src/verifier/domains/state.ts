@@ -1,10 +1,12 @@
+import { Relations } from './relations.js';
 import type { Thresholds } from './scalar.js';
 import { StackFrame } from './stack.js';
 import { UNINIT, joinValues, valueEquals, type Value } from './value.js';
 
 /*
  * The abstract state at one point of one call chain: the current function's registers, every
- * live frame (entry function first), and which packet bases are proven long enough.
+ * live frame (entry function first), which packet bases are proven long enough, and what is
+ * known of the differences between pointer bases.
  */
 export class State {
   constructor(
@@ -12,6 +14,7 @@ export class State {
     readonly frames: StackFrame[],
     /** Packet base id → bytes from that base proven to lie before the packet's end. */
     readonly proven: Map<number, number>,
+    readonly relations: Relations = new Relations(),
   ) {}
 
   static entry(r1: Value): State {
@@ -30,7 +33,7 @@ export class State {
   }
 
   clone(): State {
-    return new State(this.regs.slice(), this.frames.map((f) => f.clone()), new Map(this.proven));
+    return new State(this.regs.slice(), this.frames.map((f) => f.clone()), new Map(this.proven), this.relations.clone());
   }
 
   /** Applies `f` to every value the state holds: registers, spills, saved caller registers. */
@@ -59,11 +62,11 @@ export class State {
       if (widening && min < bytes) continue;
       if (min > 0) proven.set(id, min);
     }
-    return new State(regs, frames, proven);
+    return new State(regs, frames, proven, this.relations.join(other.relations, widening !== null));
   }
 
   equals(other: State): boolean {
-    if (this.proven.size !== other.proven.size) return false;
+    if (this.proven.size !== other.proven.size || !this.relations.equals(other.relations)) return false;
     for (const [id, bytes] of this.proven) if (other.proven.get(id) !== bytes) return false;
     return this.regs.every((v, r) => valueEquals(v, other.regs[r]!)) && this.frames.every((f, i) => f.equals(other.frames[i]!));
   }
