@@ -5,6 +5,7 @@ import { Objm, type ObjectStore } from '@nats-io/obj';
 import { LISTS_BUCKET, LIST_OBJECT_NAME } from '@flowshield/proto';
 import { isRulesError, parsePrefixListJson, parsePrefixListText, prefixListFromFile, prefixListToFile, type PrefixList } from '@flowshield/rules';
 import { CliError } from '../errors.js';
+import { io } from '../io.js';
 import { addServerOption, withNats, type NatsOptions } from './nats-connection.js';
 
 /*
@@ -63,7 +64,7 @@ export function registerLists(program: Command): void {
       const digest = sha256(bytes);
       const info = await withNats(opts, async (nc) => (await openListStore(nc, opts.server!)).putBlob({ name, description: describe(list), metadata: { sha256: digest } }, bytes));
       const out = { name, prefixes: list.size, ipv4: list.v4Len.length, ipv6: list.v6Len.length, bytes: bytes.length, sha256: digest, revision: info.revision };
-      process.stdout.write(opts.json ? `${JSON.stringify(out)}\n` : `list ${name}: ${describe(list)}, ${bytes.length} bytes, sha256 ${digest}\n`);
+      io().stdout.write(opts.json ? `${JSON.stringify(out)}\n` : `list ${name}: ${describe(list)}, ${bytes.length} bytes, sha256 ${digest}\n`);
     });
 
   addServerOption(lists.command('get')
@@ -83,7 +84,7 @@ export function registerLists(program: Command): void {
       }
       const text = opts.json ? `${JSON.stringify({ name, sha256: sha256(bytes), prefixes: [...list.texts()] })}\n` : [...list.texts()].map((t) => `${t}\n`).join('');
       if (opts.out) writeFileSync(opts.out, text);
-      else process.stdout.write(text);
+      else io().stdout.write(text);
     });
 
   addServerOption(lists.command('ls')
@@ -95,10 +96,10 @@ export function registerLists(program: Command): void {
         name: i.name, bytes: i.size, description: i.description ?? '', sha256: i.metadata?.sha256 ?? null, modified: i.mtime, revision: i.revision,
       }));
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ lists: rows })}\n`);
+        io().stdout.write(`${JSON.stringify({ lists: rows })}\n`);
         return;
       }
-      if (rows.length === 0) process.stdout.write('no lists\n');
-      for (const r of rows) process.stdout.write(`${r.name.padEnd(24)} ${r.description.padEnd(36)} ${String(r.bytes).padStart(10)} bytes  ${r.modified}\n`);
+      if (rows.length === 0) io().stdout.write('no lists\n');
+      for (const r of rows) io().stdout.write(`${r.name.padEnd(24)} ${r.description.padEnd(36)} ${String(r.bytes).padStart(10)} bytes  ${r.modified}\n`);
     });
 }

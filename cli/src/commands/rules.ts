@@ -3,6 +3,7 @@ import { compileRules, isRulesError, parseRulesFile, type RuleSet } from '@flows
 import type { LoadedProgram } from '@flowshield/vm';
 import { CaptureError } from '../capture/index.js';
 import { CliError } from '../errors.js';
+import { io } from '../io.js';
 import { rulesJson, rulesLine, rulesSummaryLines, runRulesOverCapture, summarizeRules, type RulesOutcome } from '../rules-test/run-rules.js';
 import { loadProgramFile, readInput } from './load.js';
 
@@ -57,14 +58,14 @@ export function registerRules(program: Command): void {
       try {
         for (const o of run.outcomes) {
           outcomes.push(o);
-          process.stdout.write((opts.json ? JSON.stringify(rulesJson(o)) : rulesLine(o)) + '\n');
+          io().stdout.write((opts.json ? JSON.stringify(rulesJson(o)) : rulesLine(o)) + '\n');
         }
       } catch (err) {
         if (err instanceof CaptureError) throw new CliError(err.code, `${capturePath}: ${err.message} (after ${outcomes.length} packets)`, { cause: err });
         throw err;
       }
       const summary = summarizeRules(run.rules, outcomes);
-      if (opts.json) process.stdout.write(JSON.stringify({ summary }) + '\n');
-      else for (const line of rulesSummaryLines(summary)) process.stdout.write(line + '\n');
+      if (opts.json) io().stdout.write(JSON.stringify({ summary }) + '\n');
+      else for (const line of rulesSummaryLines(summary)) io().stdout.write(line + '\n');
     });
 }
