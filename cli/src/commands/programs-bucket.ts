@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import {
-  DEPLOYMENT_HISTORY, PROGRAMS_BUCKET, decodeDeployment, deploymentKey, encodeDeployment, isTenantName, tenantOfKey,
+  DEPLOYMENT_HISTORY, PROGRAMS_BUCKET, decodeDeployment, deploymentKey, encodeDeployment, isTenantName, namedProgramOfKey, tenantOfKey,
   type TenantDeployment,
 } from '@flowshield/proto';
 import { CliError } from '../errors.js';
@@ -174,12 +174,16 @@ export async function publishDeployment<R extends VersionedRecord = TenantDeploy
 }
 
 /** Every tenant's live record; keys and records that are not valid deployments land in `skipped`. */
-export async function readLiveDeployments(kv: KV): Promise<{ live: DeploymentRevision[]; skipped: SkippedRecord[] }> {
+export async function readLiveDeployments<R extends VersionedRecord = TenantDeployment>(
+  kv: KV,
+  storeOf: (tenant: string) => RecordStore<R> = programStore as unknown as (tenant: string) => RecordStore<R>,
+): Promise<{ live: DeploymentRevision<R>[]; skipped: SkippedRecord[] }> {
   const keys: string[] = [];
   for await (const key of await kv.keys()) keys.push(key);
-  const live: DeploymentRevision[] = [];
+  const live: DeploymentRevision<R>[] = [];
   const skipped: SkippedRecord[] = [];
   for (const key of keys.sort()) {
+    if (namedProgramOfKey(key) !== null) continue; // a tenant's socket filters (deploy --name), not its program
     const tenant = tenantOfKey(key);
     if (tenant === null) {
       skipped.push({ key, revision: null, reason: 'not a tenant key (tenant.<name>)' });
@@ -187,7 +191,7 @@ export async function readLiveDeployments(kv: KV): Promise<{ live: DeploymentRev
     }
     const entry = await kv.get(key);
     if (entry === null || entry.operation !== 'PUT') continue;
-    const decoded = decodeEntry(entry, tenant);
+    const decoded = decodeEntry(entry, tenant, storeOf(tenant));
     if (typeof decoded === 'string') skipped.push({ key, revision: entry.revision, reason: decoded });
     else live.push({ revision: entry.revision, deployment: decoded });
   }
