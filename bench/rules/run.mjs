@@ -4,16 +4,19 @@
 //     target ≤ 2×.
 //  2. a longest-prefix lookup in a list of 1M IPv4 prefixes and one of 1M IPv6 prefixes, in ns
 //     (target ≤ 200 ns), with an exact-match Set.has over a million numbers beside it.
+//  3. a rules deploy visible on a running edge (target < 1 s), beside a program deploy.
 // Nothing is asserted; a few tens of seconds on 2 cores.
 // Usage: node bench/rules/run.mjs [packets per round] [--json]
 import { compileRules, parseRulesFile, PacketView, PrefixListBuilder } from '@flowshield/rules';
 import { handWritten } from './baseline.mjs';
+import { deployVisible } from './deploy-visible.mjs';
 
 const args = process.argv.slice(2);
 const JSON_OUT = args.includes('--json');
 const PER_ROUND = Number(args.find((a) => /^\d+$/.test(a)) ?? 200_000);
 const TARGET_RULES = 2;
 const TARGET_LOOKUP_NS = 200;
+const TARGET_DEPLOY_MS = 1000;
 
 function rng(seed) {
   let x = seed >>> 0 || 1;
@@ -147,7 +150,10 @@ const lookup6Ns = time((n) => { for (let i = 0; i < n; i++) sink += list6.lookup
 const setNs = time((n) => { for (let i = 0; i < n; i++) sink += set.has(addrs4[i & (LOOKUPS - 1)]) ? 1 : 0; }, PER_ROUND * 5);
 
 const met = (ok) => (ok ? 'MET' : 'NOT MET');
+// 3. a rules version visible on a running edge, beside a program version (deploy-visible.mjs)
+const deploy = await deployVisible();
 const result = {
+  deploy: { rulesMs: deploy.rulesMs, rulesMaxMs: deploy.rulesMax, programMs: deploy.programMs, ratioToProgram: deploy.rulesMs / deploy.programMs, targetMs: TARGET_DEPLOY_MS },
   rules: { count: ruleSet.rules.length, ns: rulesNs, baselineNs, ratio: rulesNs / baselineNs, target: TARGET_RULES },
   lists: {
     ipv4: { prefixes: list4.v4Len.length, buildMs: build4Ms, ns: lookup4Ns, ratioToSetHas: lookup4Ns / setNs },
@@ -164,5 +170,7 @@ if (JSON_OUT) {
   console.log(`1M-prefix lists (exact Set.has over 1M numbers: ${setNs.toFixed(0)} ns):`);
   console.log(`  IPv4 ${list4.v4Len.length} prefixes, built in ${build4Ms.toFixed(0)} ms: ${lookup4Ns.toFixed(0)} ns/lookup, ${(lookup4Ns / setNs).toFixed(2)}× Set.has (target ≤ ${TARGET_LOOKUP_NS} ns: ${met(lookup4Ns <= TARGET_LOOKUP_NS)})`);
   console.log(`  IPv6 ${list6.v6Len.length} prefixes, built in ${build6Ms.toFixed(0)} ms: ${lookup6Ns.toFixed(0)} ns/lookup, ${(lookup6Ns / setNs).toFixed(2)}× Set.has (target ≤ ${TARGET_LOOKUP_NS} ns: ${met(lookup6Ns <= TARGET_LOOKUP_NS)})`);
+  console.log(`rules deploy visible on a running edge (KV put → applied in every worker): median ${deploy.rulesMs} ms, max ${deploy.rulesMax} ms; a program deploy: ${deploy.programMs} ms`);
+  console.log(`  ratio ${(deploy.rulesMs / deploy.programMs).toFixed(2)}× the program's (target < ${TARGET_DEPLOY_MS} ms: ${met(deploy.rulesMax < TARGET_DEPLOY_MS)})`);
 }
 if (sink === 0.5) console.log(''); // keeps the loops' results alive

@@ -6,6 +6,7 @@ import { Objm, type ObjectStore } from '@nats-io/obj';
 import { LISTS_BUCKET, LIST_OBJECT_NAME } from '@flowshield/proto';
 import { isRulesError, parsePrefixListJson, parsePrefixListText, prefixListFromFile, prefixListToFile, type PrefixList } from '@flowshield/rules';
 import { CliError } from '../errors.js';
+import { io } from '../io.js';
 import { addServerOption, withNats, type NatsOptions } from './nats-connection.js';
 
 /*

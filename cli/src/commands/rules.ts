@@ -4,8 +4,11 @@ import { compileRules, isRulesError, parseRulesFile, type RuleSet } from '@flows
 import type { LoadedProgram } from '@flowshield/vm';
 import { CaptureError } from '../capture/index.js';
 import { CliError } from '../errors.js';
+import { io } from '../io.js';
 import { rulesJson, rulesLine, rulesSummaryLines, runRulesOverCapture, summarizeRules, type RulesOutcome } from '../rules-test/run-rules.js';
 import { loadProgramFile, readInput } from './load.js';
+import { registerRulesDeploy } from './rules-deploy.js';
+import { registerRulesStats } from './rules-stats.js';
 
 interface RulesTestOptions {
   json?: boolean;
@@ -68,4 +71,6 @@ export function registerRules(program: Command): void {
       if (opts.json) io().stdout.write(JSON.stringify({ summary }) + '\n');
       else for (const line of rulesSummaryLines(summary)) io().stdout.write(line + '\n');
     });
+  registerRulesDeploy(rules);
+  registerRulesStats(rules);
 }

@@ -1,6 +1,6 @@
 import { classifyUdp, readCaptureRecords, toCapturePacket, type CaptureRecord } from '../capture/index.js';
 import { ProgramInstance, type EngineName, type LoadedProgram, type PacketMeta, type TraceStep, type VmFault } from '@flowshield/vm';
-import { PacketView, ViewRefusal, type RuleSet } from '@flowshield/rules';
+import { Firewall, FirewallStep, type RuleSet } from '@flowshield/rules';
 import { TestHost } from './test-host.js';
 import { withHelperErrors } from './helper-errors.js';
 
@@ -98,7 +98,8 @@ export function* runCapture(program: LoadedProgram, capture: Uint8Array, options
   const noted = withHelperErrors(program);
   const instance = new ProgramInstance(noted.program, host, { engine: options.engine ?? (options.trace ? 'interp' : 'wasm') });
   const failVerdict = options.failVerdict ?? 'drop';
-  const view = new PacketView();
+  const firewall = new Firewall();
+  firewall.swap(options.rules ?? null);
   for (const input of packetInputs(capture)) {
     const base = { index: input.record.index, challenge: null, status: null, tag: null, error: null, helperErrors: [], printed: [], trace: null, record: input.record, firewall: null };
     host.now = input.now;
@@ -106,10 +107,12 @@ export function* runCapture(program: LoadedProgram, capture: Uint8Array, options
       yield { ...base, verdict: 'pass', ignored: input.ignored };
       continue;
     }
-    const firewall = options.rules ? runFirewall(options.rules, view, input.ip) : null;
-    // block drops and allow passes without the program; skip, run and no decision go on to it
-    if (firewall?.action === 'block' || firewall?.action === 'allow') {
-      yield { ...base, verdict: firewall.action === 'block' ? 'drop' : 'pass', ignored: null, firewall };
+    // The edge's step (libs/rules Firewall): block drops and allow passes, both without the
+    // program; skip, run and no decision go on to it.
+    const step = firewall.step(input.ip, 0, input.ip.length);
+    const rulesOutcome = options.rules ? firewall.outcome() : null;
+    if (step !== FirewallStep.PROGRAM) {
+      yield { ...base, verdict: step === FirewallStep.DROP ? 'drop' : 'pass', ignored: null, firewall: rulesOutcome };
       continue;
     }
     const trace: TraceStep[] | undefined = options.trace ? [] : undefined;
@@ -127,7 +130,7 @@ export function* runCapture(program: LoadedProgram, capture: Uint8Array, options
       helperErrors: noted.take(),
       printed: effects.printed,
       trace: trace ?? null,
-      firewall,
+      firewall: rulesOutcome,
     };
   }
 }
@@ -137,15 +140,6 @@ function withSourceLine(program: LoadedProgram, fault: VmFault): string {
   const source = program.object.lineOf(fault.index);
   if (!source) return fault.message;
   return fault.message.replace(/^instruction (\d+):/, `instruction $1 (${source.file.split('/').pop()}:${source.line}):`) + (source.text ? ` — ${source.text.trim()}` : '');
-}
-
-function runFirewall(rules: RuleSet, view: PacketView, ip: Uint8Array): NonNullable<PacketOutcome['firewall']> {
-  if (view.load(ip, 0, ip.length) !== ViewRefusal.NONE) return { matched: [], action: null, rule: null };
-  const decided = rules.evaluate(view);
-  const matched: string[] = [];
-  for (let i = 0; i < rules.matchedCount; i++) matched.push(rules.rules[rules.matched[i]!]!.id);
-  const rule = decided < 0 ? null : rules.rules[decided]!;
-  return { matched, action: rule?.action ?? null, rule: rule?.id ?? null };
 }
 
 export function summarize(outcomes: readonly PacketOutcome[]): CaptureSummary {

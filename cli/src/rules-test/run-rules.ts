@@ -1,4 +1,4 @@
-import { compileRules, parseRulesFile, PacketView, ViewRefusal, VIEW_REFUSAL_NAMES, type BpfHost, type RuleCounter, type RuleSet } from '@flowshield/rules';
+import { compileRules, parseRulesFile, Firewall, socketFilterHost, ViewRefusal, VIEW_REFUSAL_NAMES, type RuleCounter, type RuleSet } from '@flowshield/rules';
 import { ProgramInstance, type LoadedProgram, type PacketMeta } from '@flowshield/vm';
 import { packetInputs } from '../program-test/run-capture.js';
 import { TestHost } from '../program-test/test-host.js';
@@ -36,41 +36,31 @@ export interface RulesRunOptions {
  * the packet from its IP header on (nftables xt_bpf); a nonzero return is a match, a fault is not.
  */
 export function runRulesOverCapture(rulesText: string, capture: Uint8Array, options: RulesRunOptions = {}): { rules: RuleSet; outcomes: Generator<RulesOutcome> } {
-  let meta: PacketMeta | null = null;
-  let now = 0;
   const host = new TestHost();
   const instances = new Map([...(options.bpf ?? new Map<string, LoadedProgram>())].map(([name, program]) => [name, new ProgramInstance(program, host)]));
-  const bpf: BpfHost = (name, p) => {
-    const instance = instances.get(name);
-    if (!instance || !meta) return 0;
-    const result = instance.run(p.bytes.subarray(p.offset, p.offset + p.length), meta, now);
-    return result.fault === null && result.r0 !== 0n ? 1 : 0;
-  };
-  const rules = compileRules(parseRulesFile(rulesText), { region: options.region, datacenter: options.datacenter, bpf });
+  const context: { meta: PacketMeta | null; now: number } = { meta: null, now: 0 };
+  const rules = compileRules(parseRulesFile(rulesText), { region: options.region, datacenter: options.datacenter, bpf: socketFilterHost(instances, context) });
   const unknown = rules.references.bpf.filter((n) => !instances.has(n));
   if (unknown.length > 0) throw new Error(`the rules call ${unknown.map((n) => `bpf("${n}")`).join(', ')}: give each program with --bpf NAME=PROG.o`);
-  const view = new PacketView();
+  // The edge's firewall step, over each packet of the capture.
+  const firewall = new Firewall();
+  firewall.swap(rules);
   function* outcomes(): Generator<RulesOutcome> {
     for (const input of packetInputs(capture)) {
       const index = input.record.index;
-      const none = { index, matched: [], action: null, rule: null };
       if (input.ignored !== null) {
-        yield { ...none, ignored: input.ignored };
+        yield { index, matched: [], action: null, rule: null, ignored: input.ignored };
         continue;
       }
-      const refused = view.load(input.ip, 0, input.ip.length);
-      if (refused !== ViewRefusal.NONE) {
-        yield { ...none, ignored: VIEW_REFUSAL_NAMES[refused] };
+      context.meta = input.meta;
+      context.now = input.now;
+      host.now = input.now;
+      firewall.step(input.ip, 0, input.ip.length);
+      if (firewall.refusal !== ViewRefusal.NONE) {
+        yield { index, matched: [], action: null, rule: null, ignored: VIEW_REFUSAL_NAMES[firewall.refusal] };
         continue;
       }
-      meta = input.meta;
-      now = input.now;
-      host.now = now;
-      const decided = rules.evaluate(view);
-      const matched: string[] = [];
-      for (let i = 0; i < rules.matchedCount; i++) matched.push(rules.rules[rules.matched[i]!]!.id);
-      const rule = decided < 0 ? null : rules.rules[decided]!;
-      yield { index, matched, action: rule?.action ?? null, rule: rule?.id ?? null, ignored: null };
+      yield { index, ...firewall.outcome(), ignored: null };
     }
   }
   return { rules, outcomes: outcomes() };

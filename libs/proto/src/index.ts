@@ -33,6 +33,7 @@ export type {
 export {
   PROGRAMS_BUCKET, DEPLOYMENT_VERSION, DEPLOYMENT_HISTORY, MAX_PROGRAM_BUDGET, DeployDecodeCode, isTenantName, deploymentKey, tenantOfKey,
   encodeDeployment, decodeDeployment, deploymentSigningBytes, signDeployment, checkDeploymentSignature,
+  PROGRAM_NAME, isProgramName, namedProgramKey, namedProgramOfKey, namedProgramSigningBytes, signNamedProgram, checkNamedProgramSignature,
 } from './deploy/index.js';
 export type { TenantDeployment, FailVerdict } from './deploy/index.js';
 // Signed records (issue 11): the canonical bytes operators sign, Ed25519 operator keys.

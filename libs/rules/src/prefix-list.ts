@@ -10,6 +10,12 @@ import { formatPrefix, parsePrefix, type Prefix } from './ip.js';
  * typed arrays with no allocation: about 20 steps for a million prefixes, and few within a bucket.
  * IPv4 and IPv6 are separate tables: an IPv4 packet is looked up only among IPv4 prefixes.
  */
+/** PrefixList.toBuilt's form: the prefixes and the lookup structure built from them. */
+export interface BuiltPrefixList {
+  readonly v4Addr: Uint32Array; readonly v4Len: Uint8Array; readonly v6Addr: Uint32Array; readonly v6Len: Uint8Array;
+  readonly iv4: Uint32Array; readonly index4: Uint32Array | null; readonly iv6: Uint32Array; readonly index6: Uint32Array | null;
+}
+
 export class PrefixList {
   /** intervals: [start, label] pairs (IPv4), [4 start words, label] quintuples (IPv6); label 0xffffffff = none */
   private readonly iv4: Uint32Array;
@@ -26,14 +32,32 @@ export class PrefixList {
   private constructor(
     readonly v4Addr: Uint32Array, readonly v4Len: Uint8Array,
     readonly v6Addr: Uint32Array, readonly v6Len: Uint8Array,
+    built?: BuiltPrefixList,
   ) {
     // a label next to its start: the last step of a search reads the label from the same cache line
-    this.iv4 = interleave(...intervals(v4Addr, v4Len, 1), 1);
+    this.iv4 = built?.iv4 ?? interleave(...intervals(v4Addr, v4Len, 1), 1);
     this.n4 = this.iv4.length / 2;
-    this.index4 = topIndex(this.iv4, 2);
-    this.iv6 = interleave(...intervals(v6Addr, v6Len, 4), 4);
+    this.index4 = built ? built.index4 : topIndex(this.iv4, 2);
+    this.iv6 = built?.iv6 ?? interleave(...intervals(v6Addr, v6Len, 4), 4);
     this.n6 = this.iv6.length / 5;
-    this.index6 = topIndex(this.iv6, 5);
+    this.index6 = built ? built.index6 : topIndex(this.iv6, 5);
+  }
+
+  /**
+   * The built list as structured-clone data (typed arrays only), so one thread builds a big list
+   * and the others adopt it with `fromBuilt` without building again (the edge's packet workers).
+   */
+  toBuilt(): BuiltPrefixList {
+    const { v4Addr, v4Len, v6Addr, v6Len, iv4, index4, iv6, index6 } = this;
+    return { v4Addr, v4Len, v6Addr, v6Len, iv4, index4, iv6, index6 };
+  }
+
+  /** A list from `toBuilt`'s data, checked for shape (it crossed a thread boundary, not a trust one). */
+  static fromBuilt(b: BuiltPrefixList): PrefixList {
+    const ok = b.v4Addr.length === b.v4Len.length && b.v6Addr.length === b.v6Len.length * 4 && b.iv4.length % 2 === 0 && b.iv6.length % 5 === 0
+      && (b.index4 === null || b.index4.length === 65537) && (b.index6 === null || b.index6.length === 65537);
+    if (!ok) throw new RulesError(RulesErrorCode.LIST, 'a built prefix list has inconsistent arrays');
+    return new PrefixList(b.v4Addr, b.v4Len, b.v6Addr, b.v6Len, b);
   }
 
   get size(): number {

@@ -7,6 +7,7 @@ import { REJECTION_LABELS } from './answer-reasons.js';
 import type { ProtectedService } from './protected-service.js';
 import { implementation } from '@flowshield/udp-batch';
 import { MONITORED_ACTIONS, SWAP_RESULTS } from './tenant-runtime.js';
+import { RULES_SWAP_RESULTS } from './tenant-rules.js';
 
 /**
  * Prometheus metrics of one edge. The packet path only increments plain numbers in TenantStats;
@@ -77,6 +78,16 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
   }));
   counter('fs_edge_program_swaps_total', 'Program deployments applied or refused: refused (does not load), unsigned, bad_signature (not by a configured operator key, or altered), over_budget', ['tenant', 'result'], (inc) => each((s, tenant) => {
     for (const result of SWAP_RESULTS) inc({ tenant, result }, s.runtime.stats.swaps[result]);
+  }), 'max');
+  // The firewall's counters (exact: doubles counted on the packet path, summed over the workers).
+  const ruleCounters = (inc: (labels: Record<string, string | number>, value: number) => void, field: 'packets' | 'bytes') => each((s, tenant) => {
+    for (const c of s.rules.firewall.rules?.counters() ?? []) inc({ tenant, rule: c.id, mode: c.mode, action: c.action }, c[field]);
+  });
+  counter('fs_edge_rule_packets_total', 'Packets each firewall rule matched, by rule id, mode and action (monitoring rules count what they would do)', ['tenant', 'rule', 'mode', 'action'], (inc) => ruleCounters(inc, 'packets'));
+  counter('fs_edge_rule_bytes_total', 'Bytes (IP packet length) of the packets each firewall rule matched', ['tenant', 'rule', 'mode', 'action'], (inc) => ruleCounters(inc, 'bytes'));
+  gauge('fs_edge_rules_version', 'Rules version running, per tenant (0 = none)', ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.rules.version)), 'max');
+  counter('fs_edge_rules_swaps_total', 'Rules versions applied or refused: refused (a list, program or expression failed), unsigned, bad_signature, stale', ['tenant', 'result'], (inc) => each((s, tenant) => {
+    for (const result of RULES_SWAP_RESULTS) inc({ tenant, result }, s.rules.swaps[result]);
   }), 'max');
   gauge('fs_edge_io_implementation', 'Datagram I/O in use: native (recvmmsg/sendmmsg addon) or dgram (the fallback twin)', ['implementation'], (set) => {
     const used = services[0]?.implementation ?? implementation;

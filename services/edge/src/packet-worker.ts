@@ -57,6 +57,14 @@ port.on('message', (message: ToWorker) => {
       send({ type: 'deploy-result', tenant: message.deployment.tenant, version: service.runtime.version, refused: refused?.reason ?? null });
       return;
     }
+    case 'rules': {
+      const service = byTenant.get(message.prepared.record.tenant);
+      if (!service) return;
+      // Between two batches, like a program swap; the counters of the running set carry over.
+      const refused = service.rules.apply(message.prepared);
+      send({ type: 'rules-result', tenant: service.config.tenant, version: service.rules.version, refused: refused?.reason ?? null });
+      return;
+    }
     case 'difficulty':
       byTenant.get(message.tenant)?.runtime.host.setDifficulty(message.setting);
       return;

@@ -6,6 +6,8 @@ import { EdgeError, EdgeErrorCode } from './errors.js';
 import { address16, headerLength, writeHeaders, type Address16 } from './packet-view.js';
 import { SessionTable, type ClientSession } from './sessions.js';
 import type { TenantRuntime } from './tenant-runtime.js';
+import type { TenantRules } from './tenant-rules.js';
+import { FirewallStep } from '@flowshield/rules';
 import type { RateLimitedLog } from './rate-limited-log.js';
 import { VerifiedSteering } from './verified-steering.js';
 
@@ -55,9 +57,11 @@ interface Slot {
  * One protected service: a UDP socket clients send to, the tenant's program deciding each
  * datagram, and per-client sessions relaying passed packets to the origin and its replies back.
  * The packet path reads top to bottom and never awaits:
- *   receive a batch (one recvmmsg into `memory`) → malformed? → session → packet view (headers
- *   written in the slot's headroom, no copy) → program (one runBatch) → challenges and replies
- *   into the outbox → relay or drop → one sendmmsg for the batch's challenges and replies.
+ *   receive a batch (one recvmmsg into `memory`) → malformed? → packet view (headers written in
+ *   the slot's headroom, no copy) → firewall (libs/rules Firewall, the step `flowshield test`
+ *   runs: block drops, allow relays, both without the program) → session → program (one
+ *   runBatch) → challenges and replies into the outbox → relay or drop → one sendmmsg for the
+ *   batch's challenges and replies.
  */
 export class ProtectedService {
   private socket: UdpBatchSocket | null = null;
@@ -76,6 +80,8 @@ export class ProtectedService {
   private readonly meta = metaArray(BATCH);
   private readonly slots: Slot[] = [];
   private readonly packets: BatchPacket[] = [];
+  /** the current datagram's source as the header writer takes it (reused: no object per packet) */
+  private readonly source: Address16 = { bytes: new Uint8Array(16), v4: true };
   private replyFlushScheduled = false;
   readonly malformed = new Map<MalformedReason, number>();
   /** the shared queue was left non-empty by the last wake: new sources are rationed */
@@ -86,6 +92,7 @@ export class ProtectedService {
   constructor(
     readonly config: ServiceConfig,
     readonly runtime: TenantRuntime,
+    readonly rules: TenantRules,
     private readonly log: RateLimitedLog,
   ) {
     this.sessions = new SessionTable({
@@ -253,6 +260,9 @@ export class ProtectedService {
     const local = this.local!;
     const header = headerLength(local.v4);
     const packets = this.packets;
+    const firewall = this.rules.firewall;
+    const stats = this.runtime.stats;
+    this.source.v4 = local.v4;
     packets.length = 0;
     let admit = NEW_SOURCES_UNDER_PRESSURE;
     for (let i = 0; i < n; i++) {
@@ -270,13 +280,33 @@ export class ProtectedService {
       if (length + header > MAX_PROGRAM_PACKET) { this.reject('oversize', meta, i); continue; }
       const source = metaAddress(meta, i);
       if (ration && !this.sessions.has(source, port) && admit-- <= 0) { this.overloadDropped++; continue; }
-      const session = this.sessions.get(source, port, nowMs);
       const data = bytes.subarray(at, at + length);
+      // The firewall reads the packet the program would: headers written in the headroom. Before
+      // the session, so a blocked flood costs no table entry.
+      let ip: Uint8Array | null = null;
+      let step: FirewallStep = FirewallStep.PROGRAM;
+      if (firewall.rules !== null) {
+        this.source.bytes = source;
+        ip = writeHeaders(bytes, at, length, this.source, port, local, this.publicPort);
+        step = firewall.step(bytes, at - header, length + header, header - 8);
+        if (step === FirewallStep.DROP) {
+          stats.packets.drop++;
+          stats.bytes.drop += length;
+          continue;
+        }
+      }
+      const session = this.sessions.get(source, port, nowMs);
+      if (step === FirewallStep.PASS) {
+        stats.packets.pass++;
+        stats.bytes.pass += length;
+        this.relay(session, data, isAnswerPacket(data), false);
+        continue;
+      }
       if (packetMagic(data) === TOKEN_MAGIC) {
         this.acceptToken(session, port, data, nowMs);
         continue;
       }
-      const ip = writeHeaders(bytes, at, length, session.ip, port, local, this.publicPort);
+      ip ??= writeHeaders(bytes, at, length, session.ip, port, local, this.publicPort);
       const slot = this.slotAt(packets.length);
       slot.data = data;
       slot.port = port;

@@ -19,7 +19,7 @@ interface Member {
 /**
  * The main thread's side of the packet workers. It spawns them (worker 0 first, so a configured
  * port 0 becomes one port the others join with SO_REUSEPORT), feeds them the control plane's
- * updates (deployments, difficulty, challenge keys, token keys), publishes their status
+ * updates (deployments, rules versions, difficulty, challenge keys, token keys), publishes their status
  * transitions through the one EventPublisher (each once) and forwards them to the other workers'
  * overlays, and collects their metrics at scrape time.
  */
@@ -108,6 +108,9 @@ export class WorkerPool {
         from.load = message.load;
         this.sumLoad();
         return;
+      case 'rules-result':
+        if (message.refused) this.logger.error({ worker: from.index, tenant: message.tenant, err: message.refused }, 'packet worker refused a rules version the main thread applied');
+        return;
       case 'deploy-result':
         from.versions.set(message.tenant, message.version);
         if (message.refused) this.logger.error({ worker: from.index, tenant: message.tenant, err: message.refused }, 'packet worker refused a deployment the main thread applied');
@@ -155,6 +158,16 @@ export class WorkerPool {
       runtime.apply = (deployment) => {
         const refused = apply(deployment);
         if (!refused) this.broadcast({ type: 'deploy', deployment, compiled: runtime.compiled });
+        return refused;
+      };
+      const rules = service.rules;
+      const applyRules = rules.apply.bind(rules);
+      rules.apply = (prepared) => {
+        const refused = applyRules(prepared);
+        if (!refused) {
+          const filters = prepared.filters.map((f) => ({ ...f, compiled: rules.compiled.get(f.name) ?? null }));
+          this.broadcast({ type: 'rules', prepared: { ...prepared, filters } });
+        }
         return refused;
       };
       const host = runtime.host;
