@@ -1,4 +1,3 @@
-import { io } from '../io.js';
 import type { Command } from 'commander';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,3 @@
-import { io } from '../io.js';
 import type { Command } from 'commander';
 import { compileRules, isRulesError, parseRulesFile, type RuleSet } from '@flowshield/rules';
 import type { LoadedProgram } from '@flowshield/vm';
