@@ -25,8 +25,8 @@ export interface Permissions {
   allowResponses: boolean;
 }
 
-/** Buckets an edge follows: deployments, challenge keys, token public keys, difficulty, tenant HMAC keys. */
-export const EDGE_BUCKETS = [PROGRAMS_BUCKET, CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, TENANT_KEY_BUCKET] as const;
+/** Buckets an edge follows (and a leaf site mirrors): deployments, challenge keys, token public keys, difficulty, tenant HMAC keys, rules versions. */
+export const EDGE_BUCKETS = [PROGRAMS_BUCKET, CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, TENANT_KEY_BUCKET, RULES_BUCKET] as const;
 /** Buckets the challenge service owns. */
 export const CHALLENGE_BUCKETS = [CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, TENANT_KEY_BUCKET] as const;
 /** Secret buckets: edges (and the challenge service that writes them) only, never operators. */
@@ -90,8 +90,8 @@ export function permissionsFor(principal: Principal, topology?: Topology): Permi
         publish: [
           eventSubject(checkedEdgeId(principal)), ChallengeSubject.load, ChallengeSubject.tenantKey,
           ACCOUNT_INFO, ...EDGE_BUCKETS.flatMap(readKv),
-          // the firewall (issue 13): rules versions and the prefix lists they pin, read-only
-          ...readKv(RULES_BUCKET), ...readStream(objectStream(LISTS_BUCKET)),
+          // the prefix lists rules versions pin, read-only (the rules bucket is one of EDGE_BUCKETS)
+          ...readStream(objectStream(LISTS_BUCKET)),
         ],
         subscribe: inbox,
         allowResponses: false,
