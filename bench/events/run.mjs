@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Event path benchmark: raw baselines and the real paths measured in one run, printed as ratios.
-//   node bench/events/run.mjs [--events N] [--batch N]
+//   node bench/events/run.mjs [--events N] [--batch N] [--merge-batch N] [--probes N] [--load-rate N] [--snapshot-entries N]
 // Needs the built packages (npx tsc -b libs/proto libs/events libs/replica services/state cli test/support)
 // and the nats-server binary; starts its own nats-server on a free port with a temporary store.
 import { spawn } from 'node:child_process';
@@ -12,14 +12,24 @@ import { open } from 'lmdb';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { NatsTestServer } from '@flowshield/test-support';
-import { EventPublisher, ensureEventStreams, eventStreamBounds } from '@flowshield/events';
-import { encodeBatch, encodeEvent, ipToBytes16, EVENTS_STREAM } from '@flowshield/proto';
-import { ReplicaReader, ReplicaWriter } from '@flowshield/replica';
+import { EventPublisher, ensureEventStreams, eventStreamBounds, openSnapshotStore } from '@flowshield/events';
+import { encodeBatch, encodeRegister, ipToBytes16, EVENTS_STREAM } from '@flowshield/proto';
+import { ReplicaReader, ReplicaWriter, statusKey } from '@flowshield/replica';
 import { replayInto } from '../../cli/dist/commands/replay.js';
+import { bootstrapReplica, snapshotReplica } from '../../services/state/dist/snapshotter.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '600000' }, batch: { type: 'string', default: '500' } } });
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '600000' }, batch: { type: 'string', default: '500' }, 'merge-batch': { type: 'string', default: '50000' },
+    probes: { type: 'string', default: '300' }, 'load-rate': { type: 'string', default: '5000' }, 'snapshot-entries': { type: 'string', default: '10000000' },
+  },
+});
 const TOTAL = Number(values.events);
 const BATCH = Number(values.batch);
+const MERGE_BATCH = Number(values['merge-batch']);
+const PROBES = Number(values.probes);
+const LOAD_RATE = Number(values['load-rate']);
+const SNAPSHOT_ENTRIES = Number(values['snapshot-entries']);
 const IP_POOL = 200_000;
 const EDGES = ['edge-a', 'edge-b', 'edge-c'];
 const root = new URL('../../', import.meta.url).pathname;
@@ -58,27 +68,61 @@ async function rawPublish(url) {
   return { messages, bytes: payload.length, msgsPerSec: messages / seconds, eventsPerSec: (messages * BATCH) / seconds };
 }
 
-/** Baseline 2: plain LMDB puts of event-sized values, 10k per synchronous transaction. */
-async function rawLmdb(dir) {
-  const db = open({ path: dir }).openDB('bench', { keyEncoding: 'binary', encoding: 'binary' });
+/**
+ * Baseline B and the merge, on the same events cut into the same batches (MERGE_BATCH events, one
+ * transaction each), in three passes over one store each:
+ *   fresh  - into an empty store (every key new);
+ *   live   - the same keys again with newer events (keys present, events above the high-water mark);
+ *   late   - the first pass's events once more (every one at or below the mark: read, compared, ignored).
+ * Raw puts write each event's (key, register) as it comes, no read and no merge: what LMDB costs alone.
+ */
+function mergePasses() {
   const n = Math.min(TOTAL, 400_000);
-  const items = Array.from({ length: n }, (_, i) => {
-    const e = sampleEvent(i);
-    const key = Buffer.alloc(5 + 16);
-    key[0] = 4; key.write('acme', 1); key.set(e.ip, 5);
-    return [key, Buffer.from(encodeEvent(e))];
-  });
-  const started = performance.now();
-  for (let i = 0; i < n; i += 10_000) {
-    db.transactionSync(() => { for (let k = i; k < Math.min(n, i + 10_000); k++) db.put(items[k][0], items[k][1]); });
+  const fresh = Array.from({ length: n }, (_, i) => sampleEvent(i));
+  const live = fresh.map((e) => ({ ...e, hlcWall: e.hlcWall + 10 * n, seq: e.seq + n }));
+  return { n, passes: [['fresh', fresh], ['live', live], ['late', fresh]] };
+}
+
+function batchesOf(events) {
+  const out = [];
+  for (let i = 0; i < events.length; i += MERGE_BATCH) out.push(events.slice(i, i + MERGE_BATCH));
+  return out;
+}
+
+async function rawLmdb(dir) {
+  const { n, passes } = mergePasses();
+  const root = open({ path: dir, maxDbs: 4 });
+  const db = root.openDB('status', { keyEncoding: 'binary', encoding: 'binary' });
+  const out = {};
+  for (const [name, events] of passes) {
+    const batches = batchesOf(events.map((e) => [statusKey(e.tenant, e.ip), Buffer.from(encodeRegister(e))]));
+    const started = performance.now();
+    for (const b of batches) root.transactionSync(() => { for (const [k, v] of b) db.put(k, v); });
+    out[name] = n / ((performance.now() - started) / 1000);
   }
-  const seconds = (performance.now() - started) / 1000;
-  await db.close();
-  return { puts: n, putsPerSec: n / seconds };
+  await root.close();
+  return out;
+}
+
+async function mergeOnly(dir) {
+  const { n, passes } = mergePasses();
+  const w = ReplicaWriter.open(dir);
+  const out = {};
+  for (const [name, events] of passes) {
+    const batches = batchesOf(events);
+    let unread = 0;
+    const started = performance.now();
+    for (const b of batches) unread += w.merge({ stream: 'S', lastSequence: 0, messages: 1, events: b }).unread;
+    out[name] = { eventsPerSec: n / ((performance.now() - started) / 1000), unread };
+  }
+  await w.close();
+  return out;
 }
 
 function spawnState(url, db) {
-  const child = spawn(process.execPath, [join(root, 'services/state/bin/state.js'), '--server', url, '--db', db, '--replica-id', 'bench',
+  // BENCH_CPU_PROF=dir profiles the state service (node --cpu-prof) where the figures fall short.
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, join(root, 'services/state/bin/state.js'), '--server', url, '--db', db, '--replica-id', 'bench',
     '--metrics-port=-1', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
   return child;
 }
@@ -120,17 +164,6 @@ async function endToEnd(url, db) {
   return { events: total, eventsPerSec: total / seconds, publishSeconds: (publishedAt - started) / 1000, seconds };
 }
 
-/** Diagnostic: the merge alone (decoded events into LMDB in 128k-event transactions), no NATS. */
-async function mergeOnly(dir) {
-  const events = Array.from({ length: Math.min(TOTAL, 300_000) }, (_, i) => sampleEvent(i));
-  const w = ReplicaWriter.open(dir);
-  const started = performance.now();
-  for (let i = 0; i < events.length; i += 128_000) w.merge({ stream: 'S', lastSequence: 0, messages: 1, events: events.slice(i, i + 128_000) });
-  const seconds = (performance.now() - started) / 1000;
-  await w.close();
-  return { eventsPerSec: events.length / seconds };
-}
-
 async function replay(url, out) {
   const nc = await connect({ servers: url, noAsyncTraces: true });
   const bounds = await eventStreamBounds(nc, EVENTS_STREAM);
@@ -139,26 +172,147 @@ async function replay(url, out) {
   return { events: result.eventsMerged, messages: bounds.messages, eventsPerSec: result.eventsMerged / result.seconds, seconds: result.seconds };
 }
 
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+
+/**
+ * Publish -> visible in the replica: a probe edge publishes one event every 10 ms (through
+ * EventPublisher, so its batching delay counts) while a load edge publishes LOAD_RATE events/s;
+ * a ReplicaReader, as an edge on the same host opens it, polls every millisecond.
+ */
+async function visibility(url, db) {
+  const state = spawnState(url, db);
+  try {
+    // A new replica first merges what the stream holds (the earlier runs): probe once it caught up.
+    const nc = await connect({ servers: url });
+    const { lastSeq } = await eventStreamBounds(nc, EVENTS_STREAM);
+    await nc.close();
+    let reader = null;
+    while (!reader) reader = await sleep(20).then(() => ReplicaReader.open(db), () => null).catch(() => null);
+    while ((reader.sequences()[EVENTS_STREAM] ?? 0) < lastSeq) await sleep(20);
+    const load = new EventPublisher({ servers: url, edgeId: 'edge-load', maxBatchEvents: BATCH, maxBufferedEvents: 200_000 });
+    const probe = new EventPublisher({ servers: url, edgeId: 'edge-probe' });
+    let loading = true;
+    const loadLoop = (async () => {
+      for (let i = 0; loading; i++) {
+        for (let k = 0; k < LOAD_RATE / 100; k++) load.publish({ ...sampleEvent(i * 1_000 + k, 'edge-load'), hlcWall: undefined, hlcLogical: undefined });
+        await sleep(10);
+      }
+    })();
+    const outstanding = new Map();
+    const latencies = [];
+    const poll = setInterval(() => {
+      const now = performance.now();
+      for (const [i, { ip, at }] of outstanding) {
+        if (reader.lookup('probe', ip) !== null) {
+          latencies.push(now - at);
+          outstanding.delete(i);
+        }
+      }
+    }, 1);
+    for (let i = 0; i < PROBES; i++) {
+      const ip = ipToBytes16(`172.16.${i >> 8}.${i & 255}`);
+      outstanding.set(i, { ip, at: performance.now() });
+      probe.publish({ tenant: 'probe', ip, prevStatus: 0, status: 2, expiry: 0, reason: 1, programVersion: 1 });
+      await sleep(10);
+    }
+    const deadline = Date.now() + 30_000;
+    while (outstanding.size > 0 && Date.now() < deadline) await sleep(5);
+    clearInterval(poll);
+    loading = false;
+    await loadLoop;
+    await Promise.all([load.close(30_000), probe.close(30_000)]);
+    await reader.close();
+    latencies.sort((a, b) => a - b);
+    return { samples: latencies.length, missing: outstanding.size, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: latencies.at(-1) };
+  } finally {
+    state.kill('SIGTERM');
+    await new Promise((r) => state.once('exit', r));
+  }
+}
+
+/** IPv6 2001:db8::/32 addresses numbered in key order, so building the source replica appends. */
+function numberedIp(k) {
+  const ip = new Uint8Array(16);
+  ip.set([0x20, 0x01, 0x0d, 0xb8]);
+  new DataView(ip.buffer).setUint32(12, k);
+  return ip;
+}
+
+/**
+ * A replica of SNAPSHOT_ENTRIES registers is snapshotted into the object store, then a new replica
+ * bootstraps from it (services/state's bootstrapReplica: download, digest check against the
+ * manifest, move into place; a progress bar on stderr when it is a terminal). Baseline: reading
+ * the same data object from the object store and discarding it.
+ */
+async function snapshotBootstrap(url, work) {
+  const src = join(work, 'snap-src');
+  const w = ReplicaWriter.open(src);
+  let started = performance.now();
+  for (let i = 0; i < SNAPSHOT_ENTRIES; i += 100_000) {
+    const events = Array.from({ length: Math.min(100_000, SNAPSHOT_ENTRIES - i) }, (_, j) => ({
+      tenant: 'acme', ip: numberedIp(i + j), prevStatus: 0, status: 2, expiry: 0, hlcWall: 1_800_000_000_000 + i + j, hlcLogical: 0,
+      edgeId: 'edge-a', seq: i + j + 1, reason: 1, programVersion: 1,
+    }));
+    w.merge({ stream: EVENTS_STREAM, lastSequence: i / 100_000 + 1, messages: 1, events });
+  }
+  await w.close();
+  const buildSeconds = (performance.now() - started) / 1000;
+  const nc = await connect({ servers: url, noAsyncTraces: true });
+  try {
+    started = performance.now();
+    const manifest = await snapshotReplica(nc, src, 'bench');
+    const createSeconds = (performance.now() - started) / 1000;
+    rmSync(src, { recursive: true, force: true });
+    started = performance.now();
+    const object = await (await openSnapshotStore(nc)).get(manifest.dataObject);
+    let bytes = 0;
+    for await (const chunk of object.data) bytes += chunk.length;
+    const rawSeconds = (performance.now() - started) / 1000;
+    started = performance.now();
+    const restored = await bootstrapReplica(nc, join(work, 'snap-new'));
+    const bootstrapSeconds = (performance.now() - started) / 1000;
+    if (restored?.digest !== manifest.digest) throw new Error('bootstrap restored another snapshot');
+    return { entries: manifest.entries, bytes, buildSeconds, createSeconds, rawSeconds, bootstrapSeconds };
+  } finally {
+    await nc.close();
+  }
+}
+
 const nats = await NatsTestServer.start();
 const work = mkdtempSync(join(tmpdir(), 'flowshield-bench-events-'));
+const line = (label, text) => console.log(`${label.padEnd(34)}${text}`);
+const ratio = (label, value, target) => line(label, `${value.toFixed(2)}x${target === undefined ? '' : `  target >= ${target.toFixed(2)}x  ${verdict(value, target)}`}`);
 try {
-  console.log(`flowshield event path bench: ${fmt(TOTAL)} events, ${BATCH} events per batch, ${EDGES.length} edges, ${fmt(IP_POOL)} IPs`);
+  console.log(`flowshield event path bench: ${fmt(TOTAL)} events, ${BATCH} events per batch, ${EDGES.length} edges, ${fmt(IP_POOL)} IPs; merge batches of ${fmt(MERGE_BATCH)}`);
   const pub = await rawPublish(nats.url);
-  console.log(`raw JetStream async publish   ${fmt(pub.msgsPerSec)} msgs/s of ${pub.bytes} bytes = ${fmt(pub.eventsPerSec)} events/s  (baseline A)`);
+  line('raw JetStream async publish', `${fmt(pub.msgsPerSec)} msgs/s of ${pub.bytes} bytes = ${fmt(pub.eventsPerSec)} events/s  (baseline A)`);
   const lm = await rawLmdb(join(work, 'raw-lmdb'));
-  console.log(`raw LMDB batched puts         ${fmt(lm.putsPerSec)} puts/s (10k per transaction)  (baseline B)`);
-  const e2e = await endToEnd(nats.url, join(work, 'replica'));
-  console.log(`end to end                    ${fmt(e2e.eventsPerSec)} events/s (publisher -> stream -> state service -> LMDB commit; ${e2e.seconds.toFixed(1)} s, publishing took ${e2e.publishSeconds.toFixed(1)} s)`);
-  const rp = await replay(nats.url, join(work, 'replayed'));
-  console.log(`replay into a fresh LMDB      ${fmt(rp.eventsPerSec)} events/s (${fmt(rp.events)} events from ${rp.messages} messages in ${rp.seconds.toFixed(1)} s)`);
+  line('raw LMDB batched puts', `fresh ${fmt(lm.fresh)}/s, live ${fmt(lm.live)}/s, late ${fmt(lm.late)}/s  (baseline B: one put per event, ${fmt(MERGE_BATCH)} per transaction)`);
   const mo = await mergeOnly(join(work, 'merge-only'));
-  console.log(`merge alone (diagnostic)      ${fmt(mo.eventsPerSec)} events/s (read-compare-write per key in one transaction, no NATS)`);
-  const r1 = e2e.eventsPerSec / pub.eventsPerSec;
-  const r2 = rp.eventsPerSec / lm.putsPerSec;
+  line('merge (ReplicaWriter)', `fresh ${fmt(mo.fresh.eventsPerSec)}/s, live ${fmt(mo.live.eventsPerSec)}/s, late ${fmt(mo.late.eventsPerSec)}/s  (keys written unread: ${fmt(mo.fresh.unread)}, ${fmt(mo.live.unread)}, ${fmt(mo.late.unread)})`);
+  const e2e = await endToEnd(nats.url, join(work, 'replica'));
+  line('end to end', `${fmt(e2e.eventsPerSec)} events/s (publisher -> stream -> state service -> LMDB commit; ${e2e.seconds.toFixed(1)} s, publishing took ${e2e.publishSeconds.toFixed(1)} s)`);
+  const rp = await replay(nats.url, join(work, 'replayed'));
+  line('replay into a fresh LMDB', `${fmt(rp.eventsPerSec)} events/s (${fmt(rp.events)} events from ${rp.messages} messages in ${rp.seconds.toFixed(1)} s)`);
+  const vis = await visibility(nats.url, join(work, 'visible'));
+  line('publish -> visible in the replica', `p50 ${vis.p50.toFixed(1)} ms, p99 ${vis.p99.toFixed(1)} ms, max ${vis.max.toFixed(1)} ms (${vis.samples} probes${vis.missing ? `, ${vis.missing} never seen` : ''}, under ${fmt(LOAD_RATE)} events/s of load)`);
+  const snap = SNAPSHOT_ENTRIES > 0 ? await snapshotBootstrap(nats.url, work) : null;
+  if (snap) {
+    line('snapshot bootstrap', `${fmt(snap.entries)} entries (${(snap.bytes / 1_048_576).toFixed(0)} MiB) in ${snap.bootstrapSeconds.toFixed(1)} s; raw object-store read ${snap.rawSeconds.toFixed(1)} s; snapshot create ${snap.createSeconds.toFixed(1)} s; building the source ${snap.buildSeconds.toFixed(1)} s`);
+  }
   console.log('');
-  console.log(`end to end / raw publish (events)  ${r1.toFixed(2)}x  target >= 0.50x  ${verdict(r1, 0.5)}`);
-  console.log(`replay / raw LMDB writes           ${r2.toFixed(2)}x  target >= 0.50x  ${verdict(r2, 0.5)}`);
-  console.log(`end to end / merge alone           ${(e2e.eventsPerSec / mo.eventsPerSec).toFixed(2)}x  (how close the pipeline gets to its LMDB bound)`);
+  ratio('end to end / raw publish (events)', e2e.eventsPerSec / pub.eventsPerSec, 0.5);
+  line('end to end, absolute', `${fmt(e2e.eventsPerSec)} events/s  target >= 500k  ${e2e.eventsPerSec >= 500_000 ? 'PASS' : 'BELOW TARGET'}`);
+  ratio('merge / raw LMDB puts (fresh)', mo.fresh.eventsPerSec / lm.fresh, 0.5);
+  ratio('merge / raw LMDB puts (live)', mo.live.eventsPerSec / lm.live, 0.5);
+  ratio('merge / raw LMDB puts (late)', mo.late.eventsPerSec / lm.late);
+  ratio('replay / raw LMDB puts (fresh)', rp.eventsPerSec / lm.fresh, 0.5);
+  line('publish -> visible p99', `${vis.p99.toFixed(1)} ms  target <= 50 ms  ${vis.p99 <= 50 && vis.missing === 0 ? 'PASS' : 'BELOW TARGET'}`);
+  if (snap) {
+    ratio('bootstrap / raw object-store read', snap.rawSeconds / snap.bootstrapSeconds);
+    line(`bootstrap of ${fmt(snap.entries)} entries`, `${snap.bootstrapSeconds.toFixed(1)} s  target <= 30 s for 10M  ${snap.entries >= 10_000_000 && snap.bootstrapSeconds <= 30 ? 'PASS' : 'BELOW TARGET'}`);
+  }
 } finally {
   await nats.dispose();
   rmSync(work, { recursive: true, force: true });

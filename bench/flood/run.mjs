@@ -164,6 +164,8 @@ try {
   const viaEdge = await connectClients(edge.port, 10, true);
   const viaRelay = await connectClients(relay.port, 40, false);
   const direct = await connectClients(echo.port, 70, false);
+  // The bound RSS must stay under: the edge as started (nothing flooded yet) plus every table at its configured bytes.
+  results.edgeBaseline = { ...memoryOf(edgeProc.pid), tableBytes: (await edge.counters()).tableBytes };
   log(`ready after ${((performance.now() - t0) / 1000).toFixed(1)} s; ${K} clients verified by the edge; phases of ${SECONDS} s`);
 
   direct.play();
@@ -237,6 +239,8 @@ function report(r) {
     clientsP99AddedVsDirectUs: r.edgeMany.clients.p99 - r.direct.p99,
     clientsP99AddedVsRelayUs: r.edgeMany.clients.p99 - r.relayMany.clients.p99,
     edgePeakRssMiB: r.edgeMemory.peakMiB,
+    edgeRssBoundMiB: r.edgeBaseline.peakMiB + r.edgeBaseline.tableBytes / 2 ** 20,
+    edgePeakRssUnderBound: { value: r.edgeMemory.peakMiB, target: '≤ peak RSS at start + configured table bytes', met: r.edgeMemory.peakMiB <= r.edgeBaseline.peakMiB + r.edgeBaseline.tableBytes / 2 ** 20 },
     edgeSessionsAtEnd: r.edgeTables.sessions,
   };
   const out = { config: { rounds: ROUNDS, seconds: SECONDS, clients: K, clientRate: CLIENT_RATE, sources: SOURCES, fewSources: FEW, payload: PAYLOAD }, figures, phases: r };
@@ -268,5 +272,5 @@ function report(r) {
   console.log(`legitimate clients, that flood:   ${pct(figures.clientsDeliveryDuringFlood.value)} delivered ${mark(figures.clientsDeliveryDuringFlood)}; p99 added ${n(figures.clientsP99AddedVsDirectUs)} µs vs straight to the origin (no flood), ${n(figures.clientsP99AddedVsRelayUs)} µs vs the C relay under the same flood`);
   console.log(`legitimate clients, overload:     ${pct(figures.clientsDeliveryUnderOverload.value)} delivered ${mark(figures.clientsDeliveryUnderOverload)}`);
   console.log(`spoofed sources arrive:           ${r.spoofCheck.received} of ${r.spoofCheck.sent} test datagrams, from ${r.spoofCheck.distinct} distinct 127/8 addresses`);
-  console.log(`edge peak RSS (VmHWM):            ${n(figures.edgePeakRssMiB, 1)} MiB, holding ${n(r.edgeTables.sessions)} sessions and ${n(r.edgeTables.overlayEntries)} state-overlay entries at the end (C relay with a ${SOURCES}-session table: ${n(r.relayMemory.peakMiB, 1)} MiB)`);
+  console.log(`edge peak RSS (VmHWM):            ${n(figures.edgePeakRssMiB, 1)} MiB; bound ${n(figures.edgeRssBoundMiB, 1)} MiB = ${n(r.edgeBaseline.peakMiB, 1)} MiB peak at start (VmHWM: start-up compiles included) + ${n(r.edgeBaseline.tableBytes / 2 ** 20, 1)} MiB of tables at their configured bytes ${mark(figures.edgePeakRssUnderBound)}; holding ${n(r.edgeTables.sessions)} sessions and ${n(r.edgeTables.overlayEntries)} state-overlay entries at the end (C relay with a ${SOURCES}-session table: ${n(r.relayMemory.peakMiB, 1)} MiB)`);
 }

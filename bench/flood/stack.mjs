@@ -79,7 +79,7 @@ export class FlowshieldStack {
       ...(process.env.FLOOD_WORKERS ? { workers: Number(process.env.FLOOD_WORKERS) } : {}),
       services: [{ tenant, listen: { host: '127.0.0.1', port: 0 }, origin: { host: '127.0.0.1', port: originPort }, challenges: { difficultyBits: 4, subPuzzles: 1 }, ...service }],
     }));
-    const edge = start('edge', [join(ROOT, 'services/edge/bin/edge.js'), '--config', config], { LOG_LEVEL: 'info' });
+    const edge = start('edge', [...(process.env.FLOOD_EDGE_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.FLOOD_EDGE_PROF] : []), join(ROOT, 'services/edge/bin/edge.js'), '--config', config], { LOG_LEVEL: 'info' });
     this.children.push(edge);
     const started = waitForLine(edge, 'edge', (l) => l.msg === 'edge started');
     const deployed = waitForLine(edge, 'edge', (l) => l.msg === 'program deployed');
@@ -101,7 +101,8 @@ export class FlowshieldStack {
 function stopChild(child) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    // A profiled edge (FLOOD_EDGE_PROF) writes its profile on the way out: give it time.
+    const timer = setTimeout(() => child.kill('SIGKILL'), process.env.FLOOD_EDGE_PROF ? 60_000 : 5_000);
     child.once('exit', () => { clearTimeout(timer); resolve(); });
     child.kill('SIGTERM');
   });
@@ -139,6 +140,7 @@ export async function edgeCounters(edge) {
     sessions: sum(text, 'fs_edge_sessions', (labels) => labels.includes('kind="known"')),
     overlayEntries: sum(text, 'fs_edge_state_overlay_entries'),
     keys: sum(text, 'fs_edge_challenge_keys'),
+    tableBytes: sum(text, 'fs_edge_table_bytes'),
   };
 }
 

@@ -1,2 +1,3 @@
-export { buildProgram, main } from './main.js';
+export { buildProgram, main, run } from './main.js';
 export { CliError } from './errors.js';
+export type { CliIo, CliOutput } from './io.js';

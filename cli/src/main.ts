@@ -1,30 +1,46 @@
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { CliError } from './errors.js';
+import { io, withIo, type CliIo } from './io.js';
 
 /** Builds the `flowshield` command tree. Exported for tests that drive it in-process. */
 export function buildProgram(): Command {
   const program = new Command('flowshield')
     .description('flowshield operator command: programs, state, events, keys and the local stack')
-    .showHelpAfterError()
+    .configureOutput({
+      writeOut: (text) => io().stdout.write(text),
+      writeErr: (text) => io().stderr.write(text),
+      // Commander's own errors (a missing option or argument, an unknown verb) as one line, like ours.
+      outputError: (text, write) => write(`flowshield: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
+    })
     .exitOverride();
   registerCommands(program);
   return program;
 }
 
-/** Runs the command line and returns the process exit code; failures print one line. */
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv);
-    return 0;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // Commander already printed help or its own message.
-      return err.exitCode;
+/**
+ * Runs `flowshield ARGS` (without node and the script) and returns its exit code; failures print
+ * one line. Output, environment and folder come from `options` (default: this process's), so
+ * tests run the CLI in-process exactly as the command does.
+ */
+export async function run(args: string[], options: Partial<CliIo> = {}): Promise<number> {
+  const base = io();
+  const context: CliIo = { stdout: options.stdout ?? base.stdout, stderr: options.stderr ?? base.stderr, env: options.env ?? base.env, cwd: options.cwd ?? base.cwd };
+  return withIo(context, async () => {
+    try {
+      await buildProgram().parseAsync(args, { from: 'user' });
+      return 0;
+    } catch (err) {
+      // Commander already printed help or its one-line message.
+      if (err instanceof CommanderError) return err.exitCode;
+      const message = err instanceof Error ? err.message : String(err);
+      context.stderr.write(`flowshield: ${message}\n`);
+      return err instanceof CliError ? err.exitCode : 1;
     }
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`flowshield: ${message}\n`);
-    return err instanceof CliError ? err.exitCode : 1;
-  }
+  });
+}
+
+/** The command's entry: `argv` is process.argv. */
+export function main(argv: string[]): Promise<number> {
+  return run(argv.slice(2));
 }

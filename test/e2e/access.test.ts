@@ -11,7 +11,7 @@ import { KeyRing } from '@flowshield/puzzle';
 import { EpochKeyFollower } from '@flowshield/challenge-keys';
 import { ChallengeService } from '@flowshield/challenge';
 import { StateService, parseStateConfig } from '@flowshield/state';
-import { NatsTestServer } from '@flowshield/test-support';
+import { NatsTestServer, testTimeout } from '@flowshield/test-support';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -62,7 +62,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('access - no connection without credentials, nor with a key the server does not list', { timeout: 90_000 }, async () => {
+test('access - no connection without credentials, nor with a key the server does not list', { timeout: testTimeout(90_000) }, async () => {
   await assert.rejects(connect({ servers: server.url, timeout: TIMEOUT, maxReconnectAttempts: 0 }), /authorization/i);
   const stranger = ensureUserCredential(dir, { role: 'operator' });
   await assert.rejects(
@@ -71,7 +71,7 @@ test('access - no connection without credentials, nor with a key the server does
   );
 });
 
-test('access - edge credentials write no bucket: a pass-all program in fs-programs and an epoch key are refused', { timeout: 90_000 }, async () => {
+test('access - edge credentials write no bucket: a pass-all program in fs-programs and an epoch key are refused', { timeout: testTimeout(90_000) }, async () => {
   const challenge = await ChallengeService.start({ servers: server.url, creds: server.creds('challenge'), masterKey: new Uint8Array(32).fill(7), logger: pino({ level: 'silent' }) });
   try {
     const edge = await as('edge', 'edge-a');
@@ -98,7 +98,7 @@ test('access - edge credentials write no bucket: a pass-all program in fs-progra
 
 const kvStreamOf = (bucket: string) => `KV_${bucket}`;
 
-test('access - an edge publishes only on its own events subject: a batch as another edge never lands in FS_EVENTS', { timeout: 90_000 }, async () => {
+test('access - an edge publishes only on its own events subject: a batch as another edge never lands in FS_EVENTS', { timeout: testTimeout(90_000) }, async () => {
   const edge = await as('edge', 'edge-a');
   const js = jetstream(edge, { timeout: TIMEOUT });
   await refused(js.publish('fs.events.edge-b', bytes('forged batch')));
@@ -113,7 +113,7 @@ test('access - an edge publishes only on its own events subject: a batch as anot
   assert.deepEqual(info.state.subjects, { 'fs.events.edge-a': 1 }, 'only the edge\'s own subject holds messages');
 });
 
-test('access - no role reads another\'s replies: inboxes are per role and per edge', { timeout: 90_000 }, async () => {
+test('access - no role reads another\'s replies: inboxes are per role and per edge', { timeout: testTimeout(90_000) }, async () => {
   const edge = await as('edge', 'edge-a');
   for (const inbox of ['_INBOX.>', '_INBOX_state.>', '_INBOX_operator.>', '_INBOX_edge_edge-b.>', 'fs.challenge.>', 'fs.events.>', '>']) {
     // A subscription the server allows reports nothing: give up waiting for the refusal after a while.
@@ -128,7 +128,7 @@ test('access - no role reads another\'s replies: inboxes are per role and per ed
   assert.ok((await (await jetstreamManager(operator)).streams.info(EVENTS_STREAM)).config);
 });
 
-test('access - operator credentials read no secret bucket, but read public keys and programs', { timeout: 90_000 }, async () => {
+test('access - operator credentials read no secret bucket, but read public keys and programs', { timeout: testTimeout(90_000) }, async () => {
   const challenge = await ChallengeService.start({ servers: server.url, creds: server.creds('challenge'), masterKey: new Uint8Array(32).fill(9), logger: pino({ level: 'silent' }) });
   try {
     const operator = await as('operator');
@@ -146,7 +146,7 @@ test('access - operator credentials read no secret bucket, but read public keys 
   }
 });
 
-test('access - state and challenge credentials cannot deploy a program', { timeout: 90_000 }, async () => {
+test('access - state and challenge credentials cannot deploy a program', { timeout: testTimeout(90_000) }, async () => {
   for (const role of ['state', 'challenge'] as const) {
     const programs = await kvOf(await as(role)).open(PROGRAMS_BUCKET);
     await refused(programs.put('tenant.arena', bytes(`pass-all from ${role}`)));
@@ -155,7 +155,7 @@ test('access - state and challenge credentials cannot deploy a program', { timeo
   assert.equal((await check.get('tenant.arena'))?.string(), 'operator record');
 });
 
-test('access - each role does its job: edge follows programs and keys and publishes, state consumes, challenge writes keys, the CLI finds the stack', { timeout: 90_000 }, async () => {
+test('access - each role does its job: edge follows programs and keys and publishes, state consumes, challenge writes keys, the CLI finds the stack', { timeout: testTimeout(90_000) }, async () => {
   const db = join(dir, 'replica');
   const config = parseStateConfig(['--server', server.url, '--creds', server.creds('state'), '--db', db, '--metrics-port=-1', '--no-bootstrap'], {});
   assert.ok(config !== 'help');
@@ -217,7 +217,7 @@ function makeCertificates(folder: string): { ca: string; cert: string; key: stri
   return { ca: join(folder, 'ca.pem'), cert: join(folder, 'server.pem'), key: join(folder, 'server-key.pem') };
 }
 
-test('access tls - with a tls {} block, a client that verifies the server with --tls-ca connects; one that cannot verify it does not', { timeout: 90_000 }, async (t) => {
+test('access tls - with a tls {} block, a client that verifies the server with --tls-ca connects; one that cannot verify it does not', { timeout: testTimeout(90_000) }, async (t) => {
   const folder = mkdtempSync(join(tmpdir(), 'flowshield-tls-'));
   t.after(() => rmSync(folder, { recursive: true, force: true }));
   const certs = makeCertificates(folder);

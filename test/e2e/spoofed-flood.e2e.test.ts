@@ -103,7 +103,7 @@ test('e2e - 100,000 spoofed first contacts add no event and no replica entry; a 
   const verified = new Promise((resolve) => client.once('verified', resolve));
   client.send('move 0');
   await verified;
-  await until(() => replies.includes('echo:move 0'), 10_000, 'the client to play');
+  await until(() => replies.includes('echo:move 0'), 30_000, 'the client to play');
   const replica = ReplicaReader.open(state.db);
   closers.push(() => replica.close());
   const clientIp = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 2);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { NatsTestServer, freePort, scrape } from '@flowshield/test-support';
+import { NatsTestServer, freePort, scrape, testTimeout } from '@flowshield/test-support';
 import { accessConnectOptions, type Role } from '@flowshield/access';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 
@@ -54,7 +54,8 @@ export function spawnProcess(name: string, args: string[], env: Record<string, s
     name,
     child,
     logs,
-    waitFor(predicate, timeoutMs = 20_000) {
+    waitFor(predicate, timeoutMs = 60_000) {
+      timeoutMs = testTimeout(timeoutMs);
       const found = logs.find(predicate);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
@@ -161,7 +162,7 @@ export class Stack {
 }
 
 export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + testTimeout(timeoutMs);
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));

@@ -10,7 +10,7 @@ import { ROOT } from './stack.js';
 
 const CLI = join(ROOT, 'cli/bin/flowshield.js');
 
-test('e2e - `flowshield start` brings the stack up, the example client plays through it, Ctrl-C stops it all', async (t) => {
+test('e2e - `flowshield start` brings the stack up, the example client plays through it, Ctrl-C (twice) stops it all', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'flowshield-start-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const stack = spawn(process.execPath, [join(ROOT, 'cli/bin/flowshield.js'), 'start', '--data-dir', dataDir, '--edge-port', '37015', '--origin-port', '37016', '--nats-port', '14222'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NATS_URL: '' } });
@@ -71,8 +71,12 @@ test('e2e - `flowshield start` brings the stack up, the example client plays thr
   const edgeConfig = JSON.parse(readFileSync(join(dataDir, 'edge.json'), 'utf8')) as { operatorKeys: string[] };
   assert.deepEqual(edgeConfig.operatorKeys, [readFileSync(join(dataDir, 'operator.pub'), 'utf8').trim()]);
 
+  // Ctrl-C twice (an impatient operator): the stop still finishes and takes every child down.
+  stack.kill('SIGINT');
+  while (!lines.includes('stopping…') && stack.exitCode === null) await new Promise((r) => setTimeout(r, 20));
   stack.kill('SIGINT');
   assert.equal(await exited, 0);
   assert.ok(lines.includes('stopped'));
+  await assert.rejects(connect({ servers: stackJson.nats, timeout: 5_000, maxReconnectAttempts: 0 }), 'nats-server outlived the stack');
   assert.ok(!existsSync(stackPath), 'stack.json outlived the stack');
 });

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { AccessError, writeAccessFiles } from '@flowshield/access';
 import { isNameToken } from '@flowshield/proto';
 import { CliError } from '../errors.js';
+import { io } from '../io.js';
 
 interface AccessInitOptions {
   out: string;
@@ -18,7 +19,7 @@ interface AccessInitOptions {
 
 /**
  * `flowshield access init --out DIR --edge ID…`: the credentials and the single-node nats-server
- * config that `flowshield start` makes for itself, for a real deployment (deploy/nats/README.md).
+ * config that `flowshield start` makes for itself, for a real deployment (deploy/README.md).
  */
 export function registerAccess(program: Command): void {
   const access = program.command('access').description('NATS users and permissions per role (operator, edge, state, challenge)');
@@ -49,13 +50,13 @@ export function registerAccess(program: Command): void {
       const c = files.credentials;
       const edges = Object.fromEntries(Object.entries(c.edges).map(([id, u]) => [id, u.file]));
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ serverConfig: files.serverConfig, credentials: { operator: c.operator.file, state: c.state.file, challenge: c.challenge.file, edges } })}\n`);
+        io().stdout.write(`${JSON.stringify({ serverConfig: files.serverConfig, credentials: { operator: c.operator.file, state: c.state.file, challenge: c.challenge.file, edges } })}\n`);
         return;
       }
-      process.stdout.write(`server config  ${files.serverConfig}   (nats-server -c ${files.serverConfig})\n`);
+      io().stdout.write(`server config  ${files.serverConfig}   (nats-server -c ${files.serverConfig})\n`);
       for (const u of [c.operator, c.state, c.challenge, ...Object.values(c.edges)]) {
-        process.stdout.write(`${(u.edgeId ? `edge ${u.edgeId}` : u.role).padEnd(14)} ${u.file}  ${u.publicKey}\n`);
+        io().stdout.write(`${(u.edgeId ? `edge ${u.edgeId}` : u.role).padEnd(14)} ${u.file}  ${u.publicKey}\n`);
       }
-      process.stdout.write('Hand each seed file only to its process (--creds / NATS_CREDS / the edge config\'s nats.creds).\n');
+      io().stdout.write('Hand each seed file only to its process (--creds / NATS_CREDS / the edge config\'s nats.creds).\n');
     });
 }

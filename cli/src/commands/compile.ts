@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CliError } from '../errors.js';
+import { io } from '../io.js';
 
 /** The headers for program authors, shipped in the repository's `programs/include`. */
 export const PROGRAM_INCLUDE_DIR = fileURLToPath(new URL('../../../programs/include', import.meta.url));
@@ -24,7 +25,10 @@ export function compileProgram(source: string, options: CompileOptions = {}): st
     ...(options.define ?? []).map((d) => `-D${d}`),
     source, '-o', output,
   ];
-  const result = spawnSync(process.env.CLANG ?? 'clang', args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  // clang's warnings go where this run's errors go (a test's buffer when run in-process).
+  const result = spawnSync(io().env.CLANG ?? 'clang', args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: io().env });
+  if (result.stdout) io().stderr.write(result.stdout);
+  if (result.stderr) io().stderr.write(result.stderr);
   if (result.error) throw new CliError('FS_ERR_CLI_NO_CLANG', `cannot run clang (${result.error.message}): install it (Debian: apt-get install clang)`);
   if (result.status !== 0) throw new CliError('FS_ERR_CLI_COMPILE_FAILED', `clang failed to compile ${source} (exit ${result.status})`);
   return output;
@@ -44,6 +48,6 @@ export function registerCompile(program: Command): void {
     .option('--json', 'print {"output": path}')
     .action((source: string, opts: CompileOptions & { json?: boolean }) => {
       const output = compileProgram(source, opts);
-      process.stdout.write(opts.json ? JSON.stringify({ output }) + '\n' : `${output}\n`);
+      io().stdout.write(opts.json ? JSON.stringify({ output }) + '\n' : `${output}\n`);
     });
 }

@@ -1,15 +1,17 @@
 import type { Command } from 'commander';
 import { createHash } from 'node:crypto';
 import { DEFAULT_PROGRAM_BUDGET, programTypeForSection } from '@flowshield/vm';
-import { MAX_PROGRAM_BUDGET, PROGRAMS_BUCKET, deploymentKey, signDeployment, type FailVerdict } from '@flowshield/proto';
+import { MAX_PROGRAM_BUDGET, PROGRAMS_BUCKET, deploymentKey, isProgramName, namedProgramKey, signDeployment, signNamedProgram, type FailVerdict } from '@flowshield/proto';
 import { CliError } from '../errors.js';
 import { addServerOption, withNats } from './event-options.js';
 import { PROGRAM_TYPE_NAMES, loadProgramFile, readInput } from './load.js';
 import { addSigningKeyOption, readSigningKey } from './operator-key.js';
-import { checkTenant, defaultDeployer, highestVersion, nextDeployedAt, openProgramsBucket, publishDeployment } from './programs-bucket.js';
+import { checkTenant, defaultDeployer, highestVersion, nextDeployedAt, openProgramsBucket, programStore, publishDeployment } from './programs-bucket.js';
+import { io } from '../io.js';
 
 interface DeployOptions {
   tenant?: string;
+  name?: string;
   section?: string;
   type?: string;
   failVerdict: string;
@@ -42,6 +44,7 @@ export function registerDeploy(program: Command): void {
       .description(`verify a program and make it the tenant's live version on every edge (NATS KV bucket ${PROGRAMS_BUCKET})`)
       .argument('<program>', 'eBPF object file (clang -target bpf -O2 -g -c)')
       .option('--tenant <name>', 'tenant to deploy for (required)')
+      .option('--name <name>', 'deploy a socket filter that the tenant\'s rules call as bpf("name") (key named.<tenant>.<name>) instead of the tenant\'s program')
       .option('--section <name>', 'program section to load (default: the only one)')
       .option('--type <type>', `program type, checked against the one the section name selects: ${PROGRAM_TYPE_NAMES.join(', ')}`)
       .option('--fail-verdict <verdict>', 'verdict when the program faults or returns an undefined value: pass or drop', 'drop')
@@ -54,6 +57,10 @@ export function registerDeploy(program: Command): void {
     if (opts.failVerdict !== 'pass' && opts.failVerdict !== 'drop') throw new CliError('FS_ERR_CLI_BAD_OPTION', '--fail-verdict must be pass or drop');
     const budget = parseDeployBudget(opts.budget);
     const signer = readSigningKey(opts.signingKey);
+    const name = opts.name;
+    if (name !== undefined && !isProgramName(name)) throw new CliError('FS_ERR_CLI_BAD_OPTION', `--name must be 1-64 of A-Z a-z 0-9 _ -, not ${JSON.stringify(name)}`);
+    // nftables says socket filter; the program type is `socket` (SEC("socket"))
+    if (opts.type === 'socket_filter') opts.type = 'socket';
 
     if (opts.type !== undefined && !(PROGRAM_TYPE_NAMES as readonly string[]).includes(opts.type)) {
       throw new CliError('FS_ERR_CLI_BAD_OPTION', `--type must be one of ${PROGRAM_TYPE_NAMES.join(', ')}`);
@@ -70,10 +77,15 @@ export function registerDeploy(program: Command): void {
     if (opts.type !== undefined && opts.type !== sectionType) {
       throw new CliError('FS_ERR_CLI_BAD_OPTION', `--type ${opts.type} differs from ${sectionType}, which section '${loaded.object.section}' selects on the edges; rename the section`);
     }
+    if (name !== undefined && sectionType !== 'socket') {
+      throw new CliError('FS_ERR_CLI_BAD_OPTION', `--name deploys a socket filter for bpf("${name}"), and section '${loaded.object.section}' is a ${sectionType} program (use SEC("socket"))`);
+    }
+    const key = name === undefined ? deploymentKey(tenant) : namedProgramKey(tenant, name);
 
     const { deployment } = await withNats(opts, async (nc) => {
       const kv = await openProgramsBucket(nc, opts.server);
-      return publishDeployment(kv, tenant, (history) => signDeployment({
+      const sign = (d: Parameters<typeof signDeployment>[0]) => (name === undefined ? signDeployment(d, signer) : signNamedProgram(d, name, signer));
+      return publishDeployment(kv, tenant, (history) => sign({
         tenant,
         version: highestVersion(history) + 1,
         object,
@@ -85,16 +97,16 @@ export function registerDeploy(program: Command): void {
         deployedAt: nextDeployedAt(history),
         deployedBy: opts.deployedBy,
         rolledBackFrom: null,
-      }, signer), nc.info?.max_payload);
+      }), nc.info?.max_payload, programStore(tenant, key));
     });
 
     const instructions = loaded.verified.instructionCount;
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ tenant, version: deployment.version, sha256: sha, instructions })}\n`);
+      io().stdout.write(`${JSON.stringify({ tenant, ...(name === undefined ? {} : { name }), version: deployment.version, sha256: sha, instructions })}\n`);
       return;
     }
-    process.stdout.write(
-      `deployed ${path} to ${deploymentKey(tenant)}: version ${deployment.version}, sha256 ${sha}\n`
+    io().stdout.write(
+      `deployed ${path} to ${key}: version ${deployment.version}, sha256 ${sha}\n`
       + `${instructions} instructions, type ${sectionType}, fail verdict ${deployment.failVerdict}${deployment.monitoring ? ', monitoring (a dry run: every packet passes)' : ''}\n`,
     );
   });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { decodeProgram, disassemble, formatInstruction, loadObject, validateSlots, VmLoadError } from '@flowshield/vm';
 import { CliError } from '../errors.js';
 import { readInput } from './load.js';
+import { io } from '../io.js';
 
 const isElf = (b: Uint8Array) => b.length >= 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
 
@@ -39,9 +40,9 @@ export function registerDisasm(program: Command): void {
     .action((path: string, opts: { section?: string; raw?: boolean }) => {
       const bytes = readInput(path);
       try {
-        if (!isElf(bytes)) process.stdout.write(disassemble(decodeProgram(bytes)));
-        else if (opts.raw) process.stdout.write(disassemble(validateSlots(loadObject(bytes, { section: opts.section }).slots)));
-        else process.stdout.write(disassembleObject(bytes, opts.section));
+        if (!isElf(bytes)) io().stdout.write(disassemble(decodeProgram(bytes)));
+        else if (opts.raw) io().stdout.write(disassemble(validateSlots(loadObject(bytes, { section: opts.section }).slots)));
+        else io().stdout.write(disassembleObject(bytes, opts.section));
       } catch (err) {
         if (err instanceof VmLoadError) throw new CliError(err.code, `${path}: ${err.message}`, { cause: err });
         throw err;

@@ -1,19 +1,10 @@
-/** Shared by the event-path CLI tests: runs the built `flowshield` as a real process. */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+/** Shared by the event-path CLI tests: runs `flowshield` in-process with extra environment. */
+import { runCli as runInProcess, type CliResult } from '../testing/run-cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/flowshield.js', import.meta.url));
+export type CliRun = CliResult;
 
-export interface CliRun { code: number | null; stdout: string; stderr: string }
-
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runInProcess(args, { env });
 }
 
 export function jsonOf(run: CliRun): Record<string, unknown> {

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { bytes16ToIp, ipToBytes16, REASON_NAMES, STATUS_NAMES, type StatusEvent } from '@flowshield/proto';
+import { aggregateStream, bytes16ToIp, EVENTS_STREAM, ipToBytes16, isNameToken, REASON_NAMES, STATUS_NAMES, type StatusEvent } from '@flowshield/proto';
 import { CliError } from '../errors.js';
 import { dataDir, readStackFile } from '../local-stack/stack-file.js';
+import { io } from '../io.js';
 
 export { addServerOption, withNats, resolveNats } from './nats-connection.js';
 export type { NatsOptions as ServerOption } from './nats-connection.js';
@@ -12,12 +13,37 @@ export interface JsonOption { json?: boolean }
 
 /** STATE_DB, else the first replica of the data dir's stack.json (FLOWSHIELD_DATA_DIR or .data), else .data/state. */
 export function defaultDb(): string {
-  if (process.env.STATE_DB) return process.env.STATE_DB;
+  const fromEnv = io().env.STATE_DB;
+  if (fromEnv) return fromEnv;
   try {
     return readStackFile(dataDir())?.stack.replicas?.[0]?.db ?? '.data/state';
   } catch {
     return '.data/state';
   }
+}
+
+export interface StreamOption { stream?: string }
+
+/**
+ * The event log a verb reads: `--stream`, else FLOWSHIELD_EVENTS_STREAM, else — in a multi-region
+ * stack.json (`flowshield start --regions N`) — the aggregate of its first replica's region
+ * (every region's aggregate holds every event), else FS_EVENTS (one node).
+ */
+export function eventStream(opts: StreamOption & { dataDir?: string }): string {
+  const given = opts.stream ?? io().env.FLOWSHIELD_EVENTS_STREAM ?? null;
+  if (given) {
+    if (!isNameToken(given)) throw new CliError('FS_ERR_CLI_BAD_STREAM', `not a stream name: ${JSON.stringify(given)}`);
+    return given;
+  }
+  try {
+    const region = readStackFile(dataDir(opts.dataDir))?.stack.replicas?.[0]?.region;
+    if (region && region !== 'local') return aggregateStream(region);
+  } catch { /* no usable stack file: one node */ }
+  return EVENTS_STREAM;
+}
+
+export function addStreamOption(c: Command): Command {
+  return c.option('--stream <name>', 'event stream to read: FS_AGG_<region> in a supercluster (env FLOWSHIELD_EVENTS_STREAM; else the first replica\'s region aggregate of a multi-region stack.json; else FS_EVENTS)');
 }
 
 export function addDbOption(c: Command, what = 'replica folder (LMDB) of the state service'): Command {

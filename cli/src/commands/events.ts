@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { readEventHistory } from '@flowshield/events';
 import { eventSubject, isNameToken } from '@flowshield/proto';
 import { CliError } from '../errors.js';
-import { addServerOption, eventToJson, eventToLine, explainStreamError, parseIpOption, parseTime, withNats, type JsonOption, type ServerOption } from './event-options.js';
+import { addServerOption, addStreamOption, eventStream, eventToJson, eventToLine, explainStreamError, parseIpOption, parseTime, withNats, type JsonOption, type ServerOption, type StreamOption } from './event-options.js';
+import { io } from '../io.js';
 
-interface EventsOptions extends ServerOption, JsonOption {
+interface EventsOptions extends ServerOption, JsonOption, StreamOption {
   ip?: string;
   tenant?: string;
   edge?: string;
@@ -21,7 +22,7 @@ const SKEW_MARGIN_MS = 60_000;
 
 /** `flowshield events`: the event log (the JetStream stream itself), filtered. */
 export function registerEvents(program: Command): void {
-  addServerOption(program.command('events')
+  addStreamOption(addServerOption(program.command('events')
     .description('the status event log, oldest first, filtered by IP, tenant, edge and HLC time')
     .option('--ip <ip>', 'only this source IP')
     .option('--tenant <tenant>', 'only this tenant')
@@ -29,7 +30,7 @@ export function registerEvents(program: Command): void {
     .option('--since <time>', 'from this time (ISO date, UNIX seconds/ms, -15m)')
     .option('--until <time>', 'up to and including this time')
     .option('--limit <n>', 'stop after this many events')
-    .option('--json', 'one JSON object per line'))
+    .option('--json', 'one JSON object per line')))
     .action(async (opts: EventsOptions) => {
       const ip = opts.ip ? Buffer.from(parseIpOption(opts.ip)) : null;
       const since = opts.since ? parseTime(opts.since, '--since') : null;
@@ -37,10 +38,12 @@ export function registerEvents(program: Command): void {
       const limit = opts.limit ? Number(opts.limit) : Infinity;
       if (!(limit > 0)) throw new CliError('FS_ERR_CLI_BAD_LIMIT', '--limit must be a positive number');
       if (opts.edge && !isNameToken(opts.edge)) throw new CliError('FS_ERR_CLI_BAD_EDGE', `not an edge id: ${opts.edge}`);
+      const stream = eventStream(opts);
       let shown = 0;
       let malformed = 0;
       await withNats(opts, async (nc) => {
         const history = readEventHistory(nc, {
+          stream,
           ...(since !== null ? { startTimeMs: since - SKEW_MARGIN_MS } : {}),
           ...(opts.edge ? { filterSubject: eventSubject(opts.edge) } : {}),
         });
@@ -54,12 +57,12 @@ export function registerEvents(program: Command): void {
             if (until !== null && e.hlcWall > until) continue;
             if (opts.tenant && e.tenant !== opts.tenant) continue;
             if (ip && !ip.equals(e.ip)) continue;
-            process.stdout.write(`${opts.json ? JSON.stringify(eventToJson(e)) : eventToLine(e)}\n`);
+            io().stdout.write(`${opts.json ? JSON.stringify(eventToJson(e)) : eventToLine(e)}\n`);
             if (++shown >= limit) return;
           }
         }
       }).catch((err: unknown) => explainStreamError(err, opts.server));
-      if (malformed > 0) process.stderr.write(`flowshield: skipped ${malformed} malformed or refused messages (see the dead-letter stream)\n`);
-      if (!opts.json && shown === 0) process.stderr.write('no matching events\n');
+      if (malformed > 0) io().stderr.write(`flowshield: skipped ${malformed} malformed or refused messages (see the dead-letter stream)\n`);
+      if (!opts.json && shown === 0) io().stderr.write('no matching events\n');
     });
 }

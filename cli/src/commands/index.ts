@@ -15,6 +15,8 @@ import { registerStart } from './start.js';
 import { registerDeploy } from './deploy.js';
 import { registerRollback } from './rollback.js';
 import { registerPrograms } from './programs.js';
+import { registerRules } from './rules.js';
+import { registerLists } from './lists.js';
 
 /**
  * Every verb of `flowshield`. Each command lives in its own file under `commands/` and exports
@@ -38,4 +40,6 @@ export function registerCommands(program: Command): void {
   registerDeploy(program);
   registerRollback(program);
   registerPrograms(program);
+  registerRules(program);
+  registerLists(program);
 }

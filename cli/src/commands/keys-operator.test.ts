@@ -2,14 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { NatsTestServer } from '@flowshield/test-support';
+import { NatsTestServer, testTimeout } from '@flowshield/test-support';
 import { connect } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { OperatorKeySet, PROGRAMS_BUCKET, checkDeploymentSignature, decodeDeployment, deploymentKey, encodeDeployment } from '@flowshield/proto';
 import { runCli } from '../testing/run-cli.js';
 import { assertOneLineFailure, cliJson, compileExample, tempDir } from './programs-cli.test-support.js';
 
-test('cli keys operator init - writes operator.key (0600) and operator.pub, refuses to overwrite without --force; deploy signs with it', { timeout: 60_000 }, async () => {
+test('cli keys operator init - writes operator.key (0600) and operator.pub, refuses to overwrite without --force; deploy signs with it', { timeout: testTimeout(60_000) }, async () => {
   const dir = tempDir('flowshield-cli-operator-');
   const nats = await NatsTestServer.start();
   try {

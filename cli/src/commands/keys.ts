@@ -7,6 +7,7 @@ import { CliError } from '../errors.js';
 import { writeOperatorKeyPair } from './operator-key.js';
 import { dataDir } from '../local-stack/stack-file.js';
 import { addServerOption, withNats, type NatsOptions } from './nats-connection.js';
+import { io } from '../io.js';
 
 interface KeysOptions extends NatsOptions {
   json?: boolean;
@@ -33,7 +34,7 @@ function printEpochs(epochs: EpochInfo[]): void {
   const rows = [...epochs].sort((a, b) => a.id - b.id).map((e) => [String(e.id), e.state, iso(e.notBefore), iso(e.notAfter), iso(e.acceptUntil)]);
   const head = ['ID', 'STATE', 'ISSUES FROM', 'ISSUES UNTIL', 'ACCEPTED UNTIL'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const r of [head, ...rows]) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+  for (const r of [head, ...rows]) io().stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
 }
 
 /**
@@ -50,11 +51,11 @@ export function registerKeys(program: Command): void {
     .action(async (opts: KeysOptions) => {
       const reply = await withNats(opts, (nc) => ask<KeysListReply>(nc, ChallengeSubject.keysList, Number(opts.timeout)), Number(opts.timeout));
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ epochs: reply.epochs, signingKeyIds: reply.signingKeyIds })}\n`);
+        io().stdout.write(`${JSON.stringify({ epochs: reply.epochs, signingKeyIds: reply.signingKeyIds })}\n`);
         return;
       }
       printEpochs(reply.epochs);
-      process.stdout.write(`token signing key ids: ${reply.signingKeyIds.join(', ')}\n`);
+      io().stdout.write(`token signing key ids: ${reply.signingKeyIds.join(', ')}\n`);
     });
 
   common(keys.command('rotate').description('end the current epoch now; the previous one stays accepted for one epoch'))
@@ -62,10 +63,10 @@ export function registerKeys(program: Command): void {
       const reply = await withNats(opts, (nc) => ask<KeysRotateReply>(nc, ChallengeSubject.keysRotate, Number(opts.timeout)), Number(opts.timeout));
       if (!reply.ok) throw new CliError('FS_ERR_CLI_ROTATE_REFUSED', `rotation refused: ${reply.reason}`);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ current: reply.current, previous: reply.previous })}\n`);
+        io().stdout.write(`${JSON.stringify({ current: reply.current, previous: reply.previous })}\n`);
         return;
       }
-      process.stdout.write(`rotated: current epoch ${reply.current}${reply.previous === null ? '' : `, previous ${reply.previous} still accepted`}\n`);
+      io().stdout.write(`rotated: current epoch ${reply.current}${reply.previous === null ? '' : `, previous ${reply.previous} still accepted`}\n`);
     });
 
   keys.command('operator').description('the operator key that signs deployments (edges trust its public key, `operatorKeys`)')
@@ -77,9 +78,9 @@ export function registerKeys(program: Command): void {
     .action((opts: { out: string; force?: boolean; json?: boolean }) => {
       const { signer, keyFile, pubFile } = writeOperatorKeyPair(opts.out, opts.force === true);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ publicKey: signer.publicKeyText, keyFile, pubFile })}\n`);
+        io().stdout.write(`${JSON.stringify({ publicKey: signer.publicKeyText, keyFile, pubFile })}\n`);
         return;
       }
-      process.stdout.write(`${signer.publicKeyText}\nwrote ${keyFile} (private, keep it secret) and ${pubFile}; add the public key to each edge's "operatorKeys"\n`);
+      io().stdout.write(`${signer.publicKeyText}\nwrote ${keyFile} (private, keep it secret) and ${pubFile}; add the public key to each edge's "operatorKeys"\n`);
     });
 }

@@ -3,6 +3,7 @@ import { accessConnectOptions, AccessError, Role } from '@flowshield/access';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { CliError } from '../errors.js';
 import { dataDir, readStackFile } from '../local-stack/stack-file.js';
+import { io } from '../io.js';
 
 /*
  * How every verb that talks to NATS finds it and logs in (the one place for it): `--server`, else
@@ -29,7 +30,7 @@ export interface ResolvedNats {
 }
 
 const DEFAULT_SERVER = 'nats://127.0.0.1:4222';
-const env = (name: string): string | undefined => process.env[name] || undefined;
+const env = (name: string): string | undefined => io().env[name] || undefined;
 
 export function addServerOption(c: Command): Command {
   return c
@@ -55,7 +56,7 @@ export function resolveNats(opts: NatsOptions): ResolvedNats {
 export async function withNats<T>(opts: NatsOptions, fn: (nc: NatsConnection) => Promise<T>, timeoutMs = 5_000): Promise<T> {
   const target = resolveNats(opts);
   opts.server = target.server;
-  if (opts.verbose) process.stderr.write(`flowshield: nats ${target.server} (from ${target.from}), credentials ${target.creds ?? 'none'}${target.tlsCa ? `, TLS CA ${target.tlsCa}` : ''}\n`);
+  if (opts.verbose) io().stderr.write(`flowshield: nats ${target.server} (from ${target.from}), credentials ${target.creds ?? 'none'}${target.tlsCa ? `, TLS CA ${target.tlsCa}` : ''}\n`);
   let access;
   try {
     access = accessConnectOptions({ role: Role.operator, creds: target.creds, tlsCa: target.tlsCa });
@@ -70,7 +71,7 @@ export async function withNats<T>(opts: NatsOptions, fn: (nc: NatsConnection) =>
     nc = await connect({ servers: target.server, timeout: timeoutMs, maxReconnectAttempts: 0, noAsyncTraces: true, ...access });
   } catch (err) {
     const reason = (err as Error).message ?? String(err);
-    if (opts.verbose) process.stderr.write(`flowshield: connecting to ${target.server} failed: ${reason}\n`);
+    if (opts.verbose) io().stderr.write(`flowshield: connecting to ${target.server} failed: ${reason}\n`);
     if (/authori[sz]ation/i.test(reason)) {
       throw new CliError('FS_ERR_CLI_NATS_REFUSED', `NATS at ${target.server} refused the login (${target.creds ? `credentials ${target.creds}` : 'no credentials: pass --creds or NATS_CREDS'})`, { cause: err });
     }

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { OperatorSigner } from '@flowshield/proto';
 import { CliError } from '../errors.js';
 import { dataDir } from '../local-stack/stack-file.js';
+import { io } from '../io.js';
 
 /*
  * The operator signing key on disk: `operator.key` (PKCS#8 PEM, mode 0600) and `operator.pub`
@@ -14,7 +15,7 @@ export const OPERATOR_KEY_FILE = 'operator.key';
 export const OPERATOR_PUB_FILE = 'operator.pub';
 
 /** The data dir: FLOWSHIELD_DATA_DIR, else `.data` under the current directory (as `flowshield start`). */
-export const defaultSigningKey = (): string => process.env.FLOWSHIELD_OPERATOR_KEY || join(dataDir(), OPERATOR_KEY_FILE);
+export const defaultSigningKey = (): string => io().env.FLOWSHIELD_OPERATOR_KEY || join(dataDir(), OPERATOR_KEY_FILE);
 
 export function addSigningKeyOption(c: Command): Command {
   return c.option('--signing-key <file>', `operator private key the record is signed with (env FLOWSHIELD_OPERATOR_KEY, default <data dir>/${OPERATOR_KEY_FILE}; make one with \`flowshield keys operator init\`)`);

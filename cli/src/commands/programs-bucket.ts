@@ -2,21 +2,44 @@ import { hostname, userInfo } from 'node:os';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { KV, KvEntry } from '@nats-io/kv';
 import {
-  DEPLOYMENT_HISTORY, PROGRAMS_BUCKET, decodeDeployment, deploymentKey, encodeDeployment, isTenantName, tenantOfKey,
+  DEPLOYMENT_HISTORY, PROGRAMS_BUCKET, decodeDeployment, deploymentKey, encodeDeployment, isTenantName, namedProgramOfKey, tenantOfKey,
   type TenantDeployment,
 } from '@flowshield/proto';
 import { CliError } from '../errors.js';
+import { io } from '../io.js';
 
 /*
- * The fs-programs bucket as `deploy`, `rollback` and `programs` see it: one key per tenant whose
- * revisions are the deployment history. Every edge watches the same bucket, so a record that
- * cannot be decoded (someone wrote garbage) is reported and skipped here, never trusted.
+ * A versioned-records bucket as `deploy`, `rollback`, `programs` and the `rules` verbs see it: one
+ * key per tenant (or per tenant and name) whose revisions are the history. Every edge watches
+ * these buckets, so a record that cannot be decoded (someone wrote garbage) is reported and
+ * skipped here, never trusted. What differs between programs, named programs and rules versions
+ * is the key and the record codec (a RecordStore); history, versions and the conditional write
+ * are the same code.
  */
 
-/** A decodable deployment record and where it sits in the key's history. */
-export interface DeploymentRevision {
+/** The fields every versioned record carries (TenantDeployment, RulesDeployment). */
+export interface VersionedRecord {
+  readonly tenant: string;
+  readonly version: number;
+  readonly deployedAt: number;
+  readonly rolledBackFrom: number | null;
+}
+
+/** One key of a versioned bucket and its record codec. */
+export interface RecordStore<R extends VersionedRecord> {
+  readonly key: string;
+  readonly tenant: string;
+  encode(record: R): Uint8Array;
+  decode(bytes: Uint8Array): R;
+}
+
+/** The tenant's program: `tenant.<name>` in fs-programs. */
+export const programStore = (tenant: string, key = deploymentKey(tenant)): RecordStore<TenantDeployment> => ({ key, tenant, encode: encodeDeployment, decode: decodeDeployment });
+
+/** A decodable record and where it sits in the key's history. */
+export interface DeploymentRevision<R extends VersionedRecord = TenantDeployment> {
   revision: number;
-  deployment: TenantDeployment;
+  deployment: R;
 }
 
 /** A record that is not a valid deployment: reported to the operator, then ignored. */
@@ -26,15 +49,15 @@ export interface SkippedRecord {
   reason: string;
 }
 
-export interface TenantHistory {
+export interface TenantHistory<R extends VersionedRecord = TenantDeployment> {
   tenant: string;
   /** valid records, oldest first */
-  revisions: DeploymentRevision[];
+  revisions: DeploymentRevision<R>[];
   skipped: SkippedRecord[];
   /** the key's newest revision (0 when the key was never written): the base for an optimistic update */
   lastRevision: number;
   /** the newest revision if it is a valid record; null when the key is empty, deleted, or its newest record is malformed */
-  live: DeploymentRevision | null;
+  live: DeploymentRevision<R> | null;
   /** why the newest revision is not live, when there is one */
   liveProblem: string | null;
 }
@@ -57,9 +80,9 @@ export function checkTenant(tenant: string | undefined): string {
 }
 
 /** Decodes one stored entry; a malformed one becomes the reason it is skipped. */
-export function decodeEntry(entry: KvEntry, tenant: string): TenantDeployment | string {
+export function decodeEntry<R extends VersionedRecord = TenantDeployment>(entry: KvEntry, tenant: string, store: RecordStore<R> = programStore(tenant) as unknown as RecordStore<R>): R | string {
   try {
-    const d = decodeDeployment(entry.value);
+    const d = store.decode(entry.value);
     if (d.tenant !== tenant) return `record names tenant ${JSON.stringify(d.tenant)} under key ${entry.key}`;
     return d;
   } catch (err) {
@@ -67,10 +90,10 @@ export function decodeEntry(entry: KvEntry, tenant: string): TenantDeployment | 
   }
 }
 
-/** Every revision of one tenant's key, decoded; malformed ones land in `skipped`. */
-export async function readTenantHistory(kv: KV, tenant: string): Promise<TenantHistory> {
-  const key = deploymentKey(tenant);
-  const history: TenantHistory = { tenant, revisions: [], skipped: [], lastRevision: 0, live: null, liveProblem: null };
+/** Every revision of one key (default: the tenant's program), decoded; malformed ones land in `skipped`. */
+export async function readTenantHistory<R extends VersionedRecord = TenantDeployment>(kv: KV, tenant: string, store: RecordStore<R> = programStore(tenant) as unknown as RecordStore<R>): Promise<TenantHistory<R>> {
+  const key = store.key;
+  const history: TenantHistory<R> = { tenant, revisions: [], skipped: [], lastRevision: 0, live: null, liveProblem: null };
   for await (const entry of await kv.history({ key })) {
     history.lastRevision = Math.max(history.lastRevision, entry.revision);
     if (entry.operation !== 'PUT') {
@@ -78,7 +101,7 @@ export async function readTenantHistory(kv: KV, tenant: string): Promise<TenantH
       history.liveProblem = `deleted at revision ${entry.revision}`;
       continue;
     }
-    const decoded = decodeEntry(entry, tenant);
+    const decoded = decodeEntry(entry, tenant, store);
     if (typeof decoded === 'string') {
       history.skipped.push({ key, revision: entry.revision, reason: decoded });
       history.live = null;
@@ -98,7 +121,7 @@ export async function readTenantHistory(kv: KV, tenant: string): Promise<TenantH
  * deploy takes the next one, so a version number never names two different programs (as long as
  * the highest one is still within the kept history).
  */
-export function highestVersion(history: TenantHistory): number {
+export function highestVersion(history: TenantHistory<VersionedRecord>): number {
   return history.revisions.reduce((max, r) => Math.max(max, r.deployment.version, r.deployment.rolledBackFrom ?? 0), 0);
 }
 
@@ -107,7 +130,7 @@ export function highestVersion(history: TenantHistory): number {
  * edge can refuse an old signed record written back (it refuses any deployedAt not after the
  * running one's) even when operators' clocks disagree.
  */
-export function nextDeployedAt(history: TenantHistory, now = Date.now()): number {
+export function nextDeployedAt(history: TenantHistory<VersionedRecord>, now = Date.now()): number {
   return history.revisions.reduce((at, r) => Math.max(at, r.deployment.deployedAt + 1), now);
 }
 
@@ -124,17 +147,18 @@ const MAX_ATTEMPTS = 25;
  * the write is conditional on the key's last revision, and when another writer got there first
  * the history is read again and `next` runs again. So two concurrent deploys never share a version.
  */
-export async function publishDeployment(
+export async function publishDeployment<R extends VersionedRecord = TenantDeployment>(
   kv: KV,
   tenant: string,
-  next: (history: TenantHistory) => TenantDeployment,
+  next: (history: TenantHistory<R>) => R,
   maxPayload = Infinity,
-): Promise<{ revision: number; deployment: TenantDeployment; history: TenantHistory }> {
-  const key = deploymentKey(tenant);
+  store: RecordStore<R> = programStore(tenant) as unknown as RecordStore<R>,
+): Promise<{ revision: number; deployment: R; history: TenantHistory<R> }> {
+  const key = store.key;
   for (let attempt = 1; ; attempt++) {
-    const history = await readTenantHistory(kv, tenant);
+    const history = await readTenantHistory(kv, tenant, store);
     const deployment = next(history);
-    const value = encodeDeployment(deployment);
+    const value = store.encode(deployment);
     if (value.length > maxPayload) {
       throw new CliError('FS_ERR_CLI_TOO_LARGE', `the ${key} record would be ${value.length} bytes, over the server's maximum message size of ${maxPayload}`);
     }
@@ -153,12 +177,16 @@ export async function publishDeployment(
 }
 
 /** Every tenant's live record; keys and records that are not valid deployments land in `skipped`. */
-export async function readLiveDeployments(kv: KV): Promise<{ live: DeploymentRevision[]; skipped: SkippedRecord[] }> {
+export async function readLiveDeployments<R extends VersionedRecord = TenantDeployment>(
+  kv: KV,
+  storeOf: (tenant: string) => RecordStore<R> = programStore as unknown as (tenant: string) => RecordStore<R>,
+): Promise<{ live: DeploymentRevision<R>[]; skipped: SkippedRecord[] }> {
   const keys: string[] = [];
   for await (const key of await kv.keys()) keys.push(key);
-  const live: DeploymentRevision[] = [];
+  const live: DeploymentRevision<R>[] = [];
   const skipped: SkippedRecord[] = [];
   for (const key of keys.sort()) {
+    if (namedProgramOfKey(key) !== null) continue; // a tenant's socket filters (deploy --name), not its program
     const tenant = tenantOfKey(key);
     if (tenant === null) {
       skipped.push({ key, revision: null, reason: 'not a tenant key (tenant.<name>)' });
@@ -166,7 +194,7 @@ export async function readLiveDeployments(kv: KV): Promise<{ live: DeploymentRev
     }
     const entry = await kv.get(key);
     if (entry === null || entry.operation !== 'PUT') continue;
-    const decoded = decodeEntry(entry, tenant);
+    const decoded = decodeEntry(entry, tenant, storeOf(tenant));
     if (typeof decoded === 'string') skipped.push({ key, revision: entry.revision, reason: decoded });
     else live.push({ revision: entry.revision, deployment: decoded });
   }
@@ -176,18 +204,19 @@ export async function readLiveDeployments(kv: KV): Promise<{ live: DeploymentRev
 /** Warns on stderr about each skipped record, one line each, so stdout stays readable by scripts. */
 export function reportSkipped(skipped: SkippedRecord[]): void {
   for (const s of skipped) {
-    process.stderr.write(`flowshield: warning: skipped ${s.key}${s.revision === null ? '' : ` revision ${s.revision}`}: ${s.reason}\n`);
+    io().stderr.write(`flowshield: warning: skipped ${s.key}${s.revision === null ? '' : ` revision ${s.revision}`}: ${s.reason}\n`);
   }
 }
 
 /** Who is deploying: FLOWSHIELD_DEPLOYED_BY (a CI job, say), else user@host. */
 export function defaultDeployer(): string {
-  if (process.env.FLOWSHIELD_DEPLOYED_BY) return process.env.FLOWSHIELD_DEPLOYED_BY;
+  const fromEnv = io().env.FLOWSHIELD_DEPLOYED_BY;
+  if (fromEnv) return fromEnv;
   let user = 'unknown';
   try {
     user = userInfo().username;
   } catch {
-    user = process.env.USER ?? user;
+    user = io().env.USER ?? user;
   }
   return `${user}@${hostname()}`;
 }

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { NatsTestServer } from '@flowshield/test-support';
+import { NatsTestServer, testTimeout } from '@flowshield/test-support';
 import { encodeDeployment } from '@flowshield/proto';
 import { runCli } from '../testing/run-cli.js';
 import { assertOneLineFailure, cliJson, compileExample, putRaw, tempDir } from './programs-cli.test-support.js';
 
 interface Listed { programs: Array<{ tenant: string; version: number }>; skipped: Array<{ key: string; revision: number | null; reason: string }> }
 
-test('cli programs - garbage in the bucket is reported on stderr and skipped; valid tenants still listed', { timeout: 60_000 }, async () => {
+test('cli programs - garbage in the bucket is reported on stderr and skipped; valid tenants still listed', { timeout: testTimeout(60_000) }, async () => {
   const nats = await NatsTestServer.start();
   const dir = tempDir('flowshield-cli-programs-');
   const server = ['--server', nats.url];
@@ -63,7 +63,7 @@ test('cli programs - garbage in the bucket is reported on stderr and skipped; va
   }
 });
 
-test('cli programs - an empty bucket lists nothing and exits 0', { timeout: 30_000 }, async () => {
+test('cli programs - an empty bucket lists nothing and exits 0', { timeout: testTimeout(30_000) }, async () => {
   const nats = await NatsTestServer.start();
   try {
     const text = await runCli(['programs', '--server', nats.url]);

@@ -5,6 +5,7 @@ import { addServerOption, iso, withNats } from './event-options.js';
 import {
   checkTenant, openProgramsBucket, readLiveDeployments, readTenantHistory, reportSkipped, type DeploymentRevision,
 } from './programs-bucket.js';
+import { io } from '../io.js';
 
 interface ProgramsOptions {
   tenant?: string;
@@ -25,7 +26,7 @@ function revisionToJson(r: DeploymentRevision): Record<string, unknown> {
 
 function printTable(head: string[], rows: string[][]): void {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const r of [head, ...rows]) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+  for (const r of [head, ...rows]) io().stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
 }
 
 const cells = (r: DeploymentRevision): string[] => {
@@ -61,7 +62,7 @@ export function registerPrograms(program: Command): void {
     const shownSkipped = tenant === undefined ? skipped : skipped.filter((s) => s.key === `tenant.${tenant}`);
     if (opts.json) {
       reportSkipped(shownSkipped);
-      process.stdout.write(`${JSON.stringify({ programs: shown.map(revisionToJson), skipped: shownSkipped })}\n`);
+      io().stdout.write(`${JSON.stringify({ programs: shown.map(revisionToJson), skipped: shownSkipped })}\n`);
       return;
     }
     if (tenant !== undefined && shown.length === 0) {
@@ -71,7 +72,7 @@ export function registerPrograms(program: Command): void {
     }
     reportSkipped(shownSkipped);
     if (shown.length === 0) {
-      process.stdout.write('no programs deployed\n');
+      io().stdout.write('no programs deployed\n');
       return;
     }
     printTable(['TENANT', ...COLUMNS], shown.map((r) => [r.deployment.tenant, ...cells(r)]));
@@ -82,7 +83,7 @@ async function showHistory(opts: ProgramsOptions, tenant: string): Promise<void>
   const history = await withNats(opts, async (nc) => readTenantHistory(await openProgramsBucket(nc, opts.server), tenant));
   reportSkipped(history.skipped);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({
+    io().stdout.write(`${JSON.stringify({
       tenant,
       live: history.live === null ? null : history.live.deployment.version,
       revisions: history.revisions.map((r) => ({ ...revisionToJson(r), live: r === history.live })),
@@ -92,5 +93,5 @@ async function showHistory(opts: ProgramsOptions, tenant: string): Promise<void>
   }
   if (history.lastRevision === 0) throw new CliError('FS_ERR_CLI_NOT_DEPLOYED', `tenant ${tenant} has no program deployed`);
   printTable(['REVISION', ...COLUMNS, 'LIVE'], history.revisions.map((r) => [String(r.revision), ...cells(r), r === history.live ? '*' : '']));
-  if (history.live === null) process.stdout.write(`no live version: ${history.liveProblem}\n`);
+  if (history.live === null) io().stdout.write(`no live version: ${history.liveProblem}\n`);
 }

@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
-import { eventStreamBounds, readEventHistory } from '@flowshield/events';
+import { eventStreamBounds, Progress, readEventHistory } from '@flowshield/events';
 import { EVENTS_STREAM, type StatusEvent } from '@flowshield/proto';
 import { ReplicaWriter } from '@flowshield/replica';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { CliError } from '../errors.js';
-import { addServerOption, explainStreamError, iso, parseTime, withNats, type JsonOption, type ServerOption } from './event-options.js';
-import { Progress } from './progress.js';
+import { addServerOption, addStreamOption, eventStream, explainStreamError, iso, parseTime, withNats, type JsonOption, type ServerOption, type StreamOption } from './event-options.js';
+import { io } from '../io.js';
 
-interface ReplayOptions extends ServerOption, JsonOption {
+interface ReplayOptions extends ServerOption, JsonOption, StreamOption {
   until: string;
   out: string;
   commitEvents: string;
@@ -33,12 +33,13 @@ export interface ReplayResult {
  * stream into a fresh replica at `outDir`, committing in large batches.
  */
 export async function replayInto(nc: NatsConnection, outDir: string, untilMs: number,
-  options: { commitEvents?: number; onProgress?: (messages: number, total: number, events: number) => void } = {}): Promise<ReplayResult> {
+  options: { stream?: string; commitEvents?: number; onProgress?: (messages: number, total: number, events: number) => void } = {}): Promise<ReplayResult> {
   if (existsSync(outDir) && readdirSync(outDir).length > 0) {
     throw new CliError('FS_ERR_CLI_REPLAY_TARGET', `${outDir} is not empty: replay builds a fresh replica`);
   }
   const started = Date.now();
-  const { lastSeq, firstSeq } = await eventStreamBounds(nc);
+  const stream = options.stream ?? EVENTS_STREAM;
+  const { lastSeq, firstSeq } = await eventStreamBounds(nc, stream);
   const writer = ReplicaWriter.open(outDir);
   const commitEvents = options.commitEvents ?? 50_000;
   let pending: StatusEvent[] = [];
@@ -52,7 +53,7 @@ export async function replayInto(nc: NatsConnection, outDir: string, untilMs: nu
     pendingMessages = 0;
   };
   try {
-    for await (const entry of readEventHistory(nc, { endSeq: lastSeq })) {
+    for await (const entry of readEventHistory(nc, { stream, endSeq: lastSeq })) {
       messages++;
       pendingMessages++;
       last = entry.streamSeq;
@@ -79,20 +80,21 @@ export async function replayInto(nc: NatsConnection, outDir: string, untilMs: nu
 
 /** `flowshield replay --until T --out DIR`: state as of T, rebuilt into a fresh LMDB. */
 export function registerReplay(program: Command): void {
-  addServerOption(program.command('replay')
+  addStreamOption(addServerOption(program.command('replay')
     .description('rebuild the state as of a time from the event log into a fresh LMDB replica, and print its digest')
     .requiredOption('--until <time>', 'include events up to this time (ISO date, UNIX seconds/ms, now, -15m)')
     .requiredOption('--out <dir>', 'new replica folder (must not exist or be empty)')
     .option('--commit-events <n>', 'events per LMDB transaction', '50000')
-    .option('--json', 'print the result as JSON'))
+    .option('--json', 'print the result as JSON')))
     .action(async (opts: ReplayOptions) => {
       const until = parseTime(opts.until, '--until');
       const result = await withNats(opts, async (nc) => {
         let progress: Progress | null = null;
         const r = await replayInto(nc, opts.out, until, {
+          stream: eventStream(opts),
           commitEvents: Number(opts.commitEvents),
           onProgress: (done, total, events) => {
-            progress ??= new Progress('replay', total);
+            progress ??= new Progress('replay', total, io().stderr);
             progress.update(done, `messages, ${events} events`);
           },
         });
@@ -100,15 +102,15 @@ export function registerReplay(program: Command): void {
         return r;
       }).catch((err: unknown) => explainStreamError(err, opts.server));
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ ...result, until: iso(result.until), out: opts.out })}\n`);
+        io().stdout.write(`${JSON.stringify({ ...result, until: iso(result.until), out: opts.out })}\n`);
         return;
       }
-      process.stdout.write(`${result.digest}\n`);
-      process.stdout.write(`state as of ${iso(result.until)} in ${opts.out}: ${result.entries} entries from ${result.eventsMerged} events`
+      io().stdout.write(`${result.digest}\n`);
+      io().stdout.write(`state as of ${iso(result.until)} in ${opts.out}: ${result.entries} entries from ${result.eventsMerged} events`
         + ` (${result.eventsAfterUntil} later events left out, ${result.messagesRead} messages read in ${result.seconds.toFixed(1)} s)\n`);
-      if (result.malformedMessages > 0) process.stderr.write(`flowshield: skipped ${result.malformedMessages} malformed or refused messages (see the dead-letter stream)\n`);
+      if (result.malformedMessages > 0) io().stderr.write(`flowshield: skipped ${result.malformedMessages} malformed or refused messages (see the dead-letter stream)\n`);
       if (result.firstSequence > 1) {
-        process.stderr.write(`flowshield: the stream starts at message ${result.firstSequence}: its limits discarded older events, so this state lacks them\n`);
+        io().stderr.write(`flowshield: the stream starts at message ${result.firstSequence}: its limits discarded older events, so this state lacks them\n`);
       }
     });
 }

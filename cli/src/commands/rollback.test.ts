@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { NatsTestServer } from '@flowshield/test-support';
+import { NatsTestServer, testTimeout } from '@flowshield/test-support';
 import { runCli } from '../testing/run-cli.js';
 import { assertOneLineFailure, cliJson, compileExample, putRaw, tempDir } from './programs-cli.test-support.js';
 
 interface Listed { programs: Array<{ version: number; sha256: string; rolledBackFrom: number | null; revision: number }> }
 interface History { live: number | null; revisions: Array<{ revision: number; version: number; rolledBackFrom: number | null; live: boolean }>; skipped: unknown[] }
 
-test('cli rollback - v1 becomes live again with rolledBackFrom=2; repeated rollbacks walk down, never back up', { timeout: 180_000 }, async () => {
+test('cli rollback - v1 becomes live again with rolledBackFrom=2; repeated rollbacks walk down, never back up', { timeout: testTimeout(180_000) }, async () => {
   const nats = await NatsTestServer.start();
   const dir = tempDir('flowshield-cli-rollback-');
   const server = ['--server', nats.url];
@@ -52,7 +52,7 @@ test('cli rollback - v1 becomes live again with rolledBackFrom=2; repeated rollb
   }
 });
 
-test('cli rollback - an unreadable live record: refused without --to, restored with it', { timeout: 60_000 }, async () => {
+test('cli rollback - an unreadable live record: refused without --to, restored with it', { timeout: testTimeout(60_000) }, async () => {
   const nats = await NatsTestServer.start();
   const dir = tempDir('flowshield-cli-rollback-garbage-');
   const server = ['--server', nats.url];

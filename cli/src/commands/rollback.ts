@@ -3,7 +3,8 @@ import { OperatorKeySet, PROGRAMS_BUCKET, checkDeploymentSignature, signDeployme
 import { CliError } from '../errors.js';
 import { addServerOption, withNats } from './event-options.js';
 import { addSigningKeyOption, readSigningKey } from './operator-key.js';
-import { checkTenant, defaultDeployer, nextDeployedAt, openProgramsBucket, publishDeployment, reportSkipped, type TenantHistory } from './programs-bucket.js';
+import { checkTenant, defaultDeployer, nextDeployedAt, openProgramsBucket, publishDeployment, reportSkipped, type TenantHistory, type VersionedRecord } from './programs-bucket.js';
+import { io } from '../io.js';
 
 interface RollbackOptions {
   tenant?: string;
@@ -14,7 +15,7 @@ interface RollbackOptions {
   json?: boolean;
 }
 
-function parseVersion(text: string): number {
+export function parseVersion(text: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n <= 0) throw new CliError('FS_ERR_CLI_BAD_OPTION', `--to must be a version number, not '${text}'`);
   return n;
@@ -26,9 +27,9 @@ function parseVersion(text: string): number {
  * toggling between the last two (a second rollback must not bring back the program the first
  * one removed); `--to` goes anywhere in the kept history.
  */
-export function rollbackTarget(history: TenantHistory, to: number | undefined): TenantDeployment {
+export function rollbackTarget<R extends VersionedRecord = TenantDeployment>(history: TenantHistory<R>, to: number | undefined, what = 'program'): R {
   const { tenant, live } = history;
-  if (history.lastRevision === 0) throw new CliError('FS_ERR_CLI_NOT_DEPLOYED', `tenant ${tenant} has no program deployed`);
+  if (history.lastRevision === 0) throw new CliError('FS_ERR_CLI_NOT_DEPLOYED', `tenant ${tenant} has no ${what} deployed`);
   const versions = [...new Set(history.revisions.map((r) => r.deployment.version))].sort((a, b) => a - b);
   if (to !== undefined) {
     if (live !== null && live.deployment.version === to) throw new CliError('FS_ERR_CLI_NOTHING_TO_ROLL_BACK', `version ${to} is already live for tenant ${tenant}`);
@@ -85,9 +86,9 @@ export function registerRollback(program: Command): void {
     reportSkipped(history.skipped);
     const { version, sha256, rolledBackFrom } = deployment;
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ tenant, version, sha256, rolledBackFrom })}\n`);
+      io().stdout.write(`${JSON.stringify({ tenant, version, sha256, rolledBackFrom })}\n`);
       return;
     }
-    process.stdout.write(`rolled back tenant ${tenant}${rolledBackFrom === null ? '' : ` from version ${rolledBackFrom}`} to version ${version}, sha256 ${sha256}\n`);
+    io().stdout.write(`rolled back tenant ${tenant}${rolledBackFrom === null ? '' : ` from version ${rolledBackFrom}`} to version ${version}, sha256 ${sha256}\n`);
   });
 }

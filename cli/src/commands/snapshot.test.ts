@@ -22,7 +22,11 @@ test('cli snapshot - create, list and restore round-trip a replica with a checke
     const digest = w.digest();
     await w.close();
 
-    const created = jsonOf(await runCli(['snapshot', 'create', '--db', db, '--replica-id', 'r1', '--server', nats.url, '--json']));
+    const create = await runCli(['snapshot', 'create', '--db', db, '--replica-id', 'r1', '--server', nats.url, '--json']);
+    const created = jsonOf(create);
+    // Progress goes to stderr (plain lines off a terminal), so stdout stays the JSON.
+    assert.match(create.stderr, /snapshot verify: 100% \(300\/300\) entries/);
+    assert.match(create.stderr, /snapshot upload: 100% /);
     assert.equal(created.digest, digest.digest);
     assert.deepEqual(created.sequences, { FS_EVENTS: 42 });
 
@@ -30,7 +34,10 @@ test('cli snapshot - create, list and restore round-trip a replica with a checke
     assert.deepEqual(listed.snapshots.map((s) => s.dataObject), [created.dataObject]);
 
     const out = join(dir, 'restored');
-    const restored = jsonOf(await runCli(['snapshot', 'restore', '--out', out, '--server', nats.url, '--json']));
+    const restore = await runCli(['snapshot', 'restore', '--out', out, '--server', nats.url, '--json']);
+    const restored = jsonOf(restore);
+    assert.match(restore.stderr, /restore download: 100% /);
+    assert.match(restore.stderr, /restore verify: 100% \(300\/300\) entries/);
     assert.equal(restored.digest, digest.digest);
     assert.equal(jsonOf(await runCli(['state', 'digest', '--db', out, '--json'])).digest, digest.digest);
 

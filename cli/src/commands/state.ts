@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { addDbOption, type DbOption, type JsonOption } from './event-options.js';
 import { openReplicaForCli } from './status.js';
+import { io } from '../io.js';
 
 /** `flowshield state digest --db DIR`: the order-independent digest of a replica's state. */
 export function registerState(program: Command): void {
@@ -15,11 +16,11 @@ export function registerState(program: Command): void {
         const sequences = reader.sequences();
         const appliedEvents = reader.appliedEvents();
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ digest, entries, sequences, appliedEvents })}\n`);
+          io().stdout.write(`${JSON.stringify({ digest, entries, sequences, appliedEvents })}\n`);
           return;
         }
-        process.stdout.write(`${digest}\n`);
-        process.stdout.write(`entries ${entries}, events merged ${appliedEvents}, sequences ${Object.entries(sequences).map(([s, n]) => `${s}:${n}`).join(' ') || 'none'}\n`);
+        io().stdout.write(`${digest}\n`);
+        io().stdout.write(`entries ${entries}, events merged ${appliedEvents}, sequences ${Object.entries(sequences).map(([s, n]) => `${s}:${n}`).join(' ') || 'none'}\n`);
       } finally {
         await reader.close();
       }

@@ -5,6 +5,7 @@ import { REASON_NAMES, STATUS_NAMES } from '@flowshield/proto';
 import { isExpired, ReplicaReader } from '@flowshield/replica';
 import { CliError } from '../errors.js';
 import { addDbOption, eventToJson, expiryText, iso, parseIpOption, type DbOption, type JsonOption } from './event-options.js';
+import { io } from '../io.js';
 
 interface StatusOptions extends DbOption, JsonOption { tenant: string }
 
@@ -33,17 +34,17 @@ export function registerStatus(program: Command): void {
         const expired = event !== null && isExpired(event, nowSeconds);
         const status = event === null || expired ? 'NONE' : STATUS_NAMES[event.status];
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ tenant: opts.tenant, ip: ipText, status, expired, expiry: event?.expiry ?? null, setBy: event ? eventToJson(event) : null })}\n`);
+          io().stdout.write(`${JSON.stringify({ tenant: opts.tenant, ip: ipText, status, expired, expiry: event?.expiry ?? null, setBy: event ? eventToJson(event) : null })}\n`);
           return;
         }
         if (!event) {
           // First contacts (NONE/CHALLENGED) stay on the edge that challenged them: never in a replica.
-          process.stdout.write(`${ipText} (tenant ${opts.tenant}): NONE (no entry; a source only challenged so far has none)\n`);
+          io().stdout.write(`${ipText} (tenant ${opts.tenant}): NONE (no entry; a source only challenged so far has none)\n`);
           return;
         }
-        process.stdout.write(`${ipText} (tenant ${opts.tenant}): ${status}${expired ? ` (was ${STATUS_NAMES[event.status]}, expired ${expiryText(event.expiry)})` : `, expires ${expiryText(event.expiry)}`}\n`);
-        process.stdout.write(`  set by edge ${event.edgeId} event #${event.seq} at ${iso(event.hlcWall)} (hlc ${event.hlcWall}.${event.hlcLogical})\n`);
-        process.stdout.write(`  ${STATUS_NAMES[event.prevStatus]} -> ${STATUS_NAMES[event.status]}, reason ${REASON_NAMES[event.reason] ?? event.reason}, program v${event.programVersion}\n`);
+        io().stdout.write(`${ipText} (tenant ${opts.tenant}): ${status}${expired ? ` (was ${STATUS_NAMES[event.status]}, expired ${expiryText(event.expiry)})` : `, expires ${expiryText(event.expiry)}`}\n`);
+        io().stdout.write(`  set by edge ${event.edgeId} event #${event.seq} at ${iso(event.hlcWall)} (hlc ${event.hlcWall}.${event.hlcLogical})\n`);
+        io().stdout.write(`  ${STATUS_NAMES[event.prevStatus]} -> ${STATUS_NAMES[event.status]}, reason ${REASON_NAMES[event.reason] ?? event.reason}, program v${event.programVersion}\n`);
       } finally {
         await reader.close();
       }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CliError } from '../errors.js';
+import { io } from '../io.js';
 
 /**
  * `DIR/stack.json`, written by `flowshield start` once everything is ready (DESIGN.md section 12):
@@ -19,7 +20,7 @@ export const STACK_FILE = 'stack.json';
 
 /** The data folder: `--data-dir`, else FLOWSHIELD_DATA_DIR, else `.data` under the current folder. */
 export function dataDir(flag?: string): string {
-  return resolve(flag || process.env.FLOWSHIELD_DATA_DIR || join(process.cwd(), '.data'));
+  return resolve(io().cwd, flag || io().env.FLOWSHIELD_DATA_DIR || '.data');
 }
 
 /** Written whole into a temporary file, then renamed: a reader never sees half a file. Mode 0600. */

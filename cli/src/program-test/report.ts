@@ -16,12 +16,16 @@ export function packetJson(o: PacketOutcome): Record<string, unknown> {
     tag: o.tag === null ? null : jsonInteger(o.tag),
     ...(o.ignored ? { ignored: o.ignored } : {}),
     ...(o.error ? { error: o.error } : {}),
+    ...(o.helperErrors.length ? { helperErrors: o.helperErrors } : {}),
+    ...(o.firewall ? { rules: o.firewall } : {}),
   };
 }
 
 export function packetLine(o: PacketOutcome): string {
   const parts = [`#${String(o.index).padEnd(5)}`, o.ignored ? `ignored (${o.ignored})` : o.verdict.padEnd(4)];
+  if (o.firewall?.rule) parts.push(`rule ${o.firewall.rule} (${o.firewall.action})`);
   if (o.error) parts.push(`error: ${o.error}`);
+  for (const e of o.helperErrors) parts.push(`helper ${e}`);
   if (o.challenge) parts.push(`challenge ${o.challenge.length} bytes ${hex(o.challenge.subarray(0, 16))}${o.challenge.length > 16 ? '…' : ''}`);
   if (o.status) {
     const until = o.status.expiry === 0 ? 'never expires' : `until ${new Date(o.status.expiry * 1000).toISOString()}`;
@@ -39,13 +43,14 @@ export function traceLines(steps: readonly TraceStep[]): string[] {
 }
 
 export function summaryLine(s: CaptureSummary): string {
-  return `${s.packets} packets: ${s.pass} pass, ${s.drop} drop, ${s.ignored} ignored (not UDP); ${s.challenges} challenges, ${s.statusChanges} status changes, ${s.errors} program errors`;
+  return `${s.packets} packets: ${s.pass} pass, ${s.drop} drop, ${s.ignored} ignored (not UDP); ${s.challenges} challenges, ${s.statusChanges} status changes, ${s.errors} program errors${s.helperErrors ? `, ${s.helperErrors} helper errors or refusals (named per packet)` : ''}`;
 }
 
 export function annotation(o: PacketOutcome): string {
   if (o.ignored) return `flowshield: ignored (${o.ignored})`;
   const parts = [`flowshield: ${o.verdict}`];
   if (o.error) parts.push(`error=${o.error}`);
+  for (const e of o.helperErrors) parts.push(`helper=${JSON.stringify(e)}`);
   if (o.challenge) parts.push(`challenge=${hex(o.challenge)}`);
   if (o.status) parts.push(`status=${statusName(o.status.from)}->${statusName(o.status.to)} expiry=${o.status.expiry}`);
   if (o.tag !== null) parts.push(`tag=${o.tag}`);

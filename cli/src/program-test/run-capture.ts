@@ -1,6 +1,8 @@
 import { classifyUdp, readCaptureRecords, toCapturePacket, type CaptureRecord } from '../capture/index.js';
-import { ProgramInstance, type EngineName, type LoadedProgram, type PacketMeta, type TraceStep } from '@flowshield/vm';
+import { ProgramInstance, type EngineName, type LoadedProgram, type PacketMeta, type TraceStep, type VmFault } from '@flowshield/vm';
+import { Firewall, FirewallStep, type RuleSet } from '@flowshield/rules';
 import { TestHost } from './test-host.js';
+import { withHelperErrors } from './helper-errors.js';
 
 export type FailVerdict = 'pass' | 'drop';
 
@@ -13,11 +15,15 @@ export interface PacketOutcome {
   challenge: Uint8Array | null;
   status: { from: number; to: number; expiry: number } | null;
   tag: bigint | null;
-  /** the run's fault or bad return value; the verdict is then the fail verdict */
+  /** the run's fault (with its source line, when the object has line info) or bad return value; the verdict is then the fail verdict */
   error: string | null;
+  /** helpers that refused or failed during the run, "name: reason" (a challenge larger than its trigger, …) */
+  helperErrors: string[];
   printed: string[];
   trace: TraceStep[] | null;
   record: CaptureRecord;
+  /** with rules: what the firewall did before the program (block: dropped, allow: passed, both without the program) */
+  firewall: { matched: string[]; action: string | null; rule: string | null } | null;
 }
 
 export interface CaptureSummary {
@@ -26,6 +32,8 @@ export interface CaptureSummary {
   drop: number;
   ignored: number;
   errors: number;
+  /** helper refusals and failures (present only when there were any, so a clean run's summary stays as it was) */
+  helperErrors?: number;
   challenges: number;
   statusChanges: number;
 }
@@ -36,6 +44,8 @@ export interface RunCaptureOptions {
   /** default wasm; a trace always runs on the interpreter */
   engine?: EngineName;
   host?: TestHost;
+  /** the firewall, run before the program as the edge runs it */
+  rules?: RuleSet;
 }
 
 function toMapped(address: Uint8Array): Uint8Array {
@@ -85,19 +95,30 @@ export function* packetInputs(capture: Uint8Array): Generator<PacketInput> {
  */
 export function* runCapture(program: LoadedProgram, capture: Uint8Array, options: RunCaptureOptions = {}): Generator<PacketOutcome> {
   const host = options.host ?? new TestHost();
-  const instance = new ProgramInstance(program, host, { engine: options.engine ?? (options.trace ? 'interp' : 'wasm') });
+  const noted = withHelperErrors(program);
+  const instance = new ProgramInstance(noted.program, host, { engine: options.engine ?? (options.trace ? 'interp' : 'wasm') });
   const failVerdict = options.failVerdict ?? 'drop';
+  const firewall = new Firewall();
+  firewall.swap(options.rules ?? null);
   for (const input of packetInputs(capture)) {
-    const base = { index: input.record.index, challenge: null, status: null, tag: null, error: null, printed: [], trace: null, record: input.record };
+    const base = { index: input.record.index, challenge: null, status: null, tag: null, error: null, helperErrors: [], printed: [], trace: null, record: input.record, firewall: null };
     host.now = input.now;
     if (input.ignored !== null) {
       yield { ...base, verdict: 'pass', ignored: input.ignored };
       continue;
     }
+    // The edge's step (libs/rules Firewall): block drops and allow passes, both without the
+    // program; skip, run and no decision go on to it.
+    const step = firewall.step(input.ip, 0, input.ip.length);
+    const rulesOutcome = options.rules ? firewall.outcome() : null;
+    if (step !== FirewallStep.PROGRAM) {
+      yield { ...base, verdict: step === FirewallStep.DROP ? 'drop' : 'pass', ignored: null, firewall: rulesOutcome };
+      continue;
+    }
     const trace: TraceStep[] | undefined = options.trace ? [] : undefined;
     const result = instance.run(input.ip, input.meta, input.now, { trace });
     const { effects } = result;
-    const error = result.fault ? result.fault.message : result.verdict === 'error' ? `program returned ${result.r0}, which its type does not define` : null;
+    const error = result.fault ? withSourceLine(program, result.fault) : result.verdict === 'error' ? `program returned ${result.r0}, which its type does not define` : null;
     yield {
       ...base,
       verdict: result.verdict === 'error' ? failVerdict : result.verdict,
@@ -106,10 +127,19 @@ export function* runCapture(program: LoadedProgram, capture: Uint8Array, options
       status: effects.statusChange,
       tag: effects.tag,
       error,
+      helperErrors: noted.take(),
       printed: effects.printed,
       trace: trace ?? null,
+      firewall: rulesOutcome,
     };
   }
+}
+
+/** "instruction N (file.c:LINE): reason", as the verifier names the line of what it refuses. */
+function withSourceLine(program: LoadedProgram, fault: VmFault): string {
+  const source = program.object.lineOf(fault.index);
+  if (!source) return fault.message;
+  return fault.message.replace(/^instruction (\d+):/, `instruction $1 (${source.file.split('/').pop()}:${source.line}):`) + (source.text ? ` — ${source.text.trim()}` : '');
 }
 
 export function summarize(outcomes: readonly PacketOutcome[]): CaptureSummary {
@@ -118,6 +148,7 @@ export function summarize(outcomes: readonly PacketOutcome[]): CaptureSummary {
     if (o.ignored) summary.ignored++;
     else summary[o.verdict]++;
     if (o.error) summary.errors++;
+    if (o.helperErrors.length) summary.helperErrors = (summary.helperErrors ?? 0) + o.helperErrors.length;
     if (o.challenge) summary.challenges++;
     if (o.status) summary.statusChanges++;
   }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { run } from '../main.js';
 
 export const CLI = fileURLToPath(new URL('../../bin/flowshield.js', import.meta.url));
 
@@ -9,8 +10,30 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `flowshield ARGS` as a separate process, as an operator or a script would. */
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
+export interface CliRunOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+/**
+ * Runs `flowshield ARGS` in this process (the same `run` the command's bin calls), with its own
+ * output buffers, environment (this process's plus `env`) and folder: behaviour tests pay no
+ * Node start-up per invocation, which on a loaded machine costs seconds.
+ */
+export async function runCli(args: string[], options: CliRunOptions = {}): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: { ...process.env, ...options.env },
+    cwd: options.cwd ?? process.cwd(),
+  });
+  return { code, stdout, stderr };
+}
+
+/** Runs `flowshield ARGS` as a separate process, as an operator or a script would (bin, exit code, pipes). */
+export function runCliProcess(args: string[], options: CliRunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env }, cwd: options.cwd });
     let stdout = '';

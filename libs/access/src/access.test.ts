@@ -34,6 +34,15 @@ test('access permissions - secrets: only edges and the challenge service reach t
   for (const role of ['state', 'challenge', 'edge'] as const) {
     assert.ok(!permissionsFor(role === 'edge' ? edgeA : { role }).publish.includes('$KV.fs-programs.>'), `${role} deploys nothing`);
   }
+  // the firewall: only the operator writes rules versions and lists; edges read them
+  const operator = permissionsFor({ role: 'operator' }).publish;
+  assert.ok(operator.includes('$KV.fs-rules.>') && operator.includes('$O.fs-lists.>'));
+  const edge = permissionsFor(edgeA).publish;
+  assert.ok(edge.includes('$JS.API.STREAM.INFO.KV_fs-rules') && edge.includes('$JS.API.STREAM.INFO.OBJ_fs-lists'), 'edges read rules and lists');
+  for (const role of ['state', 'challenge', 'edge'] as const) {
+    const p = permissionsFor(role === 'edge' ? edgeA : { role }).publish;
+    assert.ok(!p.some((s) => s.startsWith('$KV.fs-rules') || s.startsWith('$O.fs-lists') || s.includes('PURGE.OBJ_fs-lists')), `${role} writes no rules or lists`);
+  }
 });
 
 test('access inboxes - one prefix per role and per edge; a bad edge id is refused', () => {
@@ -71,19 +80,4 @@ test('access files - seeds are mode 0600 and kept across runs; the config names 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
-
-test('access template - deploy/nats/nats-server.conf is what renderServerConfig makes (placeholders for the keys)', () => {
-  const shipped = readFileSync(new URL('../../../deploy/nats/nats-server.conf', import.meta.url), 'utf8');
-  const rendered = renderServerConfig({
-    host: '0.0.0.0', port: 4222, storeDir: '/var/lib/nats/jetstream',
-    users: [
-      { role: 'operator', publicKey: 'UOPERATOR_PUBLIC_NKEY_REPLACE_ME' },
-      { role: 'state', publicKey: 'USTATE_PUBLIC_NKEY_REPLACE_ME' },
-      { role: 'challenge', publicKey: 'UCHALLENGE_PUBLIC_NKEY_REPLACE_ME' },
-      { role: 'edge', edgeId: 'edge-1', publicKey: 'UEDGE_1_PUBLIC_NKEY_REPLACE_ME' },
-    ],
-    tls: { cert: '/etc/nats/tls/server.pem', key: '/etc/nats/tls/server-key.pem' },
-  });
-  assert.equal(shipped, rendered, 'regenerate deploy/nats/nats-server.conf (see deploy/nats/README.md)');
 });

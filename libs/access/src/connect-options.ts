@@ -44,3 +44,9 @@ export function accessConnectOptions(access: ClientAccess): AccessConnectOptions
   if (access.tlsCa) options.tls = { caFile: access.tlsCa };
   return options;
 }
+
+/** A server list as flags and environment variables give it (`nats://a:4222,nats://b:4222`): one URL per cluster node. */
+export function serverList(text: string | readonly string[]): string[] {
+  const items = typeof text === 'string' ? text.split(',') : text;
+  return items.map((s) => s.trim()).filter((s) => s.length > 0);
+}

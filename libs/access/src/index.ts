@@ -8,8 +8,12 @@ export { kvStream, objectStream, readStream, readKv, ownKv, ownStream, ownObject
 export { credentialFileName, ensureUserCredential, ensureCredentialSet, usersOf } from './credentials.js';
 export type { UserCredential, CredentialSet } from './credentials.js';
 export { renderServerConfig, writeServerConfig } from './server-config.js';
-export type { ServerUser, ServerTls, ServerConfigInput } from './server-config.js';
-export { accessConnectOptions, credentialsKind } from './connect-options.js';
+export type { ServerUser, ServerTls, ServerConfigInput, LinkAuth } from './server-config.js';
+export { accessConnectOptions, credentialsKind, serverList } from './connect-options.js';
 export type { ClientAccess, AccessConnectOptions } from './connect-options.js';
-export { writeAccessFiles } from './access-files.js';
-export type { AccessFiles, AccessFilesOptions } from './access-files.js';
+export { writeAccessFiles, writeSuperclusterFiles } from './access-files.js';
+export type { AccessFiles, AccessFilesOptions, SuperclusterFiles, SuperclusterFilesOptions } from './access-files.js';
+export { planSupercluster } from './supercluster.js';
+export type { ServerAddress, SuperclusterInput, PlannedServer } from './supercluster.js';
+export { deployTemplates, TEMPLATE_USERS } from './deploy-templates.js';
+export { followConnection } from './connection-state.js';

@@ -1,10 +1,10 @@
 import {
   CHALLENGE_DIFFICULTY_BUCKET, CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_SUBJECT_PREFIX, ChallengeSubject,
-  DEADLETTER_STREAM, DEADLETTER_SUBJECT, EVENTS_STREAM, PROGRAMS_BUCKET, SNAPSHOT_BUCKET, TENANT_KEY_BUCKET, eventSubject,
-  isNameToken,
+  DEADLETTER_STREAM, DEADLETTER_SUBJECT, EVENTS_STREAM, LISTS_BUCKET, PROGRAMS_BUCKET, RULES_BUCKET, SNAPSHOT_BUCKET, TENANT_KEY_BUCKET,
+  eventSubject, isNameToken, SITE_EVENTS_STREAM, aggregateStream, hubStream, type Topology,
 } from '@flowshield/proto';
 import { AccessError, AccessErrorCode } from './errors.js';
-import { ACCOUNT_INFO, durableConsumer, ownKv, ownObjectStore, ownStream, readKv, readStream } from './jetstream-subjects.js';
+import { ACCOUNT_INFO, durableConsumer, kvStream, objectStream, ownKv, ownObjectStore, ownStream, readKv, readStream } from './jetstream-subjects.js';
 
 /** The parts of flowshield that connect to NATS, each a user (edges: one user per edge id). */
 export const Role = { edge: 'edge', state: 'state', challenge: 'challenge', operator: 'operator' } as const;
@@ -25,8 +25,8 @@ export interface Permissions {
   allowResponses: boolean;
 }
 
-/** Buckets an edge follows: deployments, challenge keys, token public keys, difficulty, tenant HMAC keys. */
-export const EDGE_BUCKETS = [PROGRAMS_BUCKET, CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, TENANT_KEY_BUCKET] as const;
+/** Buckets an edge follows (and a leaf site mirrors): deployments, challenge keys, token public keys, difficulty, tenant HMAC keys, rules versions. */
+export const EDGE_BUCKETS = [PROGRAMS_BUCKET, CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, TENANT_KEY_BUCKET, RULES_BUCKET] as const;
 /** Buckets the challenge service owns. */
 export const CHALLENGE_BUCKETS = [CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, TENANT_KEY_BUCKET] as const;
 /** Secret buckets: edges (and the challenge service that writes them) only, never operators. */
@@ -53,8 +53,36 @@ export function inboxPrefix(principal: Principal): string {
   return principal.role === Role.edge ? `_INBOX_edge_${checkedEdgeId(principal)}` : `_INBOX_${principal.role}`;
 }
 
-/** The permissions of each role, derived from the wire names in libs/proto. */
-export function permissionsFor(principal: Principal): Permissions {
+/**
+ * What the state role needs beyond one node: its region's hub and aggregate streams (create,
+ * read, its durable consumer) in the core domain, and in each site's own domain the site's
+ * FS_EVENTS and the mirrors of the buckets edges read (set-up only: edges and the site's server
+ * do the rest). The stream names carry region and site, so the list is per topology.
+ */
+function topologyStreams(topology: Topology | undefined): string[] {
+  if (!topology) return [];
+  const out: string[] = [];
+  for (const { region, sites } of topology.regions) {
+    const hub = hubStream(region);
+    const aggregate = aggregateStream(region);
+    out.push(...ownStream(hub), `$JS.API.STREAM.INFO.${hub}`, ...ownStream(aggregate), ...readStream(aggregate), ...durableConsumer(aggregate));
+    for (const site of sites) {
+      out.push(`$JS.${site}.API.INFO`);
+      for (const stream of [SITE_EVENTS_STREAM, ...EDGE_BUCKETS.map(kvStream)]) {
+        out.push(...['CREATE', 'UPDATE', 'INFO'].map((op) => `$JS.${site}.API.STREAM.${op}.${stream}`));
+      }
+    }
+  }
+  return out;
+}
+
+/** With a topology, the operator reads every region's hub and aggregate (`flowshield events --stream`, digests of a region's log). */
+function topologyReads(topology: Topology | undefined): string[] {
+  return (topology?.regions ?? []).flatMap(({ region }) => [...readStream(hubStream(region)), ...readStream(aggregateStream(region))]);
+}
+
+/** The permissions of each role, derived from the wire names in libs/proto (and the regions' stream names with a topology). */
+export function permissionsFor(principal: Principal, topology?: Topology): Permissions {
   const inbox = [`${inboxPrefix(principal)}.>`];
   switch (principal.role) {
     case Role.edge:
@@ -62,6 +90,8 @@ export function permissionsFor(principal: Principal): Permissions {
         publish: [
           eventSubject(checkedEdgeId(principal)), ChallengeSubject.load, ChallengeSubject.tenantKey,
           ACCOUNT_INFO, ...EDGE_BUCKETS.flatMap(readKv),
+          // the prefix lists rules versions pin, read-only (the rules bucket is one of EDGE_BUCKETS)
+          ...readStream(objectStream(LISTS_BUCKET)),
         ],
         subscribe: inbox,
         allowResponses: false,
@@ -72,7 +102,7 @@ export function permissionsFor(principal: Principal): Permissions {
           ACCOUNT_INFO,
           ...ownStream(EVENTS_STREAM), ...readStream(EVENTS_STREAM), ...durableConsumer(EVENTS_STREAM),
           ...ownStream(DEADLETTER_STREAM), `$JS.API.STREAM.INFO.${DEADLETTER_STREAM}`, DEADLETTER_SUBJECT,
-          ...ownObjectStore(SNAPSHOT_BUCKET),
+          ...ownObjectStore(SNAPSHOT_BUCKET), ...topologyStreams(topology),
         ],
         subscribe: inbox,
         allowResponses: false,
@@ -87,9 +117,11 @@ export function permissionsFor(principal: Principal): Permissions {
       return {
         publish: [
           ACCOUNT_INFO, ...ownKv(PROGRAMS_BUCKET), ...readKv(CHALLENGE_PUBKEY_BUCKET), ...readKv(CHALLENGE_DIFFICULTY_BUCKET),
-          ...readStream(EVENTS_STREAM), ...readStream(DEADLETTER_STREAM),
+          ...readStream(EVENTS_STREAM), ...readStream(DEADLETTER_STREAM), ...topologyReads(topology),
           // `snapshot create` is an operator verb; snapshots hold replica state, no secrets.
           ...ownObjectStore(SNAPSHOT_BUCKET),
+          // `rules deploy` and `lists put`
+          ...ownKv(RULES_BUCKET), ...ownObjectStore(LISTS_BUCKET),
           ...OPERATOR_CHALLENGE_SUBJECTS,
         ],
         subscribe: inbox,

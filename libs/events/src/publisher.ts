@@ -21,6 +21,9 @@ export interface EventPublisherOptions {
   /** Extra options for the connection the publisher opens (credentials, TLS, inbox prefix). */
   connectOptions?: Partial<ConnectionOptions>;
   edgeId: string;
+  /** Where the edge runs, carried in every batch (name tokens; default '': not said). */
+  region?: string;
+  datacenter?: string;
   /** Default: `fs.events.<edgeId>`. */
   subject?: string;
   /** Cut a batch at this many events (default 500). */
@@ -88,6 +91,8 @@ const OVERFLOW_LOG_INTERVAL_MS = 1_000;
  */
 export class EventPublisher {
   readonly edgeId: string;
+  readonly region: string;
+  readonly datacenter: string;
   readonly subject: string;
   readonly clock: HybridLogicalClock;
   private readonly maxBatchEvents: number;
@@ -125,6 +130,14 @@ export class EventPublisher {
     }
     if (!options.connection && !options.servers) throw new PublisherError(PublisherErrorCode.OPTIONS, 'give a connection or servers');
     this.edgeId = options.edgeId;
+    for (const field of ['region', 'datacenter'] as const) {
+      const value = options[field];
+      if (value !== undefined && value !== '' && !isNameToken(value)) {
+        throw new PublisherError(PublisherErrorCode.OPTIONS, `${field} must be 1–64 of [A-Za-z0-9_-]: ${JSON.stringify(value)}`);
+      }
+    }
+    this.region = options.region ?? '';
+    this.datacenter = options.datacenter ?? '';
     this.subject = options.subject ?? eventSubject(options.edgeId);
     this.clock = options.clock ?? new HybridLogicalClock();
     this.maxBatchEvents = options.maxBatchEvents ?? 500;
@@ -277,7 +290,7 @@ export class EventPublisher {
     this.queue.push({
       firstSeq,
       msgId: batchMessageId(this.edgeId, firstSeq),
-      data: encodeBatch({ edgeId: this.edgeId, events }),
+      data: encodeBatch({ edgeId: this.edgeId, region: this.region, datacenter: this.datacenter, events }),
       count: events.length,
       acked: false,
     });

@@ -4,6 +4,7 @@ export type { ReplicaEntry } from './reader.js';
 export { ReplicaWriter } from './writer.js';
 export type { MergeBatch, MergeResult, ReplicaCounters } from './writer.js';
 export { compareEvents, supersedes, isExpired } from './merge.js';
+export type { EventOrder } from './merge.js';
 export { computeDigest } from './digest.js';
 export type { StateDigest } from './digest.js';
 export { REPLICA_LAYOUT_VERSION, statusKey } from './layout.js';

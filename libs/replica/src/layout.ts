@@ -5,7 +5,8 @@ import { ReplicaError, ReplicaErrorCode } from './errors.js';
  * One LMDB environment (a folder with data.mdb) holds a replica:
  *  - `status`: key = [tenant length u8][tenant UTF-8][IP 16 bytes], value = the winning event
  *    as a register (libs/proto encodeRegister), so "which event set this status" is one read;
- *  - `meta`: layout version, last merged sequence per source stream (`seq:<stream>`), counters.
+ *  - `meta`: layout version, last merged sequence per source stream (`seq:<stream>`), counters,
+ *    and the high-water mark (`highWater`: the greatest event order ever merged, see writer.ts).
  * Written by services/state only; edges open it read-only.
  */
 export const REPLICA_LAYOUT_VERSION = 1;
@@ -16,6 +17,8 @@ export const META_KEYS = {
   appliedMessages: 'appliedMessages',
   /** Merges in which an event lost to, or equalled, the stored register (duplicates land here). */
   ignoredEvents: 'ignoredEvents',
+  /** { hlcWall, hlcLogical, edgeId, seq } of the greatest event ever merged; absent = none yet. */
+  highWater: 'highWater',
   sequencePrefix: 'seq:',
 } as const;
 
@@ -59,16 +62,21 @@ function encodeTenant(tenant: string): Uint8Array {
   return t;
 }
 
+/** Writes the key of (tenant, IP) at the start of `scratch` and returns its length. */
+export function writeStatusKey(scratch: Uint8Array, tenant: string, ip: Uint8Array): number {
+  const t = encodeTenant(tenant);
+  scratch[0] = t.length;
+  scratch.set(t, 1);
+  scratch.set(ip, 1 + t.length);
+  return 1 + t.length + 16;
+}
+
 /**
  * Writes the key of (tenant, IP) into `scratch` and returns the used part: lookups on the packet
  * path allocate nothing (lmdb copies the key before the call returns).
  */
 export function statusKeyInto(scratch: Buffer, tenant: string, ip: Uint8Array): Buffer {
-  const t = encodeTenant(tenant);
-  scratch[0] = t.length;
-  scratch.set(t, 1);
-  scratch.set(ip, 1 + t.length);
-  return scratch.subarray(0, 1 + t.length + 16);
+  return scratch.subarray(0, writeStatusKey(scratch, tenant, ip));
 }
 
 /** Room for the longest key: 255 tenant bytes and an IP. */

@@ -1,12 +1,15 @@
 import type { StatusEvent } from '@flowshield/proto';
 
+/** The fields that order events; also the shape of the replica's high-water mark. */
+export type EventOrder = Pick<StatusEvent, 'hlcWall' | 'hlcLogical' | 'edgeId' | 'seq'>;
+
 /**
  * The merge rule (DESIGN.md section 5): a last-writer-wins register per (tenant, IP), ordered by
  * (HLC wall, HLC logical, edge id), then the edge's own sequence so that even two events an edge
  * stamped alike have one winner. A total order makes the merge commutative, associative and
  * idempotent: any order, batching or duplication of the same events ends in the same state.
  */
-export function compareEvents(a: StatusEvent, b: StatusEvent): number {
+export function compareEvents(a: EventOrder, b: EventOrder): number {
   if (a.hlcWall !== b.hlcWall) return a.hlcWall < b.hlcWall ? -1 : 1;
   if (a.hlcLogical !== b.hlcLogical) return a.hlcLogical < b.hlcLogical ? -1 : 1;
   if (a.edgeId !== b.edgeId) return a.edgeId < b.edgeId ? -1 : 1;

@@ -47,8 +47,15 @@ export class ReplicaReader {
     return v === undefined ? null : decodeRegister(v, tenant, ip);
   }
 
-  digest(): StateDigest {
-    return computeDigest(this.dbs.status);
+  /** `onProgress(done, total)` every 65,536 entries: a digest of millions of entries takes seconds. */
+  digest(onProgress?: (done: number, total: number) => void): StateDigest {
+    const total = onProgress ? this.entryCount() : 0;
+    return computeDigest(this.dbs.status, onProgress && ((done) => onProgress(done, total)));
+  }
+
+  /** Registers stored (LMDB's own count, no scan). */
+  entryCount(): number {
+    return (this.dbs.status.getStats() as { entryCount: number }).entryCount;
   }
 
   sequences(): Record<string, number> {

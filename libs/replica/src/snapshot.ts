@@ -16,7 +16,7 @@ export interface SnapshotFacts {
  * `targetDir` (LMDB copies under one read transaction, so the live writer may keep going) and
  * returns the facts for its manifest. Works on a replica another process is writing.
  */
-export async function copyReplica(sourcePath: string, targetDir: string): Promise<SnapshotFacts> {
+export async function copyReplica(sourcePath: string, targetDir: string, onProgress?: (done: number, total: number) => void): Promise<SnapshotFacts> {
   mkdirSync(targetDir, { recursive: true });
   if (readdirSync(targetDir).length > 0) {
     throw new ReplicaError(ReplicaErrorCode.SNAPSHOT_TARGET, `snapshot target ${targetDir} is not empty`, targetDir);
@@ -27,13 +27,14 @@ export async function copyReplica(sourcePath: string, targetDir: string): Promis
   } finally {
     await source.close();
   }
-  return readSnapshotFacts(targetDir);
+  return readSnapshotFacts(targetDir, onProgress);
 }
 
-export async function readSnapshotFacts(dir: string): Promise<SnapshotFacts> {
+/** `onProgress(done, total)` follows the digest, in entries. */
+export async function readSnapshotFacts(dir: string, onProgress?: (done: number, total: number) => void): Promise<SnapshotFacts> {
   const copy = ReplicaReader.open(dir);
   try {
-    const { digest, entries } = copy.digest();
+    const { digest, entries } = copy.digest(onProgress);
     return { sequences: copy.sequences(), entries, digest, appliedEvents: copy.appliedEvents() };
   } finally {
     await copy.close();

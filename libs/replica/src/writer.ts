@@ -1,9 +1,11 @@
-import { decodeRegister, encodeRegister, type StatusEvent } from '@flowshield/proto';
+import { decodeRegister, encodeRegisterInto, REGISTER_MAX_LENGTH, type StatusEvent } from '@flowshield/proto';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { computeDigest, type StateDigest } from './digest.js';
 import { ReplicaError, ReplicaErrorCode } from './errors.js';
-import { META_KEYS, openReplicaDatabases, readCounter, readSequences, sequenceKey, statusKey, type ReplicaDatabases } from './layout.js';
-import { supersedes } from './merge.js';
+import {
+  MAX_STATUS_KEY, META_KEYS, openReplicaDatabases, parseStatusKey, readCounter, readSequences, sequenceKey, statusKey, writeStatusKey, type ReplicaDatabases,
+} from './layout.js';
+import { compareEvents, supersedes, type EventOrder } from './merge.js';
 
 /** What one commit carries: events from messages of one source stream, up to `lastSequence`. */
 export interface MergeBatch {
@@ -20,6 +22,8 @@ export interface MergeResult {
   changed: number;
   /** Events that lost to or equalled the stored register. */
   ignored: number;
+  /** Keys written without reading their register first (proved above the high-water mark). */
+  unread: number;
 }
 
 export interface ReplicaCounters {
@@ -30,15 +34,35 @@ export interface ReplicaCounters {
 
 /**
  * The only writer of a replica (services/state, replay). Each `merge` is one LMDB transaction
- * holding the data and the stream sequence, so a crash leaves either both or neither.
+ * holding the data, the stream sequence, the counters and the high-water mark, so a crash leaves
+ * either all or none of them.
+ *
+ * The high-water mark H is the greatest event (in the merge order, `compareEvents`) the replica
+ * has ever merged; none for an empty replica. Invariant: every stored register is an event that
+ * was merged, so it is <= H (H only grows, in the transaction that merges it). Hence an incoming
+ * event e > H is greater than whatever register its key holds, or the key is new: e wins without
+ * reading the register. This covers a fresh replica (no H: every key is new), a replay or catch-up
+ * past the replica's state, and live traffic newer than all merged so far. An event <= H (late,
+ * or a duplicate) takes the read-compare path. The result is the same register either way, so the
+ * merge stays deterministic and the digest means what it did.
  */
 export class ReplicaWriter {
   readonly path: string;
   private readonly dbs: ReplicaDatabases;
+  private highWater: EventOrder | null;
+  /** Reused per merge: the winner of each key (by its key bytes as a latin1 string). */
+  private readonly winners = new Map<string, StatusEvent>();
+  private readonly keyScratch = Buffer.alloc(MAX_STATUS_KEY);
+  private readonly valueScratch = Buffer.alloc(REGISTER_MAX_LENGTH);
+  private readonly valueView = new DataView(this.valueScratch.buffer, this.valueScratch.byteOffset, this.valueScratch.byteLength);
+  /** Views of the scratch buffers by length (keys of one tenant, registers of one edge id length). */
+  private readonly keyViews: Buffer[] = [];
+  private readonly valueViews: Buffer[] = [];
 
   private constructor(path: string, dbs: ReplicaDatabases) {
     this.path = path;
     this.dbs = dbs;
+    this.highWater = loadHighWater(dbs);
   }
 
   static open(path: string): ReplicaWriter {
@@ -55,6 +79,11 @@ export class ReplicaWriter {
     return readCounter(this.dbs.meta, sequenceKey(stream));
   }
 
+  /** The greatest event order merged so far (null for an empty replica). */
+  highWaterMark(): EventOrder | null {
+    return this.highWater;
+  }
+
   counters(): ReplicaCounters {
     const m = this.dbs.meta;
     return {
@@ -67,34 +96,56 @@ export class ReplicaWriter {
   /**
    * Merges events into the registers and records the stream position, in one synchronous
    * (durable) transaction. Events are first reduced in memory per key, so a batch touching the
-   * same IP many times costs one read and at most one write for it.
+   * same IP many times costs at most one read and one write for it; the keys are then written in
+   * LMDB key order (neighbouring keys share pages), each read skipped when the high-water mark
+   * proves the event wins.
    */
   merge(batch: MergeBatch): MergeResult {
-    const winners = new Map<string, { key: Buffer; event: StatusEvent }>();
+    const winners = this.winners;
+    winners.clear();
+    let top = this.highWater;
     for (const event of batch.events) {
-      const key = statusKey(event.tenant, event.ip);
-      const id = key.toString('latin1');
+      const n = writeStatusKey(this.keyScratch, event.tenant, event.ip);
+      const id = this.keyScratch.toString('latin1', 0, n);
       const seen = winners.get(id);
-      if (!seen) winners.set(id, { key, event });
-      else if (supersedes(event, seen.event)) seen.event = event;
+      if (seen === undefined || supersedes(event, seen)) winners.set(id, event);
+      if (top === null || compareEvents(event, top) > 0) top = event;
     }
+    // latin1 strings compare code unit by code unit, i.e. byte by byte: LMDB's key order.
+    const ids = [...winners.keys()].sort();
+    const mark = this.highWater;
     const { root, status, meta } = this.dbs;
     let changed = 0;
+    let unread = 0;
     root.transactionSync(() => {
-      for (const { key, event } of winners.values()) {
-        const stored = status.get(key);
-        if (stored === undefined || supersedes(event, decodeRegister(stored, event.tenant, event.ip))) {
-          status.put(key, encodeRegister(event) as Buffer);
-          changed++;
+      for (const id of ids) {
+        const event = winners.get(id)!;
+        const key = this.view(this.keyViews, this.keyScratch, this.keyScratch.write(id, 0, 'latin1'));
+        if (mark !== null && compareEvents(event, mark) <= 0) {
+          const stored = status.getBinaryFast(key);
+          if (stored !== undefined && !supersedes(event, decodeRegister(stored, event.tenant, event.ip))) continue;
+        } else {
+          unread++;
         }
+        // put copies key and value inside a synchronous transaction: the scratch is free again.
+        status.put(key, this.view(this.valueViews, this.valueScratch, encodeRegisterInto(event, this.valueScratch, this.valueView)));
+        changed++;
       }
       const c = this.counters();
       meta.put(META_KEYS.appliedEvents, c.appliedEvents + batch.events.length);
       meta.put(META_KEYS.appliedMessages, c.appliedMessages + batch.messages);
       meta.put(META_KEYS.ignoredEvents, c.ignoredEvents + batch.events.length - changed);
       if (batch.lastSequence > 0) meta.put(sequenceKey(batch.stream), batch.lastSequence);
+      if (top !== null && top !== mark) meta.put(META_KEYS.highWater, orderOf(top));
     });
-    return { changed, ignored: batch.events.length - changed };
+    // Only once committed: a failed transaction leaves the mark where the data is.
+    if (top !== null) this.highWater = orderOf(top);
+    winners.clear();
+    return { changed, ignored: batch.events.length - changed, unread };
+  }
+
+  private view(cache: Buffer[], scratch: Buffer, length: number): Buffer {
+    return (cache[length] ??= scratch.subarray(0, length));
   }
 
   /** The winning event of a register, expired or not. */
@@ -119,4 +170,25 @@ export class ReplicaWriter {
   async close(): Promise<void> {
     await this.dbs.root.close();
   }
+}
+
+function orderOf(e: EventOrder): EventOrder {
+  return { hlcWall: e.hlcWall, hlcLogical: e.hlcLogical, edgeId: e.edgeId, seq: e.seq };
+}
+
+/**
+ * The stored mark; for a replica written before the mark existed, the greatest register (one
+ * scan, recorded so it happens once) — the registers are then the only merged events known.
+ */
+function loadHighWater(dbs: ReplicaDatabases): EventOrder | null {
+  const stored = dbs.meta.get(META_KEYS.highWater) as EventOrder | undefined;
+  if (stored !== undefined) return orderOf(stored);
+  let top: EventOrder | null = null;
+  for (const { key, value } of dbs.status.getRange({})) {
+    const { tenant, ip } = parseStatusKey(key);
+    const e = decodeRegister(value, tenant, ip);
+    if (top === null || compareEvents(e, top) > 0) top = orderOf(e);
+  }
+  if (top !== null) dbs.meta.putSync(META_KEYS.highWater, top);
+  return top;
 }

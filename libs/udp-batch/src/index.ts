@@ -27,7 +27,7 @@ export { UdpBatchError, UdpBatchErrorCode } from './errors.js';
 export { META_BYTES, META_WORDS, Meta, metaAddress, metaArray, metaTruncated, setMeta } from './layout.js';
 export { DGRAM_REUSE_PORT } from './dgram-twin.js';
 export { Outbox, type OutboxOptions } from './outbox.js';
-export { STEERING_MAX_SOURCES, steeringProgram, type SteeringOptions } from './steering.js';
+export { STEERING_MAX_SOURCES, steeringProgram, workerOf, type SteeringOptions } from './steering.js';
 export type {
   BatchMemory, Implementation, OpenOptions, SlotRegion, SocketStats, SocketType, UdpBatchImpl, UdpBatchSocket, WasmMemoryLike,
 } from './types.js';

@@ -13,6 +13,16 @@ const JMP_JA = 0x05; // BPF_JMP | BPF_JA
 const JMP_JEQ_K = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
 const JMP_JGT_K = 0x25; // BPF_JMP | BPF_JGT | BPF_K
 const RET_K = 0x06; // BPF_RET | BPF_K
+const RET_A = 0x16; // BPF_RET | BPF_A
+const TAX = 0x07; // BPF_MISC | BPF_TAX
+const TXA = 0x87; // BPF_MISC | BPF_TXA
+const ALU_XOR_X = 0xac; // BPF_ALU | BPF_XOR | BPF_X
+const ALU_AND_K = 0x54; // BPF_ALU | BPF_AND | BPF_K
+const ALU_MOD_K = 0x94; // BPF_ALU | BPF_MOD | BPF_K
+const ALU_MUL_K = 0x24; // BPF_ALU | BPF_MUL | BPF_K
+const ALU_ADD_K = 0x04; // BPF_ALU | BPF_ADD | BPF_K
+const ST = 0x02; // BPF_ST: M[k] = A
+const LD_MEM = 0x60; // BPF_LD | BPF_MEM: A = M[k]
 /** Negative offsets from SKF_NET_OFF reach the IP header (the program's data starts at the UDP payload). */
 const SKF_NET_OFF = 0xfff00000; // -0x100000 as u32
 const IPV4_SRC = 12;
@@ -21,7 +31,7 @@ const MAX_INSNS = 4096; // BPF_MAXINSNS
 const LE = endianness() === 'LE';
 const LEAF = 8; // sources compared one by one at the bottom of the search tree
 
-interface Insn { code: number; jt: number; jf: number; k: number }
+interface Insn { code: number; jt: number; jf: number; k: number; /** a JA to a tail, resolved last */ to?: 'known' | 'other' }
 
 /** How many IPv4 sources one program holds (the kernel's 4096-instruction limit). */
 export const STEERING_MAX_SOURCES = 2700;
@@ -33,6 +43,19 @@ export interface SteeringOptions {
   knownIndex: number;
   /** Group index for everything else (unknown sources, IPv6). */
   otherIndex: number;
+  /**
+   * Packet workers, each with a pair of sockets in the group (default 1). Worker w's pair is at
+   * `knownIndex + w * stride` and `otherIndex + w * stride`; an IPv4 source goes to worker
+   * `workerOf(source, workers)`, known or not, so a source keeps its worker when it becomes known.
+   */
+  workers?: number;
+  /** index distance between two workers' pairs (default 2) */
+  stride?: number;
+}
+
+/** The worker an IPv4 source (host order) is steered to: the program's own arithmetic. */
+export function workerOf(source: number, workers: number): number {
+  return (((source >>> 16) ^ source) & 0xffff) % workers;
 }
 
 /**
@@ -41,10 +64,11 @@ export interface SteeringOptions {
  * is the socket's position in the group in bind order (closing one moves the last into its place).
  */
 export function steeringProgram(options: SteeringOptions): { program: Uint8Array; steered: number; skipped: number } {
-  const { knownIndex, otherIndex } = options;
-  for (const [v, what] of [[knownIndex, 'knownIndex'], [otherIndex, 'otherIndex']] as const) {
+  const { knownIndex, otherIndex, workers = 1, stride = 2 } = options;
+  for (const [v, what] of [[knownIndex, 'knownIndex'], [otherIndex, 'otherIndex'], [stride, 'stride']] as const) {
     if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new UdpBatchError(C.ARGUMENT, `${what} must be a socket index`);
   }
+  if (!Number.isInteger(workers) || workers < 1 || workers > 1024) throw new UdpBatchError(C.ARGUMENT, 'workers must be an integer from 1 to 1024');
   const set = new Set<number>();
   let skipped = 0;
   for (const a of options.known) {
@@ -56,14 +80,35 @@ export function steeringProgram(options: SteeringOptions): { program: Uint8Array
     throw new UdpBatchError(C.ARGUMENT, `${set.size} known sources; one program holds ${STEERING_MAX_SOURCES}`);
   }
   const sorted = Uint32Array.from(set).sort();
+  const spread = workers > 1;
   const out: Insn[] = [
     { code: LD_B_ABS, jt: 0, jf: 0, k: SKF_NET_OFF },
     { code: ALU_RSH_K, jt: 0, jf: 0, k: 4 },
     { code: JMP_JEQ_K, jt: 1, jf: 0, k: 4 }, // IPv4? skip the next instruction
     { code: RET_K, jt: 0, jf: 0, k: otherIndex },
     { code: LD_W_ABS, jt: 0, jf: 0, k: SKF_NET_OFF + IPV4_SRC },
-    ...tree(sorted, 0, sorted.length, knownIndex, otherIndex),
+    // Several workers: M[0] = workerOf(source) * stride, then A is the source again.
+    ...(spread ? [
+      { code: TAX, jt: 0, jf: 0, k: 0 },
+      { code: ALU_RSH_K, jt: 0, jf: 0, k: 16 },
+      { code: ALU_XOR_X, jt: 0, jf: 0, k: 0 },
+      { code: ALU_AND_K, jt: 0, jf: 0, k: 0xffff },
+      { code: ALU_MOD_K, jt: 0, jf: 0, k: workers },
+      { code: ALU_MUL_K, jt: 0, jf: 0, k: stride },
+      { code: ST, jt: 0, jf: 0, k: 0 },
+      { code: TXA, jt: 0, jf: 0, k: 0 },
+    ] : []),
+    ...tree(sorted, 0, sorted.length, spread ? null : knownIndex, spread ? null : otherIndex),
   ];
+  if (spread) {
+    // The leaves jump to these tails: A = M[0] + the pair's index.
+    const tails = { other: out.length, known: out.length + 3 };
+    out.push(
+      { code: LD_MEM, jt: 0, jf: 0, k: 0 }, { code: ALU_ADD_K, jt: 0, jf: 0, k: otherIndex }, { code: RET_A, jt: 0, jf: 0, k: 0 },
+      { code: LD_MEM, jt: 0, jf: 0, k: 0 }, { code: ALU_ADD_K, jt: 0, jf: 0, k: knownIndex }, { code: RET_A, jt: 0, jf: 0, k: 0 },
+    );
+    out.forEach((insn, pc) => { if (insn.to) insn.k = tails[insn.to] - pc - 1; });
+  }
   if (out.length > MAX_INSNS) throw new UdpBatchError(C.ARGUMENT, `program of ${out.length} instructions exceeds ${MAX_INSNS}`);
   const program = new Uint8Array(out.length * 8);
   const view = new DataView(program.buffer);
@@ -77,14 +122,17 @@ export function steeringProgram(options: SteeringOptions): { program: Uint8Array
   return { program, steered: set.size, skipped };
 }
 
+/** How a leaf ends: return the index, or (null: several workers) jump to the tail that computes it. */
+const end = (index: number | null, to: 'known' | 'other'): Insn => (index === null ? { code: JMP_JA, jt: 0, jf: 0, k: 0, to } : { code: RET_K, jt: 0, jf: 0, k: index });
+
 /** Instructions deciding A (the source) in sorted[lo, hi): a search tree with linear leaves. */
-function tree(sorted: Uint32Array, lo: number, hi: number, known: number, other: number): Insn[] {
+function tree(sorted: Uint32Array, lo: number, hi: number, known: number | null, other: number | null): Insn[] {
   const n = hi - lo;
   if (n <= LEAF) {
-    // JEQ each (jt to the trailing "ret known"), then "ret other", then "ret known".
+    // JEQ each (jt to the trailing "known" end), then the "other" end, then the "known" end.
     const leaf: Insn[] = [];
     for (let i = 0; i < n; i++) leaf.push({ code: JMP_JEQ_K, jt: n - i, jf: 0, k: sorted[lo + i]! });
-    leaf.push({ code: RET_K, jt: 0, jf: 0, k: other }, { code: RET_K, jt: 0, jf: 0, k: known });
+    leaf.push(end(other, 'other'), end(known, 'known'));
     return leaf;
   }
   // Split on a leaf boundary so every leaf but the last is full (fewest instructions per source).
@@ -110,6 +158,8 @@ function isMapped(a: Uint8Array): boolean {
 export function runSteering(program: Uint8Array, ipVersion: 4 | 6, source: number): number {
   const view = new DataView(program.buffer, program.byteOffset, program.byteLength);
   let a = 0;
+  let x = 0;
+  const mem = [0];
   for (let pc = 0, steps = 0; steps < MAX_INSNS * 2; steps++) {
     const code = view.getUint16(pc * 8, LE), jt = view.getUint8(pc * 8 + 2), jf = view.getUint8(pc * 8 + 3);
     const k = view.getUint32(pc * 8 + 4, LE);
@@ -121,6 +171,16 @@ export function runSteering(program: Uint8Array, ipVersion: 4 | 6, source: numbe
       case JMP_JEQ_K: pc += a === k ? jt : jf; break;
       case JMP_JGT_K: pc += a > k ? jt : jf; break;
       case RET_K: return k;
+      case RET_A: return a;
+      case TAX: x = a; break;
+      case TXA: a = x; break;
+      case ALU_XOR_X: a = (a ^ x) >>> 0; break;
+      case ALU_AND_K: a = (a & k) >>> 0; break;
+      case ALU_MOD_K: a %= k; break;
+      case ALU_MUL_K: a = Math.imul(a, k) >>> 0; break;
+      case ALU_ADD_K: a = (a + k) >>> 0; break;
+      case ST: mem[k] = a; break;
+      case LD_MEM: a = mem[k]!; break;
       default: throw new Error(`opcode ${code} at ${pc}`);
     }
     pc++;

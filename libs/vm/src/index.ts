@@ -13,6 +13,7 @@ export { VmLoadError, VmFault, AssemblyError, VerifierError, VmErrorCode, type S
 export { verify, MAX_VERIFIED_SLOTS, MAX_ANALYSED_INSTRUCTIONS, type VerifyOptions } from './verifier/verify.js';
 export { loadObject, type LoadedObject, type LoadObjectOptions, type MapDefinition, type DataSection } from './elf/load-object.js';
 export { ElfError } from './elf/elf-error.js';
+export { writeObject } from './elf/write-object.js';
 export { loadProgram, DEFAULT_PROGRAM_BUDGET, type LoadedProgram, type LoadProgramOptions } from './program/load-program.js';
 export {
   ProgramInstance, BatchResult, ipHeaderLength, type PacketSlots, type PacketResult, type BatchPacket, type EngineName, type ProgramInstanceOptions,

@@ -6,13 +6,14 @@ import { CHALLENGE_SIZE } from '@flowshield/proto';
 import { DevResponder } from './dev-responder.js';
 import { FlowshieldSocket, type VerifiedEvent } from './flowshield-socket.js';
 import type { SolveProgress } from '@flowshield/puzzle';
+import { testTimeout } from '@flowshield/test-support';
 
 async function until(check: () => boolean, what: string, tries = 500): Promise<void> {
   for (let i = 0; i < tries && !check(); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(check(), `timed out waiting for ${what}`);
 }
 
-test('sdk socket - handshake over real UDP: challenge solved in a worker, queued packets delivered in order', { timeout: 30_000 }, async () => {
+test('sdk socket - handshake over real UDP: challenge solved in a worker, queued packets delivered in order', { timeout: testTimeout(30_000) }, async () => {
   const responder = await DevResponder.start({ difficulty: { bits: 15, subPuzzles: 8 } });
   const { port } = responder.address();
   const s = await FlowshieldSocket.connect({ host: '127.0.0.1', port, progressIntervalMs: 1 });
@@ -52,7 +53,7 @@ test('sdk socket - handshake over real UDP: challenge solved in a worker, queued
   }
 });
 
-test('sdk socket - a challenge is never larger than its trigger: small packets get none', { timeout: 30_000 }, async () => {
+test('sdk socket - a challenge is never larger than its trigger: small packets get none', { timeout: testTimeout(30_000) }, async () => {
   const responder = await DevResponder.start({ difficulty: { bits: 4, subPuzzles: 1 } });
   const { port } = responder.address();
   const raw = createSocket('udp4');
@@ -67,7 +68,7 @@ test('sdk socket - a challenge is never larger than its trigger: small packets g
   }
 });
 
-test('sdk socket - without a hello, the first game packet triggers the challenge; it and the packets after it are delivered after the answer', { timeout: 30_000 }, async () => {
+test('sdk socket - without a hello, the first game packet triggers the challenge; it and the packets after it are delivered after the answer', { timeout: testTimeout(30_000) }, async () => {
   const responder = await DevResponder.start({ difficulty: { bits: 6, subPuzzles: 2 } });
   const s = await FlowshieldSocket.connect({ host: '127.0.0.1', port: responder.address().port, hello: false, solver: 'inline' });
   try {
@@ -84,7 +85,7 @@ test('sdk socket - without a hello, the first game packet triggers the challenge
   }
 });
 
-test('sdk socket - holdAfterHello keeps packets sent right after connect until the challenge is solved', { timeout: 30_000 }, async () => {
+test('sdk socket - holdAfterHello keeps packets sent right after connect until the challenge is solved', { timeout: testTimeout(30_000) }, async () => {
   const responder = await DevResponder.start({ difficulty: { bits: 6, subPuzzles: 2 } });
   const s = await FlowshieldSocket.connect({ host: '127.0.0.1', port: responder.address().port, holdAfterHelloMs: 5000 });
   try {
@@ -121,7 +122,7 @@ async function slowReturnPath(serverPort: number, delayMs: number): Promise<{ po
   return { port: relay.address().port, close: () => { for (const t of pending) clearTimeout(t); relay.close(); } };
 }
 
-test('sdk socket - a challenge slower than holdAfterHello: the packets the edge dropped go again after the answer, once', { timeout: 30_000 }, async () => {
+test('sdk socket - a challenge slower than holdAfterHello: the packets the edge dropped go again after the answer, once', { timeout: testTimeout(30_000) }, async () => {
   const responder = await DevResponder.start({ difficulty: { bits: 6, subPuzzles: 2 } });
   const relay = await slowReturnPath(responder.address().port, 300);
   const s = await FlowshieldSocket.connect({ host: '127.0.0.1', port: relay.port, holdAfterHelloMs: 20 });
@@ -145,7 +146,7 @@ test('sdk socket - a challenge slower than holdAfterHello: the packets the edge 
   }
 });
 
-test('sdk socket - a forged challenge dated far in the future costs one solve, not the connection', { timeout: 60_000 }, async () => {
+test('sdk socket - a forged challenge dated far in the future costs one solve, not the connection', { timeout: testTimeout(60_000) }, async () => {
   // An attacker who can spoof the server's address sends one well-formed challenge (its tag is
   // garbage) dated 2106. The genuine challenges after it are dated now: they must still be solved.
   const { writeChallengeHead, endpoint } = await import('@flowshield/proto');
@@ -181,7 +182,7 @@ test('sdk socket - a forged challenge dated far in the future costs one solve, n
   }
 });
 
-test('sdk socket - a challenge asking more than maxWorkBits is refused, not solved', { timeout: 30_000 }, async () => {
+test('sdk socket - a challenge asking more than maxWorkBits is refused, not solved', { timeout: testTimeout(30_000) }, async () => {
   const responder = await DevResponder.start({ difficulty: { bits: 20, subPuzzles: 8 } });
   const s = await FlowshieldSocket.connect({ host: '127.0.0.1', port: responder.address().port, maxWorkBits: 16 });
   try {
@@ -195,7 +196,7 @@ test('sdk socket - a challenge asking more than maxWorkBits is refused, not solv
   }
 });
 
-test('sdk socket - a verified token as first packet lets the client in without a puzzle', { timeout: 30_000 }, async () => {
+test('sdk socket - a verified token as first packet lets the client in without a puzzle', { timeout: testTimeout(30_000) }, async () => {
   const { ed25519 } = await import('@noble/curves/ed25519.js');
   const { assembleToken, encodeTokenClaims, endpoint } = await import('@flowshield/proto');
   const seed = new Uint8Array(32).fill(5);

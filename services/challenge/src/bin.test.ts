@@ -3,11 +3,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
-import { freePort, NatsTestServer } from '@flowshield/test-support';
+import { freePort, NatsTestServer, testTimeout } from '@flowshield/test-support';
 
 const BIN = new URL('../bin/challenge.js', import.meta.url).pathname;
 
-test('challenge bin - starts from the environment, serves metrics, logs JSON without secrets, stops on SIGTERM', { timeout: 45_000 }, async () => {
+test('challenge bin - starts from the environment, serves metrics, logs JSON without secrets, stops on SIGTERM', { timeout: testTimeout(45_000) }, async () => {
   const nats = await NatsTestServer.start();
   const metricsPort = await freePort();
   const master = 'ab'.repeat(32);
@@ -29,7 +29,10 @@ test('challenge bin - starts from the environment, serves metrics, logs JSON wit
     assert.equal(res.status, 200);
     const text = await res.text();
     assert.match(text, /fs_challenge_current_epoch \d+/);
-    assert.match(text, /process_cpu_user_seconds_total/);
+    assert.match(text, /^fs_challenge_process_cpu_user_seconds_total /m);
+    const health = await fetch(`http://127.0.0.1:${metricsPort}/healthz`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(Object.keys(await health.json() as object), ['ready', 'epoch']);
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     assert.equal(code, 0, stderr);
@@ -40,7 +43,7 @@ test('challenge bin - starts from the environment, serves metrics, logs JSON wit
   }
 });
 
-test('challenge bin - a malformed master key stops it with a one-line reason', { timeout: 45_000 }, async () => {
+test('challenge bin - a malformed master key stops it with a one-line reason', { timeout: testTimeout(45_000) }, async () => {
   const child = spawn(process.execPath, [BIN], { env: { ...process.env, FLOWSHIELD_CHALLENGE_MASTER_KEY: 'not-hex', NATS_URL: 'nats://127.0.0.1:1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });

@@ -28,10 +28,15 @@ test('challenge schedule - rotate ends the current epoch now and keeps it accept
   assert.equal(r.previous!.keyId, cur.keyId);
   assert.equal(r.previous!.notAfter, T + 52);
   assert.equal(r.previous!.acceptUntil, T + 112);
-  assert.deepEqual(r.remove, [cur.keyId + 1], 'the pre-published next epoch is withdrawn');
-  assert.equal(r.current.keyId, cur.keyId + 2, 'ids never repeat');
-  assert.equal(s.current(T + 52)!.keyId, cur.keyId + 2);
-  assert.ok(r.upsert.every((e) => e.keyId !== cur.keyId + 1));
+  assert.deepEqual(r.remove, [], 'the published next epoch is kept: every edge already holds its key');
+  assert.equal(r.current.keyId, cur.keyId + 1, 'the published next epoch is promoted');
+  assert.deepEqual(r.current, { keyId: cur.keyId + 1, notBefore: T + 52, notAfter: T + 112, acceptUntil: T + 172 });
+  assert.equal(s.current(T + 52)!.keyId, cur.keyId + 1);
+  assert.deepEqual(r.upsert.map((e) => e.keyId).sort(), [cur.keyId, cur.keyId + 1], 'both records rewritten with their new times');
+  // Rotating again with nothing published ahead starts a new epoch; ids never repeat.
+  const again = s.rotate(T + 53);
+  assert.equal(again.current.keyId, cur.keyId + 2);
+  assert.equal(again.previous!.keyId, cur.keyId + 1);
 });
 
 test('challenge schedule - a restart continues from the epochs found in the bucket', () => {

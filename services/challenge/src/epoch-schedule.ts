@@ -75,7 +75,9 @@ export class EpochSchedule {
 
   /**
    * Ends the current epoch now (an operator's `keys rotate`, or a suspected key leak): the current
-   * epoch stops issuing but stays accepted for one epoch; a new epoch starts now.
+   * epoch stops issuing but stays accepted for one epoch. The next epoch, when already published,
+   * becomes current now under its own id (every edge already holds its key, so challenges it
+   * issues verify everywhere at once); only when none is published does a new epoch start.
    */
   rotate(now: number): { upsert: EpochTimes[]; remove: number[]; current: EpochTimes; previous: EpochTimes | null } {
     const first = this.tick(now);
@@ -83,17 +85,24 @@ export class EpochSchedule {
     const upsert = [...first.upsert];
     const remove = [...first.remove];
     const lastId = this.epochs.reduce((m, e) => Math.max(m, e.keyId), 0);
-    // A pre-published next epoch may already be on edges with later times: replace it with a new id.
-    for (const e of this.epochs.filter((x) => x.notBefore > now)) remove.push(e.keyId);
-    this.epochs = this.epochs.filter((x) => x.notBefore <= now);
+    const ahead = this.epochs.filter((x) => x.notBefore > now).sort((a, b) => a.keyId - b.keyId);
+    // Only the first published epoch is promoted; any later one would start inside its new span.
+    for (const e of ahead.slice(1)) remove.push(e.keyId);
+    this.epochs = this.epochs.filter((x) => x.notBefore <= now || x === ahead[0]);
     if (previous) {
       previous.notAfter = now;
       previous.acceptUntil = now + this.epochSeconds;
       upsert.push({ ...previous });
     }
-    const current = this.make(lastId + 1, now);
-    this.epochs.push(current);
-    upsert.push(current);
+    let current: EpochTimes;
+    if (ahead[0]) {
+      current = ahead[0];
+      Object.assign(current, this.make(current.keyId, now));
+    } else {
+      current = this.make(lastId + 1, now);
+      this.epochs.push(current);
+    }
+    upsert.push({ ...current });
     return { upsert: dedupe(upsert).filter((e) => !remove.includes(e.keyId)), remove, current, previous };
   }
 

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { serveServiceHttp, type ServiceHttp } from '@flowshield/service-http';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { configFromEnv } from './config.js';
@@ -50,25 +50,32 @@ export async function main(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   }
   if (config.ephemeralMasterKey) log.warn('no master key configured: using a random one; outstanding challenges and tokens die with this process');
   const metrics = new ChallengeMetrics({ defaultMetrics: true });
-  const service = await ChallengeService.start({
-    servers: config.natsUrl, creds: config.natsCreds, tlsCa: config.natsTlsCa, masterKey: config.masterKey, logger: log, metrics,
-    epochSeconds: config.epochSeconds, validitySeconds: config.validitySeconds, signingKeyId: config.signingKeyId,
-  });
-  let http: Server | null = null;
-  if (config.metricsPort > 0) {
-    http = createServer((req, res) => {
-      if (req.url !== '/metrics') { res.writeHead(404).end(); return; }
-      metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text), () => res.writeHead(500).end());
+  // A signal while NATS is still awaited ends the wait; after start it stops the service in order.
+  const starting = new AbortController();
+  let stopNow: (signal: string) => void = () => starting.abort();
+  process.once('SIGINT', () => stopNow('SIGINT'));
+  process.once('SIGTERM', () => stopNow('SIGTERM'));
+  let service: ChallengeService;
+  try {
+    service = await ChallengeService.start({
+      servers: config.natsUrl, creds: config.natsCreds, tlsCa: config.natsTlsCa, masterKey: config.masterKey, logger: log, metrics,
+      epochSeconds: config.epochSeconds, validitySeconds: config.validitySeconds, signingKeyId: config.signingKeyId, signal: starting.signal,
     });
-    await new Promise<void>((resolve, reject) => { http!.once('error', reject); http!.listen(config.metricsPort, config.metricsHost, resolve); });
+  } catch (err) {
+    if (starting.signal.aborted) process.exit(0);
+    throw err;
+  }
+  let http: ServiceHttp | null = null;
+  if (config.metricsPort > 0) {
+    http = await serveServiceHttp({ host: config.metricsHost, port: config.metricsPort, metrics: metrics.registry, readiness: () => service.readiness() });
   }
   log.info({ nats: config.natsUrl, metrics: http ? `http://${config.metricsHost}:${config.metricsPort}/metrics` : null }, 'challenge service ready');
-  const stop = async (signal: string) => {
+  stopNow = (signal: string) => {
     log.info({ signal }, 'stopping');
-    http?.close();
-    await service.stop();
-    process.exit(0);
+    void (async () => {
+      await http?.close();
+      await service.stop();
+      process.exit(0);
+    })();
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
 }

@@ -14,6 +14,6 @@ export class ChallengeMetrics {
   readonly loadReports = new Counter({ name: 'fs_challenge_load_reports_total', help: 'load reports received from edges', registers: [this.registry] });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'fs_challenge_' });
   }
 }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { pino, type Logger } from 'pino';
-import { NatsTestServer } from '@flowshield/test-support';
+import { NatsTestServer, testTimeout } from '@flowshield/test-support';
 import {
   CHALLENGE_DIFFICULTY_BUCKET, ChallengeSubject, TENANT_KEY_BUCKET, encodeAnswer, encodeTenantKeyRecord, tenantKeyKvKey, type TenantKeyReply, encodeApiMessage, endpointFromText, fromBase64, serviceKey,
   toBase64, type DifficultyRecord, type IssueReply, type LoadReport, type KeysListReply, type KeysRotateReply, type TokenReply, type VerifyReply,
@@ -35,7 +35,7 @@ async function issueAndAnswer(nc: Parameters<typeof ask>[0], over: { client?: ty
   return { challenge, answer: encodeAnswer(challenge, solveChallenge(challenge)) };
 }
 
-test('challenge service - issue and verify over NATS, keys distributed to edges, rotation overlap, no secrets in logs', { timeout: 45_000 }, async () => {
+test('challenge service - issue and verify over NATS, keys distributed to edges, rotation overlap, no secrets in logs', { timeout: testTimeout(45_000) }, async () => {
   const nats = await NatsTestServer.start();
   const log = capturedLogger();
   const service = await ChallengeService.start({ servers: nats.url, masterKey: MASTER, logger: log.logger, difficulty: { baseBits: 6, subPuzzles: 4 } });
@@ -101,7 +101,7 @@ test('challenge service - issue and verify over NATS, keys distributed to edges,
   }
 });
 
-test('challenge service - load reports raise the difficulty, published for edges', { timeout: 45_000 }, async () => {
+test('challenge service - load reports raise the difficulty, published for edges', { timeout: testTimeout(45_000) }, async () => {
   const nats = await NatsTestServer.start();
   const service = await ChallengeService.start({ servers: nats.url, masterKey: MASTER, logger: pino({ level: 'silent' }), difficulty: { baseBits: 8, capacityPps: 100 } });
   const nc = await connect({ servers: nats.url });
@@ -132,7 +132,7 @@ test('challenge service - load reports raise the difficulty, published for edges
   }
 });
 
-test('challenge service - a token is verified by a separate process holding only public keys', { timeout: 45_000 }, async () => {
+test('challenge service - a token is verified by a separate process holding only public keys', { timeout: testTimeout(45_000) }, async () => {
   const nats = await NatsTestServer.start();
   const service = await ChallengeService.start({ servers: nats.url, masterKey: MASTER, logger: pino({ level: 'silent' }), difficulty: { baseBits: 4 } });
   const nc = await connect({ servers: nats.url });
@@ -175,7 +175,7 @@ test('challenge service - a token is verified by a separate process holding only
   }
 });
 
-test('challenge service - per-tenant HMAC keys: written on request, the same for every edge and across restarts, different per tenant', { timeout: 45_000 }, async () => {
+test('challenge service - per-tenant HMAC keys: written on request, the same for every edge and across restarts, different per tenant', { timeout: testTimeout(45_000) }, async () => {
   const nats = await NatsTestServer.start();
   let service = await ChallengeService.start({ servers: nats.url, masterKey: MASTER, logger: pino({ level: 'silent' }) });
   const nc = await connect({ servers: nats.url });

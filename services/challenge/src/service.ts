@@ -1,4 +1,4 @@
-import { accessConnectOptions, Role } from '@flowshield/access';
+import { accessConnectOptions, followConnection, Role, serverList } from '@flowshield/access';
 import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
 import { pino, type Logger } from 'pino';
@@ -19,6 +19,7 @@ import { deriveEpochKey, deriveTenantKey } from './key-derivation.js';
 import { ChallengeMetrics } from './metrics.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { TokenIssuer } from './token-issuer.js';
+import type { Readiness } from '@flowshield/service-http';
 
 export interface ChallengeServiceOptions {
   /** NATS server URL(s). */
@@ -81,8 +82,10 @@ export class ChallengeService {
   private pubkeyKv!: KV;
   private tenantKeyKv!: KV;
 
+  private readonly connection: { readonly connected: boolean };
   private constructor(nc: NatsConnection, options: ChallengeServiceOptions) {
     this.nc = nc;
+    this.connection = followConnection(nc);
     this.master = options.masterKey;
     this.clock = options.clock ?? Date.now;
     this.log = options.logger ?? pino({ name: 'challenge' });
@@ -99,20 +102,40 @@ export class ChallengeService {
     this.maxTokenTtl = options.maxTokenTtlSeconds ?? 86_400;
   }
 
-  static async start(options: ChallengeServiceOptions): Promise<ChallengeService> {
+  /** Pause between attempts while NATS or JetStream does not answer yet. */
+  static FIRST_CONNECT_RETRY_MS = 1_000;
+
+  /**
+   * Connects and sets up the buckets, retrying (as the edge and the state service do) until NATS
+   * answers and JetStream takes the buckets: NATS may start after us, and a cluster answers
+   * JetStream calls only once it has elected its leader. `signal` gives up (an AbortError).
+   */
+  static async start(options: ChallengeServiceOptions & { signal?: AbortSignal }): Promise<ChallengeService> {
     if (options.masterKey.length < 32) throw new RangeError('masterKey must be at least 32 bytes');
-    const nc = await connect({
-      servers: options.servers, name: 'flowshield-challenge', maxReconnectAttempts: -1,
-      ...accessConnectOptions({ role: Role.challenge, creds: options.creds ?? null, tlsCa: options.tlsCa ?? null }),
-    });
-    const service = new ChallengeService(nc, options);
-    try {
-      await service.init(options.tickMs ?? 1000);
-    } catch (err) {
-      await nc.close();
-      throw err;
+    let lastLog = 0;
+    for (let attempt = 1; ; attempt++) {
+      options.signal?.throwIfAborted();
+      let nc: NatsConnection | null = null;
+      try {
+        nc = await connect({
+          servers: serverList(options.servers), name: 'flowshield-challenge', maxReconnectAttempts: -1, reconnectTimeWait: 250,
+          ...accessConnectOptions({ role: Role.challenge, creds: options.creds ?? null, tlsCa: options.tlsCa ?? null }),
+        });
+        const service = new ChallengeService(nc, options);
+        await service.init(options.tickMs ?? 1000);
+        if (attempt > 1) options.logger?.info({ attempts: attempt }, 'NATS and JetStream answering');
+        return service;
+      } catch (err) {
+        await nc?.close().catch(() => undefined);
+        // Bad credentials never get better: only an unreachable server or JetStream is waited for.
+        if ((err as { code?: string }).code?.startsWith('FS_ERR_ACCESS')) throw err;
+        if (Date.now() - lastLog >= 10_000) {
+          lastLog = Date.now();
+          options.logger?.warn({ attempt, err: (err as Error).message }, 'NATS or JetStream not answering yet; retrying');
+        }
+        await new Promise((r) => setTimeout(r, ChallengeService.FIRST_CONNECT_RETRY_MS));
+      }
     }
-    return service;
   }
 
   private now(): number {
@@ -200,6 +223,14 @@ export class ChallengeService {
       await this.apply(r.upsert, r.remove, 'rotate');
       return { v: 1, ok: true, current: r.current.keyId, previous: r.previous?.keyId ?? null } as const;
     });
+  }
+
+  /** Ready (for /healthz): connected to NATS, with a current epoch to issue under. */
+  readiness(): Readiness {
+    if (!this.connection.connected) return { ready: false, reason: 'not connected to NATS' };
+    const current = this.schedule.current(this.now());
+    if (!current) return { ready: false, reason: 'no current key epoch' };
+    return { ready: true, epoch: current.keyId };
   }
 
   listKeys(): KeysListReply {

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
-import { MAX_PROGRAM_BUDGET, isTenantName, publicKeyFromText } from '@flowshield/proto';
+import { MAX_PROGRAM_BUDGET, isNameToken, isTenantName, publicKeyFromText } from '@flowshield/proto';
 import { EdgeError, EdgeErrorCode } from './errors.js';
 
 /** One protected service: where the edge listens, where it relays to, and its limits. */
@@ -18,7 +18,7 @@ export interface ServiceConfig {
    * `max` when set), closed after `idleSeconds`
    */
   sessions: { max: number | null; idleSeconds: number };
-  /** byte budgets of this service's per-source tables, per packet worker (README "Memory") */
+  /** byte budgets of this service's per-source tables, for the whole edge: split evenly over the packet workers (README "Memory") */
   memory: MemoryConfig;
   /** the puzzle issued until the challenge service sets a difficulty */
   challenges: { difficultyBits: number; subPuzzles: number };
@@ -42,8 +42,24 @@ export interface MemoryConfig {
   flowDataBytes: number;
 }
 
+/**
+ * One packet worker's share of the edge's configured memory: each service's table budgets (and a
+ * `sessions.max`) divided evenly over `workers`, so the configured bound holds for the process.
+ */
+export function splitMemory(config: EdgeConfig, workers: number): EdgeConfig {
+  if (workers <= 1) return config;
+  return {
+    ...config,
+    services: config.services.map((s) => ({
+      ...s,
+      sessions: { ...s.sessions, max: s.sessions.max === null ? null : Math.max(1, Math.ceil(s.sessions.max / workers)) },
+      memory: Object.fromEntries(Object.entries(s.memory).map(([k, v]) => [k, Math.max(MIN_TABLE_BYTES, Math.floor(v / workers))])) as unknown as MemoryConfig,
+    })),
+  };
+}
+
 const MiB = 1024 * 1024;
-/** Defaults: 32 MiB of tables per service and worker (README "Memory"). */
+/** Defaults: 32 MiB of tables per service, whatever the number of packet workers (README "Memory"). */
 export const DEFAULT_MEMORY: MemoryConfig = { sessionsBytes: 16 * MiB, statusBytes: 8 * MiB, ipDataBytes: 4 * MiB, flowDataBytes: 4 * MiB };
 /** The smallest and largest budget a table accepts. */
 const MIN_TABLE_BYTES = 4096;
@@ -80,6 +96,9 @@ export const DEFAULT_LIMITS: ServiceLimits = {
 export interface EdgeConfig {
   /** this edge's id in events (a NATS subject token) */
   edgeId: string;
+  /** where it runs, in its events and as labels of every metric (name tokens; default `local`, `local`) */
+  region: string;
+  datacenter: string;
   /** `creds`: this edge's NATS credentials (`.creds` or nkey seed file); `tlsCa`: CA of the server's TLS certificate. */
   nats: { servers: string[]; creds: string | null; tlsCa: string | null };
   /** the host's LMDB state replica, opened read-only; null = only this edge's own transitions */
@@ -103,8 +122,8 @@ export interface EdgeConfig {
   workers: number;
   /**
    * Steer sources this edge saw become VERIFIED to a reuse-port socket of their own, drained
-   * first, so a flood of new sources cannot queue ahead of them (needs the addon, IPv4, and one
-   * packet worker for now). Default false.
+   * first, so a flood of new sources cannot queue ahead of them; with packet workers, sources are
+   * spread over the workers by address. Needs the addon and an IPv4 service (else ignored). Default true.
    */
   steering: boolean;
   programLimits: {
@@ -189,6 +208,13 @@ function serviceLimits(raw: any, at: string): ServiceLimits {
   };
 }
 
+/** A region or datacenter name: a subject token like the edge id (it names streams and labels). */
+function placeName(value: unknown, where: string): string {
+  if (value === undefined) return 'local';
+  if (typeof value !== 'string' || !isNameToken(value)) fail(`${where} must be 1-64 letters, digits, - or _`);
+  return value as string;
+}
+
 function share(value: unknown, where: string): number {
   if (typeof value !== 'number' || !(value > 0) || value > 1) fail(`${where} must be a fraction greater than 0 and at most 1`);
   return value as number;
@@ -257,13 +283,15 @@ export function parseEdgeConfig(raw: unknown): EdgeConfig {
   if (!Number.isSafeInteger(maxBudget) || maxBudget < 1 || maxBudget > MAX_PROGRAM_BUDGET) fail(`programLimits.maxBudget must be an integer from 1 to ${MAX_PROGRAM_BUDGET}`);
   return {
     edgeId: c.edgeId,
+    region: placeName(c.region, 'region'),
+    datacenter: placeName(c.datacenter, 'datacenter'),
     nats: { servers, creds: c.nats?.creds ?? null, tlsCa: c.nats?.tlsCa ?? null },
     replicaPath: c.replicaPath ?? null,
     metrics: { host: c.metrics?.host === undefined ? '127.0.0.1' : host(c.metrics.host, 'metrics.host'), port: c.metrics?.port === undefined ? 9464 : port(c.metrics.port, 'metrics.port', true) },
     engine,
     services,
     workers: Number.isInteger(c.workers ?? 1) ? positive(c.workers, availableParallelism(), 'workers') : fail('workers must be a positive integer'),
-    steering: c.steering === undefined ? false : typeof c.steering === 'boolean' ? c.steering : fail('steering must be true or false'),
+    steering: c.steering === undefined ? true : typeof c.steering === 'boolean' ? c.steering : fail('steering must be true or false'),
     operatorKeys: operatorKeys.map((k: string) => k.trim()),
     programLimits: { maxBudget, cpuMsPerSecond: positive(limits.cpuMsPerSecond, DEFAULT_CPU_MS_PER_SECOND, 'programLimits.cpuMsPerSecond') },
   };

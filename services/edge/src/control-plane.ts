@@ -7,6 +7,8 @@ import type { KeyRing, TokenVerifier } from '@flowshield/puzzle';
 import { EpochKeyFollower, PublicKeyFollower, TenantKeyFollower } from '@flowshield/challenge-keys';
 import type { Logger } from 'pino';
 import { DeploymentWatcher } from './deployments.js';
+import { RulesFollower } from './rules-follower.js';
+import type { PreparedRules } from './tenant-rules.js';
 import { address16 } from './packet-view.js';
 import type { ProtectedService } from './protected-service.js';
 
@@ -22,6 +24,7 @@ export class ControlPlane {
   nc: NatsConnection | null = null;
   connected = false;
   private deployments: DeploymentWatcher | null = null;
+  private rules: RulesFollower | null = null;
   private keys: EpochKeyFollower | null = null;
   private publicKeys: PublicKeyFollower | null = null;
   private tenantKeys: TenantKeyFollower | null = null;
@@ -88,6 +91,23 @@ export class ControlPlane {
     const report = setInterval(() => this.reportLoad(nc), LOAD_REPORT_MS);
     report.unref();
     this.timers.push(report);
+    // The firewall: rules versions, their lists and socket filters (absent until the first `rules deploy`).
+    void this.retry('rules', async () => {
+      this.rules = await RulesFollower.start(nc, {
+        tenants: this.options.services.map((s) => s.config.tenant),
+        check: (record) => this.serviceOf(record.tenant)?.rules.check(record) ?? null,
+        onPrepared: (prepared) => this.applyRules(prepared),
+        onRefused: (record, result, reason) => {
+          const service = this.serviceOf(record.tenant);
+          if (service) service.rules.swaps[result]++;
+          logger.error({ tenant: record.tenant, version: record.version, result, err: reason, running: service?.rules.version ?? 0 }, 'rules refused; the running rules stay');
+        },
+        onBadRecord: (key, err) => {
+          this.badRecords++;
+          logger.warn({ key, err: (err as Error).message }, 'rules record rejected');
+        },
+      });
+    });
     // Last and awaited: keys and difficulty are followed whether or not the programs bucket exists
     // yet (only an operator creates it).
     await this.retry('deployments', async () => {
@@ -110,6 +130,20 @@ export class ControlPlane {
     const fields = { tenant: deployment.tenant, version: deployment.version, sha256: deployment.sha256.slice(0, 12), monitoring: deployment.monitoring };
     if (refused) this.options.logger.error({ ...fields, result: refused.result, err: refused.reason, running: service.runtime.version }, 'deployment refused; the running program stays');
     else this.options.logger.info(fields, 'program deployed');
+  }
+
+  private serviceOf(tenant: string): ProtectedService | undefined {
+    return this.options.services.find((s) => s.config.tenant === tenant);
+  }
+
+  private applyRules(prepared: PreparedRules): void {
+    const service = this.serviceOf(prepared.record.tenant);
+    if (!service) return;
+    const { record } = prepared;
+    const refused = service.rules.apply(prepared);
+    const fields = { tenant: record.tenant, version: record.version, sha256: record.sha256.slice(0, 12), lists: record.lists.map((l) => l.name), filters: prepared.filters.map((f) => f.name) };
+    if (refused) this.options.logger.error({ ...fields, result: refused.result, err: refused.reason, running: service.rules.version }, 'rules refused; the running rules stay');
+    else this.options.logger.info({ ...fields, scope: service.rules.firewall.rules?.scope }, 'rules deployed');
   }
 
   /** Runs `attempt` until it succeeds or the plane stops (then null), logging every tenth failure. */
@@ -197,6 +231,7 @@ export class ControlPlane {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.deployments?.stop();
+    this.rules?.stop();
     this.keys?.stop();
     this.publicKeys?.stop();
     this.tenantKeys?.stop();

@@ -6,10 +6,10 @@ import { OperatorKeySet } from '@flowshield/proto';
 import { ReplicaReader } from '@flowshield/replica';
 import { implementation, nativeUnavailableReason, selected } from '@flowshield/udp-batch';
 import { loadCompiler } from '@flowshield/vm';
-import type { Server } from 'node:http';
 import type { EdgeConfig } from './config.js';
 import { ControlPlane } from './control-plane.js';
-import { aggregatedMetrics, edgeMetrics, serveMetrics } from './metrics.js';
+import { aggregatedMetrics, edgeMetrics, placeLabels } from './metrics.js';
+import { serveServiceHttp, type Readiness, type ServiceHttp } from '@flowshield/service-http';
 import type { ProtectedService } from './protected-service.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { buildServices } from './tenant-services.js';
@@ -20,7 +20,8 @@ import { WorkerPool } from './worker-pool.js';
  * replica (read-only), the control plane (deployments, keys, difficulty) and the metrics endpoint.
  */
 export class Edge {
-  private metricsServer: Server | null = null;
+  private http: ServiceHttp | null = null;
+  private programsApplied = false;
   metricsPort = 0;
   private replicaTimer: NodeJS.Timeout | null = null;
   /** the packet workers, when `workers` > 1 (then `services` are the main thread's stand-ins) */
@@ -36,13 +37,15 @@ export class Edge {
   ) {}
 
   static async start(config: EdgeConfig, options: { logger?: Logger } = {}): Promise<Edge> {
-    const logger = options.logger ?? pino({ name: 'flowshield-edge', base: { edgeId: config.edgeId } });
+    const logger = options.logger ?? pino({ name: 'flowshield-edge', base: { edgeId: config.edgeId, region: config.region, datacenter: config.datacenter } });
     // This thread compiles every deployment (packet workers get the compiled modules).
     if (config.engine === 'wasm') await loadCompiler();
     const log = new RateLimitedLog(logger);
     // One user per edge id: it may publish only its own events subject and read only its inbox.
     const access = accessConnectOptions({ role: Role.edge, edgeId: config.edgeId, creds: config.nats.creds, tlsCa: config.nats.tlsCa });
-    const publisher = new EventPublisher({ servers: config.nats.servers, connectOptions: access, edgeId: config.edgeId, logger });
+    const publisher = new EventPublisher({
+      servers: config.nats.servers, connectOptions: access, edgeId: config.edgeId, region: config.region, datacenter: config.datacenter, logger,
+    });
     const replica: { current: ReplicaReader | null } = { current: null };
     const keyRing = new KeyRing();
     const tokens = new TokenVerifier({ clock: Date.now });
@@ -64,11 +67,16 @@ export class Edge {
     } else {
       for (const service of services) await service.start({ steering: config.steering });
     }
-    const registry = edgeMetrics(services, () => publisher, control, { packetWorkers: () => edge.pool?.size ?? 1 });
+    const registry = edgeMetrics(services, () => publisher, control, { packetWorkers: () => edge.pool?.size ?? 1, labels: placeLabels(config) });
     const pool = edge.pool;
-    const metrics = await serveMetrics(pool ? aggregatedMetrics(registry, () => pool.metricsJSON()) : registry, config.metrics.host, config.metrics.port);
-    edge.metricsServer = metrics.server;
+    const metrics = await serveServiceHttp({
+      host: config.metrics.host, port: config.metrics.port,
+      metrics: pool ? aggregatedMetrics(registry, () => pool.metricsJSON()) : registry,
+      readiness: () => edge.readiness(),
+    });
+    edge.http = metrics;
     edge.metricsPort = metrics.port;
+    void control.ready.then(() => { edge.programsApplied = true; });
     control.start();
     logger.info({
       services: services.map((s) => ({ tenant: s.config.tenant, listen: `${s.address.host}:${s.address.port}`, origin: `${s.config.origin.host}:${s.config.origin.port}` })),
@@ -76,7 +84,7 @@ export class Edge {
       engine: config.engine,
       io: implementation,
       workers,
-      steering: services.some((s) => s.steering !== null),
+      steering: config.steering && selected.capabilities.steering,
       operatorKeys: config.operatorKeys,
     }, 'edge started');
     return edge;
@@ -98,6 +106,19 @@ export class Edge {
     attempt();
   }
 
+  /**
+   * Ready (for /healthz): connected to NATS, the first deployments applied and every tenant
+   * running a program, and the state replica open (when one is configured).
+   */
+  readiness(): Readiness {
+    if (!this.control.connected) return { ready: false, reason: 'not connected to NATS' };
+    if (!this.programsApplied) return { ready: false, reason: 'loading the deployed programs' };
+    const missing = this.services.filter((s) => s.runtime.version === 0).map((s) => s.config.tenant);
+    if (missing.length) return { ready: false, reason: `no program deployed for tenant ${missing.join(', ')}` };
+    if (this.config.replicaPath && !this.replica.current) return { ready: false, reason: `state replica ${this.config.replicaPath} not open yet` };
+    return { ready: true, programs: Object.fromEntries(this.services.map((s) => [s.config.tenant, s.runtime.version])) };
+  }
+
   service(tenant: string): ProtectedService | undefined {
     return this.services.find((s) => s.config.tenant === tenant);
   }
@@ -109,6 +130,6 @@ export class Edge {
     await this.control.stop();
     await this.publisher.close().catch(() => undefined);
     await this.replica.current?.close();
-    await new Promise<void>((resolve) => (this.metricsServer ? this.metricsServer.close(() => resolve()) : resolve()));
+    await this.http?.close();
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_MEMORY, parseEdgeConfig } from './config.js';
+import { DEFAULT_MEMORY, parseEdgeConfig, splitMemory } from './config.js';
 
 const withService = (extra: Record<string, unknown>) => ({
   edgeId: 'e1',
@@ -23,4 +23,15 @@ test('edge config - memory: byte budgets per table, defaults, validation', () =>
   ] as const) {
     assert.throws(() => parseEdgeConfig(withService({ memory })), message);
   }
+});
+
+test('edge config - memory is the whole edge\'s: each packet worker gets an even share of every budget', () => {
+  const config = parseEdgeConfig(withService({ memory: { sessionsBytes: 1 << 20 }, sessions: { max: 9 } }));
+  assert.equal(splitMemory(config, 1), config);
+  const half = splitMemory(config, 2).services[0]!;
+  assert.deepEqual(half.memory, { sessionsBytes: 1 << 19, statusBytes: DEFAULT_MEMORY.statusBytes / 2, ipDataBytes: DEFAULT_MEMORY.ipDataBytes / 2, flowDataBytes: DEFAULT_MEMORY.flowDataBytes / 2 });
+  assert.equal(half.sessions.max, 5);
+  const tiny = splitMemory(parseEdgeConfig(withService({ memory: { sessionsBytes: 4096 } })), 8).services[0]!;
+  assert.equal(tiny.memory.sessionsBytes, 4096, 'never below the smallest table');
+  assert.deepEqual(config.services[0]!.memory.sessionsBytes, 1 << 20, 'the configured budgets are not changed');
 });

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { MetricsSource } from '@flowshield/service-http';
 import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics, type Aggregator } from 'prom-client';
 import type { EventPublisher } from '@flowshield/events';
 import { STATUS_NAMES, type Status } from '@flowshield/proto';
@@ -7,15 +7,27 @@ import { REJECTION_LABELS } from './answer-reasons.js';
 import type { ProtectedService } from './protected-service.js';
 import { implementation } from '@flowshield/udp-batch';
 import { MONITORED_ACTIONS, SWAP_RESULTS } from './tenant-runtime.js';
+import { RULES_SWAP_RESULTS } from './tenant-rules.js';
 
 /**
  * Prometheus metrics of one edge. The packet path only increments plain numbers in TenantStats;
  * these collectors copy them at scrape time, so no label lookup happens per packet.
  */
-export function edgeMetrics(services: readonly ProtectedService[], publisher: () => EventPublisher | null, control: { connected: boolean; badRecords: number }, options: { processMetrics?: boolean; packetWorkers?: () => number } = {}): Registry {
+/**
+ * The labels every edge series carries: where the edge runs (its config's region and datacenter).
+ * None when both are the default `local` (one machine), so a single-site edge's series stay as
+ * they were.
+ */
+export function placeLabels(config: { region: string; datacenter: string }): Record<string, string> {
+  return config.region === 'local' && config.datacenter === 'local' ? {} : { region: config.region, datacenter: config.datacenter };
+}
+
+export function edgeMetrics(services: readonly ProtectedService[], publisher: () => EventPublisher | null, control: { connected: boolean; badRecords: number }, options: { processMetrics?: boolean; packetWorkers?: () => number; labels?: Record<string, string> } = {}): Registry {
   const registry = new Registry();
+  // The same on every thread, so the main thread's sum over workers matches series by series.
+  if (options.labels) registry.setDefaultLabels(options.labels);
   // Packet workers leave the process metrics to the main thread (one process).
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'fs_edge_process_' });
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'fs_edge_' });
   // With packet workers the main thread sums every worker's registry with its own at scrape time
   // (AggregatorRegistry): counts add up; the few values every thread reports alike take the max.
   const counter = (name: string, help: string, labelNames: string[], fill: (set: (labels: Record<string, string | number>, value: number) => void) => void, aggregator: Aggregator = 'sum') =>
@@ -24,9 +36,10 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
     new Gauge({ name, help, labelNames, registers: [registry], aggregator, collect() { this.reset(); fill((labels, value) => this.set(labels, value)); } });
   const each = (fn: (s: ProtectedService, tenant: string, version: number) => void) => services.forEach((s) => fn(s, s.config.tenant, s.runtime.version));
 
-  counter('fs_edge_packets_total', 'Every datagram read, by tenant, program version and verdict (malformed: dropped before the program, see fs_edge_malformed_total)', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
+  counter('fs_edge_packets_total', 'Every datagram read, by tenant, program version and verdict (dropped before the program: malformed, see fs_edge_malformed_total; overload, a new source while the receive queue was deep)', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
     for (const verdict of ['pass', 'drop'] as const) inc({ tenant, version, verdict }, s.runtime.stats.packets[verdict]);
     inc({ tenant, version, verdict: 'malformed' }, s.malformedTotal);
+    inc({ tenant, version, verdict: 'overload' }, s.overloadDropped);
   }));
   counter('fs_edge_bytes_total', 'Payload bytes by tenant, program version and verdict', ['tenant', 'version', 'verdict'], (inc) => each((s, tenant, version) => {
     for (const verdict of ['pass', 'drop'] as const) inc({ tenant, version, verdict }, s.runtime.stats.bytes[verdict]);
@@ -66,13 +79,24 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
   counter('fs_edge_program_swaps_total', 'Program deployments applied or refused: refused (does not load), unsigned, bad_signature (not by a configured operator key, or altered), over_budget', ['tenant', 'result'], (inc) => each((s, tenant) => {
     for (const result of SWAP_RESULTS) inc({ tenant, result }, s.runtime.stats.swaps[result]);
   }), 'max');
+  // The firewall's counters (exact: doubles counted on the packet path, summed over the workers).
+  const ruleCounters = (inc: (labels: Record<string, string | number>, value: number) => void, field: 'packets' | 'bytes') => each((s, tenant) => {
+    for (const c of s.rules.firewall.rules?.counters() ?? []) inc({ tenant, rule: c.id, mode: c.mode, action: c.action }, c[field]);
+  });
+  counter('fs_edge_rule_packets_total', 'Packets each firewall rule matched, by rule id, mode and action (monitoring rules count what they would do)', ['tenant', 'rule', 'mode', 'action'], (inc) => ruleCounters(inc, 'packets'));
+  counter('fs_edge_rule_bytes_total', 'Bytes (IP packet length) of the packets each firewall rule matched', ['tenant', 'rule', 'mode', 'action'], (inc) => ruleCounters(inc, 'bytes'));
+  gauge('fs_edge_rules_version', 'Rules version running, per tenant (0 = none)', ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.rules.version)), 'max');
+  counter('fs_edge_rules_swaps_total', 'Rules versions applied or refused: refused (a list, program or expression failed), unsigned, bad_signature, stale', ['tenant', 'result'], (inc) => each((s, tenant) => {
+    for (const result of RULES_SWAP_RESULTS) inc({ tenant, result }, s.rules.swaps[result]);
+  }), 'max');
   gauge('fs_edge_io_implementation', 'Datagram I/O in use: native (recvmmsg/sendmmsg addon) or dgram (the fallback twin)', ['implementation'], (set) => {
     const used = services[0]?.implementation ?? implementation;
     for (const name of ['native', 'dgram']) set({ implementation: name }, name === used ? 1 : 0);
   }, 'max');
   gauge('fs_edge_packet_workers', 'Packet threads serving the sockets (1: the packet path runs on the main thread)', [], (set) => set({}, options.packetWorkers?.() ?? 0), 'max');
   counter('fs_edge_receive_dropped_total', 'Datagrams the kernel dropped because the listen socket\'s receive buffer was full', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.socketStats()?.dropped ?? 0)));
-  gauge('fs_edge_steered_sources', 'Verified sources steered to their own socket (0 without steering)', ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.steering?.size ?? 0)));
+  gauge('fs_edge_table_bytes', 'Bytes the per-source tables (sessions, status overlay, per-IP and per-flow data) take at their configured bounds, over every packet worker', ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.tableBytes())));
+  gauge('fs_edge_steered_sources', 'Verified sources the attached steering program sends to their own socket (0 without steering)', ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.steering?.attached ?? 0)));
   counter('fs_edge_steered_packets_total', "Datagrams read from the verified sources' own socket", ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.steeredReceived)));
   counter('fs_edge_send_dropped_total', 'Challenges and replies dropped because the send buffer was full', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.sendDropped)));
   gauge('fs_edge_program_version', 'Program version running, per tenant (0 = none)', ['tenant'], (set) => each((_s, tenant, version) => set({ tenant }, version)), 'max');
@@ -101,10 +125,6 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
 }
 
 /** The text a scrape gets: one registry, or the main thread's and every packet worker's summed. */
-export interface MetricsSource {
-  readonly contentType: string;
-  metrics(): Promise<string>;
-}
 
 export function aggregatedMetrics(main: Registry, workers: () => Promise<unknown[]>): MetricsSource {
   return {
@@ -116,29 +136,3 @@ export function aggregatedMetrics(main: Registry, workers: () => Promise<unknown
   };
 }
 
-/** Serves `GET /metrics` (Prometheus text format) and `GET /healthz`. */
-export async function serveMetrics(registry: MetricsSource, host: string, port: number): Promise<{ server: Server; port: number }> {
-  const server = createServer((req, res) => {
-    if (req.url === '/metrics') {
-      registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': registry.contentType });
-        res.end(text);
-      }, (err: Error) => {
-        res.writeHead(500);
-        res.end(err.message);
-      });
-    } else if (req.url === '/healthz') {
-      res.writeHead(200);
-      res.end('ok\n');
-    } else {
-      res.writeHead(404);
-      res.end();
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address();
-  return { server, port: typeof address === 'object' && address ? address.port : port };
-}

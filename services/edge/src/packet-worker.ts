@@ -4,11 +4,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import type { EventPublisher } from '@flowshield/events';
+import { splitMemory } from './config.js';
 import { KeyRing, TokenVerifier } from '@flowshield/puzzle';
 import { OperatorKeySet } from '@flowshield/proto';
 import { ReplicaReader } from '@flowshield/replica';
 import { implementation } from '@flowshield/udp-batch';
-import { edgeMetrics } from './metrics.js';
+import { edgeMetrics, placeLabels } from './metrics.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { buildServices } from './tenant-services.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
@@ -16,7 +17,7 @@ import { WorkerPublisher } from './worker-publisher.js';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
-const { config } = init;
+const config = splitMemory(init.config, init.count);
 const send = (message: FromWorker) => port.postMessage(message);
 const logger = pino({ name: 'flowshield-edge', base: { edgeId: config.edgeId, worker: init.index }, level: init.logLevel });
 
@@ -27,7 +28,7 @@ const tokens = new TokenVerifier({ clock: Date.now });
 // The structural subset TenantState uses (clock, publish); the real publisher is on the main thread.
 const services = buildServices(config, publisher as unknown as EventPublisher, replica, keyRing, tokens, new OperatorKeySet(config.operatorKeys), new RateLimitedLog(logger));
 const byTenant = new Map(services.map((s) => [s.config.tenant, s]));
-const registry = edgeMetrics(services, () => null, { connected: false, badRecords: 0 }, { processMetrics: false });
+const registry = edgeMetrics(services, () => null, { connected: false, badRecords: 0 }, { processMetrics: false, labels: placeLabels(config) });
 const timers: NodeJS.Timeout[] = [];
 
 function openReplica(): void {
@@ -56,6 +57,14 @@ port.on('message', (message: ToWorker) => {
       send({ type: 'deploy-result', tenant: message.deployment.tenant, version: service.runtime.version, refused: refused?.reason ?? null });
       return;
     }
+    case 'rules': {
+      const service = byTenant.get(message.prepared.record.tenant);
+      if (!service) return;
+      // Between two batches, like a program swap; the counters of the running set carry over.
+      const refused = service.rules.apply(message.prepared);
+      send({ type: 'rules-result', tenant: service.config.tenant, version: service.rules.version, refused: refused?.reason ?? null });
+      return;
+    }
     case 'difficulty':
       byTenant.get(message.tenant)?.runtime.host.setDifficulty(message.setting);
       return;
@@ -75,8 +84,11 @@ port.on('message', (message: ToWorker) => {
     case 'remote': {
       const now = Date.now() / 1000;
       for (const event of message.events) {
-        const state = byTenant.get(event.tenant)?.runtime.host.state;
-        if (state) publisher.applyRemote(event, () => state.setStatus(event.ip, { status: event.status, expiry: event.expiry }, now));
+        const service = byTenant.get(event.tenant);
+        if (!service) continue;
+        const state = service.runtime.host.state;
+        publisher.applyRemote(event, () => state.setStatus(event.ip, { status: event.status, expiry: event.expiry }, now));
+        service.steering?.follow(event.ip, event.status);
       }
       return;
     }
@@ -107,7 +119,7 @@ async function start(): Promise<void> {
   load.unref();
   timers.push(prune, load);
   try {
-    for (let i = 0; i < services.length; i++) await services[i]!.start({ reusePort: true, port: init.ports[i] ?? undefined });
+    for (let i = 0; i < services.length; i++) await services[i]!.start({ reusePort: true, port: init.ports[i] ?? undefined, steering: config.steering, worker: { index: init.index, count: init.count } });
   } catch (err) {
     send({ type: 'failed', message: (err as Error).message, code: (err as { code?: string }).code });
     return;

@@ -6,6 +6,8 @@ import { EdgeError, EdgeErrorCode } from './errors.js';
 import { address16, headerLength, writeHeaders, type Address16 } from './packet-view.js';
 import { SessionTable, type ClientSession } from './sessions.js';
 import type { TenantRuntime } from './tenant-runtime.js';
+import type { TenantRules } from './tenant-rules.js';
+import { FirewallStep } from '@flowshield/rules';
 import type { RateLimitedLog } from './rate-limited-log.js';
 import { VerifiedSteering } from './verified-steering.js';
 
@@ -26,6 +28,13 @@ const STRIDE = 2048;
 const SLOT_PAYLOAD = STRIDE - HEADROOM;
 /** Batches one readiness call takes before yielding to the loop's other sockets and timers. */
 const BATCHES_PER_WAKE = 4;
+/**
+ * Under pressure (the shared queue held more than a wake takes), datagrams of sources with no
+ * session are admitted to the program at most this many per batch; the rest are dropped before
+ * any table entry or program run (verdict `overload`), so the queue drains and what the edge
+ * already knows is not pushed out by sources seen once.
+ */
+const NEW_SOURCES_UNDER_PRESSURE = 8;
 
 /** Why a datagram was dropped before the program: `fs_edge_malformed_total{reason}`. */
 export const MALFORMED_REASONS = ['empty', 'truncated', 'oversize', 'family'] as const;
@@ -48,9 +57,11 @@ interface Slot {
  * One protected service: a UDP socket clients send to, the tenant's program deciding each
  * datagram, and per-client sessions relaying passed packets to the origin and its replies back.
  * The packet path reads top to bottom and never awaits:
- *   receive a batch (one recvmmsg into `memory`) → malformed? → session → packet view (headers
- *   written in the slot's headroom, no copy) → program (one runBatch) → challenges and replies
- *   into the outbox → relay or drop → one sendmmsg for the batch's challenges and replies.
+ *   receive a batch (one recvmmsg into `memory`) → malformed? → packet view (headers written in
+ *   the slot's headroom, no copy) → firewall (libs/rules Firewall, the step `flowshield test`
+ *   runs: block drops, allow relays, both without the program) → session → program (one
+ *   runBatch) → challenges and replies into the outbox → relay or drop → one sendmmsg for the
+ *   batch's challenges and replies.
  */
 export class ProtectedService {
   private socket: UdpBatchSocket | null = null;
@@ -69,12 +80,19 @@ export class ProtectedService {
   private readonly meta = metaArray(BATCH);
   private readonly slots: Slot[] = [];
   private readonly packets: BatchPacket[] = [];
+  /** the current datagram's source as the header writer takes it (reused: no object per packet) */
+  private readonly source: Address16 = { bytes: new Uint8Array(16), v4: true };
   private replyFlushScheduled = false;
   readonly malformed = new Map<MalformedReason, number>();
+  /** the shared queue was left non-empty by the last wake: new sources are rationed */
+  private pressure = false;
+  /** datagrams of new sources dropped under pressure: `fs_edge_packets_total{verdict="overload"}` */
+  overloadDropped = 0;
 
   constructor(
     readonly config: ServiceConfig,
     readonly runtime: TenantRuntime,
+    readonly rules: TenantRules,
     private readonly log: RateLimitedLog,
   ) {
     this.sessions = new SessionTable({
@@ -119,6 +137,13 @@ export class ProtectedService {
     return this.outbox?.dropped ?? 0;
   }
 
+  /** Bytes this service's per-source tables take (0 for a stand-in: the workers' tables count). */
+  tableBytes(): number {
+    if (!this.socket) return 0;
+    const state = this.runtime.host.state;
+    return this.sessions.table.bytes + state.overlay.table.bytes + state.firstContacts.table.bytes + state.ipData.table.bytes + state.flowData.table.bytes;
+  }
+
   /** Datagrams dropped before the program: `fs_edge_packets_total{verdict="malformed"}`. */
   get malformedTotal(): number {
     let n = 0;
@@ -129,21 +154,25 @@ export class ProtectedService {
   /**
    * Binds and starts reading. `reusePort` (packet workers): the socket joins the port's group, the
    * kernel spreads sources over the group; `port` overrides the configured one (the port worker 0
-   * got for a configured 0).
+   * got for a configured 0). `steering`: a second socket for verified sources; `worker`: this
+   * thread's place among `count` packet workers binding in index order (default: the only one).
    */
-  async start(options: { reusePort?: boolean; port?: number; steering?: boolean } = {}): Promise<void> {
+  async start(options: { reusePort?: boolean; port?: number; steering?: boolean; worker?: { index: number; count: number } } = {}): Promise<void> {
     const family = this.config.listen.host.includes(':') ? 'udp6' : 'udp4';
     const host = this.config.listen.host === 'localhost' ? '127.0.0.1' : this.config.listen.host;
-    // Steering needs the addon and IPv4 (the CBPF program reads the IPv4 source), and a group of
-    // two sockets on the port: this one (index 0) and the verified sources' (index 1).
-    const steer = options.steering === true && selected.capabilities.steering && family === 'udp4' && !options.reusePort;
+    const worker = options.worker ?? { index: 0, count: 1 };
+    // Steering needs the addon and IPv4 (the CBPF program reads the IPv4 source). Each worker binds
+    // a pair on the port, its shared socket then its verified sources' (group indexes 2w and
+    // 2w + 1, as the workers bind one after another); worker 0 attaches the one program that spreads
+    // sources over the workers' pairs by address and sends verified ones to their worker's second socket.
+    const steer = options.steering === true && selected.capabilities.steering && family === 'udp4';
     let socket: UdpBatchSocket;
     try {
       socket = await openSocket({ type: family, address: host, port: options.port ?? this.config.listen.port, reusePort: (options.reusePort ?? false) || steer, recvBufferSize: 8 << 20, sendBufferSize: 8 << 20 });
       if (steer) {
         try {
           this.knownSocket = await openSocket({ type: family, address: host, port: socket.address().port, reusePort: true, recvBufferSize: 8 << 20, sendBufferSize: 1 << 20 });
-          this.steering = new VerifiedSteering(socket, 1, 0);
+          if (worker.index === 0) this.steering = new VerifiedSteering(socket, { knownIndex: 1, otherIndex: 0, workers: worker.count });
         } catch (err) {
           socket.close();
           throw err;
@@ -212,22 +241,30 @@ export class ProtectedService {
    * a batch.
    */
   private drain(socket: UdpBatchSocket): void {
+    // The verified sources' socket is never rationed; the shared one is while its queue stays deep.
+    const shared = socket === this.socket;
     for (let k = 0; k < BATCHES_PER_WAKE && !socket.closed && this.socket !== null; k++) {
       const n = socket.recv(this.region, this.meta);
+      if (n < BATCH && shared) this.pressure = false;
       if (n === 0) return;
-      this.handle(n);
+      this.handle(n, shared && this.pressure);
       if (n < BATCH) return;
     }
+    if (shared) this.pressure = true;
   }
 
-  private handle(n: number): void {
+  private handle(n: number, ration: boolean): void {
     const nowMs = Date.now();
     const meta = this.meta;
     const bytes = this.bytes;
     const local = this.local!;
     const header = headerLength(local.v4);
     const packets = this.packets;
+    const firewall = this.rules.firewall;
+    const stats = this.runtime.stats;
+    this.source.v4 = local.v4;
     packets.length = 0;
+    let admit = NEW_SOURCES_UNDER_PRESSURE;
     for (let i = 0; i < n; i++) {
       const b = i * META_WORDS;
       const at = meta[b + Meta.OFFSET]!;
@@ -241,13 +278,35 @@ export class ProtectedService {
       if (v4 !== local.v4) { this.reject('family', meta, i); continue; }
       // A program sees at most 1500 bytes of packet (the PFP context): larger datagrams are dropped.
       if (length + header > MAX_PROGRAM_PACKET) { this.reject('oversize', meta, i); continue; }
-      const session = this.sessions.get(metaAddress(meta, i), port, nowMs);
+      const source = metaAddress(meta, i);
+      if (ration && !this.sessions.has(source, port) && admit-- <= 0) { this.overloadDropped++; continue; }
       const data = bytes.subarray(at, at + length);
+      // The firewall reads the packet the program would: headers written in the headroom. Before
+      // the session, so a blocked flood costs no table entry.
+      let ip: Uint8Array | null = null;
+      let step: FirewallStep = FirewallStep.PROGRAM;
+      if (firewall.rules !== null) {
+        this.source.bytes = source;
+        ip = writeHeaders(bytes, at, length, this.source, port, local, this.publicPort);
+        step = firewall.step(bytes, at - header, length + header, header - 8);
+        if (step === FirewallStep.DROP) {
+          stats.packets.drop++;
+          stats.bytes.drop += length;
+          continue;
+        }
+      }
+      const session = this.sessions.get(source, port, nowMs);
+      if (step === FirewallStep.PASS) {
+        stats.packets.pass++;
+        stats.bytes.pass += length;
+        this.relay(session, data, isAnswerPacket(data), false);
+        continue;
+      }
       if (packetMagic(data) === TOKEN_MAGIC) {
         this.acceptToken(session, port, data, nowMs);
         continue;
       }
-      const ip = writeHeaders(bytes, at, length, session.ip, port, local, this.publicPort);
+      ip ??= writeHeaders(bytes, at, length, session.ip, port, local, this.publicPort);
       const slot = this.slotAt(packets.length);
       slot.data = data;
       slot.port = port;
@@ -322,7 +381,7 @@ export class ProtectedService {
       return;
     }
     stats.tokens.accepted++;
-    this.steering?.add(session.ip.bytes);
+    this.steering?.follow(session.ip.bytes, STATUS_VERIFIED);
     host.state.setStatus(session.ip.bytes, { status: STATUS_VERIFIED, expiry: outcome.token.expiresAt }, nowMs / 1000);
   }
 
@@ -339,10 +398,7 @@ export class ProtectedService {
     }
     if (effects && effects.tag !== null) this.countTag(effects.tag, session, verdict);
     const change = effects?.statusChange;
-    if (change && this.steering) {
-      if (change.to === STATUS_VERIFIED) this.steering.add(session.ip.bytes);
-      else this.steering.remove(session.ip.bytes);
-    }
+    if (change) this.steering?.follow(session.ip.bytes, change.to);
     const answer = isAnswerPacket(data);
     const verifiedNow = answer && effects?.statusChange?.to === STATUS_VERIFIED;
     // Rejected answers are counted where they are checked (EdgeHost.rejections), whatever the

@@ -90,6 +90,15 @@ export class SessionTable {
     return this.table.capacity;
   }
 
+  /** Whether this source (16 bytes, IPv4 mapped) and port has a session; nothing is added or touched. */
+  has(source: Uint8Array, port: number): boolean {
+    const key = this.key;
+    key.set(source, 0);
+    key[16] = port >>> 8;
+    key[17] = port & 0xff;
+    return this.table.find(key) >= 0;
+  }
+
   /**
    * The session of this source (16 bytes, IPv4 mapped, as the socket reports it — or text), touched
    * as most recently seen. The bytes are copied: the caller's may be a view of a reused buffer.

@@ -23,9 +23,17 @@ function reasonOf(from: number, to: number): number {
  * or CHALLENGED becoming CHALLENGED or NONE) stays in the overlay only and is counted. A published
  * overlay entry is dropped once the replica holds it or something newer. Per-source and per-flow
  * user data stay local. Every table is an LruTable bounded by its byte budget.
+ *
+ * The overlay is two tables, half the status budget each: first contacts (which a flood of new
+ * sources churns) and the published statuses (VERIFIED, BLOCKED and their downgrades, which only
+ * real hosts earn). A source is in at most one of them. So however many spoofed sources arrive, a
+ * verified client's entry is never evicted by them, and it is not challenged again.
  */
 export class TenantState implements StateStore {
+  /** published transitions (VERIFIED, BLOCKED, downgrades from them) not yet in the replica */
   readonly overlay: StatusTable;
+  /** first contacts (NONE or CHALLENGED to CHALLENGED or NONE), kept on this edge only */
+  readonly firstContacts: StatusTable;
   readonly ipData: U64Table;
   readonly flowData: U64Table;
   /** program version recorded in events */
@@ -40,16 +48,23 @@ export class TenantState implements StateStore {
     private readonly replica: { current: ReplicaReader | null },
     memory: StateMemory = DEFAULT_MEMORY,
   ) {
-    this.overlay = new StatusTable({ maxBytes: memory.statusBytes });
+    const half = Math.max(4096, Math.floor(memory.statusBytes / 2));
+    this.overlay = new StatusTable({ maxBytes: half });
+    this.firstContacts = new StatusTable({ maxBytes: half });
     this.ipData = new U64Table(IP_KEY_BYTES, { maxBytes: memory.ipDataBytes });
     this.flowData = new U64Table(FLOW_KEY_BYTES, { maxBytes: memory.flowDataBytes });
   }
 
   getStatus(ip: Uint8Array, now: number): StatusEntry | undefined {
-    const own = this.overlay.peek(ip);
+    let table = this.firstContacts;
+    let own = table.peek(ip);
+    if (!own) {
+      table = this.overlay;
+      own = table.peek(ip);
+    }
     const shared = this.replica.current?.lookup(this.tenant, ip, Math.floor(now)) ?? null;
     if (own && shared && (shared.hlc.wall > own.hlcWall || (shared.hlc.wall === own.hlcWall && shared.hlc.logical >= own.hlcLogical))) {
-      this.overlay.delete(ip); // the replica caught up (or saw something newer)
+      table.delete(ip); // the replica caught up (or saw something newer)
     } else if (own) {
       return own.expiry !== 0 && own.expiry <= now ? undefined : { status: own.status, expiry: own.expiry };
     }
@@ -63,7 +78,8 @@ export class TenantState implements StateStore {
       // A first contact: the challenge verifies on any edge, so nobody else needs to know.
       this.localTransitions[entry.status]!++;
       const t = this.publisher?.clock.now() ?? { wall: Math.floor(now * 1000), logical: 0 };
-      this.overlay.set(ip, { status: entry.status, expiry: entry.expiry, hlcWall: t.wall, hlcLogical: t.logical });
+      this.firstContacts.set(ip, { status: entry.status, expiry: entry.expiry, hlcWall: t.wall, hlcLogical: t.logical });
+      this.overlay.delete(ip);
       return;
     }
     let event: StatusEvent | null = null;
@@ -81,6 +97,7 @@ export class TenantState implements StateStore {
     }
     const wall = event?.hlcWall ?? Math.floor(now * 1000);
     this.overlay.set(ip, { status: entry.status, expiry: entry.expiry, hlcWall: wall, hlcLogical: event?.hlcLogical ?? 0 });
+    this.firstContacts.delete(ip);
   }
 
   getIpData(ip: Uint8Array): bigint | undefined {
@@ -100,6 +117,6 @@ export class TenantState implements StateStore {
   }
 
   get overlaySize(): number {
-    return this.overlay.size;
+    return this.overlay.size + this.firstContacts.size;
   }
 }

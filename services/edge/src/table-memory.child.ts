@@ -21,6 +21,7 @@ const buckets = new TokenBuckets(budget.bucketBytes);
 const tables = {
   sessions: sessions.table,
   overlay: state.overlay.table,
+  firstContacts: state.firstContacts.table,
   ipData: state.ipData.table,
   flowData: state.flowData.table,
   dryStatuses: dry.statuses.table,
@@ -40,7 +41,8 @@ socket.on('message', (_data, rinfo) => {
   const now = Date.now();
   const session = sessions.get(rinfo.address, rinfo.port, now);
   const ip = session.ip.bytes;
-  state.setStatus(ip, { status: 1, expiry: now / 1000 + 60 }, now / 1000);
+  // Mostly first contacts; every 16th source verified, so the published statuses fill too.
+  state.setStatus(ip, { status: (received & 15) === 0 ? 2 : 1, expiry: now / 1000 + 60 }, now / 1000);
   state.setIpData(ip, BigInt(received));
   state.setFlowData(flowKeyInto(flow, ip, rinfo.port, local, 7), 1n);
   dry.setStatus(ip, { status: 1, expiry: 0 });

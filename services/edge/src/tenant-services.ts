@@ -9,9 +9,10 @@ import { ProtectedService } from './protected-service.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
 import { TenantState } from './state-overlay.js';
 import { TenantRuntime } from './tenant-runtime.js';
+import { TenantRules } from './tenant-rules.js';
 
 /**
- * A protected service per configured tenant, each with its state, host and program runtime: what
+ * A protected service per configured tenant, each with its state, host, firewall and program runtime: what
  * the main thread builds with one packet path, and what every packet worker builds for itself.
  */
 export function buildServices(
@@ -33,6 +34,7 @@ export function buildServices(
       maxBudget: config.programLimits.maxBudget,
       cpu: new CpuShare(config.programLimits.cpuMsPerSecond * service.cpuShare * 1e6),
     });
-    return new ProtectedService(service, runtime, log);
+    const rules = new TenantRules(service.tenant, host, { operatorKeys, engine: config.engine, region: config.region, datacenter: config.datacenter });
+    return new ProtectedService(service, runtime, rules, log);
   });
 }

@@ -2,12 +2,15 @@ import { STEERING_MAX_SOURCES, steeringProgram, type UdpBatchSocket } from '@flo
 
 /** Re-attaching copies and converts the program in the kernel: at most this often. */
 const ATTACH_INTERVAL_MS = 1_000;
+const STATUS_VERIFIED = 2;
 const keyOf = (ip: Uint8Array): string => Buffer.from(ip.buffer, ip.byteOffset, ip.byteLength).toString('latin1');
 
 /**
  * Verified sources steered to a reuse-port socket of their own (SO_ATTACH_REUSEPORT_CBPF), which
  * the packet loop drains first: under overload a flood of new sources fills only the other
- * socket's queue, and verified clients keep priority. The set is the sources this service saw
+ * socket's queue, and verified clients keep priority. With packet workers, the program also
+ * spreads sources over the workers by address (each worker has a pair of sockets), and worker 0
+ * keeps the set: it sees its own transitions and every other worker's (forwarded to its overlay). The set is the sources this service saw
  * become VERIFIED (answers, tokens, programs), bounded by what one classic BPF program holds
  * (STEERING_MAX_SOURCES, oldest dropped first); IPv4 only. A client verified elsewhere still
  * passes, through the shared queue. The program is rebuilt at most once a second when the set
@@ -18,10 +21,18 @@ export class VerifiedSteering {
   private dirty = false;
   private timer: NodeJS.Timeout | null = null;
   attaches = 0;
+  /** sources in the program last attached (what the kernel steers now) */
+  attached = 0;
   private lastAttachMs = 0;
 
-  constructor(private readonly group: UdpBatchSocket, private readonly knownIndex: number, private readonly otherIndex: number) {
+  constructor(private readonly group: UdpBatchSocket, private readonly layout: { knownIndex: number; otherIndex: number; workers: number }) {
     this.attach();
+  }
+
+  /** A status a source was given, on this worker or (packet workers) on another. */
+  follow(ip: Uint8Array, status: number): void {
+    if (status === STATUS_VERIFIED) this.add(ip);
+    else this.remove(ip);
   }
 
   get size(): number {
@@ -58,8 +69,9 @@ export class VerifiedSteering {
   private attach(): void {
     this.dirty = false;
     if (this.group.closed) return;
-    const { program } = steeringProgram({ known: this.known.values(), knownIndex: this.knownIndex, otherIndex: this.otherIndex });
+    const { program, steered } = steeringProgram({ known: this.known.values(), ...this.layout });
     this.group.attachReusePortProgram(program);
+    this.attached = steered;
     this.attaches++;
     this.lastAttachMs = Date.now();
   }

@@ -19,7 +19,7 @@ interface Member {
 /**
  * The main thread's side of the packet workers. It spawns them (worker 0 first, so a configured
  * port 0 becomes one port the others join with SO_REUSEPORT), feeds them the control plane's
- * updates (deployments, difficulty, challenge keys, token keys), publishes their status
+ * updates (deployments, rules versions, difficulty, challenge keys, token keys), publishes their status
  * transitions through the one EventPublisher (each once) and forwards them to the other workers'
  * overlays, and collects their metrics at scrape time.
  */
@@ -37,10 +37,11 @@ export class WorkerPool {
   static async start(config: EdgeConfig, count: number, options: { publisher: EventPublisher; logger: Logger }): Promise<WorkerPool> {
     const pool = new WorkerPool(options.publisher, options.logger);
     try {
-      const first = await pool.spawn(config, 0, config.services.map((s) => s.listen.port));
+      // One after another: each worker's sockets take the next indexes of the port's reuse-port group.
+      const first = await pool.spawn(config, 0, count, config.services.map((s) => s.listen.port));
       pool.ports = first.ports;
       pool.implementation = first.implementation;
-      for (let i = 1; i < count; i++) await pool.spawn(config, i, first.ports);
+      for (let i = 1; i < count; i++) await pool.spawn(config, i, count, first.ports);
     } catch (err) {
       await pool.stop();
       throw err;
@@ -57,8 +58,8 @@ export class WorkerPool {
     return this.members.map((m) => m.versions.get(tenant) ?? 0);
   }
 
-  private spawn(config: EdgeConfig, index: number, ports: (number | null)[]): Promise<{ ports: number[]; implementation: string }> {
-    const init: WorkerInit = { config, index, ports, logLevel: this.logger.level };
+  private spawn(config: EdgeConfig, index: number, count: number, ports: (number | null)[]): Promise<{ ports: number[]; implementation: string }> {
+    const init: WorkerInit = { config, index, count, ports, logLevel: this.logger.level };
     const worker = new Worker(new URL('./packet-worker.js', import.meta.url), { workerData: init });
     const member: Member = { worker, index, load: [], versions: new Map() };
     this.members.push(member);
@@ -107,6 +108,9 @@ export class WorkerPool {
         from.load = message.load;
         this.sumLoad();
         return;
+      case 'rules-result':
+        if (message.refused) this.logger.error({ worker: from.index, tenant: message.tenant, err: message.refused }, 'packet worker refused a rules version the main thread applied');
+        return;
       case 'deploy-result':
         from.versions.set(message.tenant, message.version);
         if (message.refused) this.logger.error({ worker: from.index, tenant: message.tenant, err: message.refused }, 'packet worker refused a deployment the main thread applied');
@@ -154,6 +158,16 @@ export class WorkerPool {
       runtime.apply = (deployment) => {
         const refused = apply(deployment);
         if (!refused) this.broadcast({ type: 'deploy', deployment, compiled: runtime.compiled });
+        return refused;
+      };
+      const rules = service.rules;
+      const applyRules = rules.apply.bind(rules);
+      rules.apply = (prepared) => {
+        const refused = applyRules(prepared);
+        if (!refused) {
+          const filters = prepared.filters.map((f) => ({ ...f, compiled: rules.compiled.get(f.name) ?? null }));
+          this.broadcast({ type: 'rules', prepared: { ...prepared, filters } });
+        }
         return refused;
       };
       const host = runtime.host;

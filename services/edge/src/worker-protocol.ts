@@ -3,6 +3,7 @@ import type { TenantDeployment } from '@flowshield/proto';
 import type { CompiledProgram } from '@flowshield/vm';
 import type { EdgeConfig } from './config.js';
 import type { DifficultySetting } from './edge-host.js';
+import type { PreparedRules } from './tenant-rules.js';
 
 /*
  * Messages between the main thread (control plane, event publisher, metrics endpoint) and the
@@ -12,6 +13,8 @@ import type { DifficultySetting } from './edge-host.js';
 export interface WorkerInit {
   config: EdgeConfig;
   index: number;
+  /** how many packet workers the pool runs (steering spreads sources over them) */
+  count: number;
   /** per service, the port to bind (worker 0 binds the configured one, the others what it got) */
   ports: (number | null)[];
   logLevel: string;
@@ -23,6 +26,8 @@ export type WorkerEvent = EventInput & { hlcWall: number; hlcLogical: number };
 export type ToWorker =
   /** `compiled`: the main thread's module for it (wasm engine), instantiated as is */
   | { type: 'deploy'; deployment: TenantDeployment; compiled: CompiledProgram | null }
+  /** a rules version the main thread applied: lists built and filters compiled there */
+  | { type: 'rules'; prepared: PreparedRules }
   | { type: 'difficulty'; tenant: string; setting: DifficultySetting }
   /** the tenant's HMAC key from the challenge service (helpers 8, 9, 20) */
   | { type: 'tenant-key'; tenant: string; key: Uint8Array | null }
@@ -41,4 +46,5 @@ export type FromWorker =
   /** per service, the counters load reports are made of, every LOAD_POST_MS */
   | { type: 'load'; load: { drop: number; rejected: number }[] }
   | { type: 'deploy-result'; tenant: string; version: number; refused: string | null }
+  | { type: 'rules-result'; tenant: string; version: number; refused: string | null }
   | { type: 'stopped' };

@@ -50,8 +50,9 @@ test('edge workers - two packet workers: verified on one passes on the other, ea
   const nc = await natsConnect(nats.url);
   await ensureEventStreams(nc);
   const origin = await EchoOrigin.start();
+  // Without steering, the kernel's 4-tuple hash spreads one address's ports over the workers.
   const edge = await Edge.start(parseEdgeConfig({
-    edgeId: 'edge-workers', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText], workers: 2,
+    edgeId: 'edge-workers', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText], workers: 2, steering: false,
     services: [{ tenant: 'multi', listen: { host: '127.0.0.1', port: 0 }, public: { port: 207 }, origin: { host: '127.0.0.1', port: origin.port } }],
   }), { logger: pino({ level: 'silent' }) });
   // One source address, many source ports: the kernel's reuse-port hash spreads them over both workers.
@@ -150,4 +151,34 @@ test('edge steering - a source that becomes VERIFIED is steered to its own socke
   const text = await scrapeText(edge.metricsPort);
   assert.match(text, /fs_edge_steered_sources\{tenant="steer"\} 1/);
   assert.match(text, /fs_edge_steered_packets_total\{tenant="steer"\} 5/);
+});
+
+test('edge steering with two packet workers - sources spread over the workers by address; verified ones come through their worker\'s own socket', { skip: implementation !== 'native' ? 'needs the udp-batch addon (SO_ATTACH_REUSEPORT_CBPF)' : false }, async (t) => {
+  const nats = await NatsTestServer.start();
+  const nc = await natsConnect(nats.url);
+  const origin = await EchoOrigin.start();
+  const edge = await Edge.start(parseEdgeConfig({
+    edgeId: 'edge-steer-2', nats: { servers: [nats.url] }, metrics: { port: 0 }, operatorKeys: [TEST_OPERATOR.publicKeyText], workers: 2,
+    services: [{ tenant: 'steer2', listen: { host: '127.0.0.1', port: 0 }, public: { port: 207 }, origin: { host: '127.0.0.1', port: origin.port } }],
+  }), { logger: pino({ level: 'silent' }) });
+  // 127.0.0.41 … .48: workerOf puts the odd ones on one worker, the even ones on the other.
+  const clients = await Promise.all(Array.from({ length: 8 }, (_, i) => RawClient.bind(`127.0.0.${41 + i}`)));
+  const stranger = await RawClient.bind('127.0.0.49');
+  t.after(async () => { for (const c of [...clients, stranger]) c.close(); origin.close(); await edge.stop(); await nc.close(); await nats.dispose(); });
+  const pool = edge.pool!;
+  const port = edge.service('steer2')!.address.port;
+  await deploy(nc, 'steer2', program('gate.c', GATE));
+  await until(() => pool.versions('steer2').every((v) => v === 1), 10_000, 'version 1 on every worker');
+  for (const c of clients) await c.send('v', port);
+  // Worker 0 holds the program: its own transitions and those the other worker made, forwarded.
+  await until(async () => metric(await scrapeText(edge.metricsPort), /fs_edge_steered_sources\{tenant="steer2"\} (\d+)/) === 8, 10_000, 'the 8 verified sources in the attached program');
+  for (let round = 0; round < 3; round++) for (const c of clients) await c.send(`play ${round}`, port);
+  await until(() => clients.every((c) => c.messages.length === 3), 5_000, 'echoes for every verified source');
+  await stranger.send('play', port);
+  await until(async () => metric(await scrapeText(edge.metricsPort), /fs_edge_packets_total\{tenant="steer2",version="1",verdict="drop"\} (\d+)/) === 9, 5_000, 'the stranger dropped');
+  const text = await scrapeText(edge.metricsPort);
+  assert.equal(metric(text, /fs_edge_steered_packets_total\{tenant="steer2"\} (\d+)/), 24, 'every verified packet, and only those, through a verified socket');
+  const perWorker = (await pool.metricsJSON()) as { name: string; values: { value: number }[] }[][];
+  const steered = perWorker.map((metrics) => metrics.find((m) => m.name === 'fs_edge_steered_packets_total')!.values.reduce((a, v) => a + v.value, 0));
+  assert.deepEqual(steered.sort(), [12, 12], 'each worker read its own sources\' packets');
 });

@@ -6,12 +6,14 @@ import { StateError } from './errors.js';
 import { STATE_BIN } from './testing.js';
 
 test('state config - flags win over environment, which wins over defaults', () => {
-  const env = { NATS_URL: 'nats://env:4222', STATE_DB: '/env/db', STATE_FETCH_BATCH: '64' };
-  const c = parseStateConfig(['--db', '/flag/db', '--metrics-port=-1', '--no-bootstrap'], env);
+  const env = { NATS_URL: 'nats://env:4222', STATE_DB: '/env/db', STATE_FETCH_BATCH: '64', STATE_COMMIT_DELAY_MS: '9' };
+  const c = parseStateConfig(['--db', '/flag/db', '--commit-delay-ms', '2', '--metrics-port=-1', '--no-bootstrap'], env);
   assert.ok(c !== 'help');
   assert.equal(c.servers, 'nats://env:4222');
   assert.equal(c.db, '/flag/db');
   assert.equal(c.fetchBatch, 64);
+  assert.equal(c.commitDelayMs, 2);
+  assert.equal((parseStateConfig([], {}) as { commitDelayMs: number }).commitDelayMs, 5);
   assert.equal(c.metricsPort, -1);
   assert.equal(c.bootstrap, false);
   assert.equal(c.replicaId, 'replica-1');
@@ -36,6 +38,7 @@ test('state config - credentials and TLS CA from flags, else NATS_CREDS and NATS
 
 test('state config - bad values are refused with a reason', () => {
   assert.throws(() => parseStateConfig(['--fetch-batch', '0'], {}), (e: unknown) => e instanceof StateError && /fetch-batch/.test(e.message));
+  assert.throws(() => parseStateConfig(['--commit-delay-ms', '-1'], {}), (e: unknown) => e instanceof StateError && /commit-delay-ms/.test(e.message));
   assert.throws(() => parseStateConfig(['--replica-id', 'a.b'], {}), StateError);
   assert.throws(() => parseStateConfig(['--bogus'], {}), StateError);
 });

@@ -2,7 +2,7 @@ import {
   decodeBatch, DecodeError, edgeIdOfSubject, EventRejectCode, EVENTS_STREAM, EVENTS_SUBJECTS, STATE_CONSUMER_PREFIX, type StatusEvent,
 } from '@flowshield/proto';
 import type { ReplicaWriter } from '@flowshield/replica';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { deadLetter, type Refusal } from './deadletter.js';
@@ -16,12 +16,15 @@ export interface ConsumerOptions {
   metrics: StateMetrics;
   logger: Logger;
   stream?: string;
+  /** Messages requested at a time, and at most per commit. */
   fetchBatch: number;
   maxEventsPerCommit: number;
+  /** A pending commit waits at most this long after its first message. */
+  commitDelayMs: number;
 }
 
 /**
- * Pulls batches from the event stream and merges them into the replica. The replica, not the
+ * Reads the event stream continuously and merges it into the replica. The replica, not the
  * server, knows what was merged: on start the durable consumer is re-created at the sequence
  * LMDB recorded, each commit stores the new sequence in the same transaction as the data, and
  * only then is the stream acknowledged. A crash anywhere re-delivers exactly what was not
@@ -38,6 +41,12 @@ export class StateConsumer {
   private expected = 1;
   /** stream sequences below this were already counted as lost (a re-position must not count them twice) */
   private lostCountedTo = 0;
+  private messages: ConsumerMessages | null = null;
+  /** Messages read but not yet merged: committed together, acknowledged by the last one. */
+  private pending: { events: StatusEvent[]; last: JsMsg | null; messages: number } = { events: [], last: null, messages: 0 };
+  private timer: NodeJS.Timeout | null = null;
+  /** A commit the timer made failed: the read loop stops and re-positions. */
+  private failure: Error | null = null;
 
   constructor(private readonly o: ConsumerOptions) {
     this.stream = o.stream ?? EVENTS_STREAM;
@@ -72,22 +81,45 @@ export class StateConsumer {
     // Sequences are contiguous from here: the stream holds only event subjects, and its limits
     // (discard old) only remove from the front.
     this.expected = Math.max(startSeq, state.first_seq || startSeq);
-    await jsm.consumers.delete(this.stream, this.durable).catch(() => undefined);
-    await jsm.consumers.add(this.stream, {
-      durable_name: this.durable,
-      ack_policy: AckPolicy.All,
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: startSeq,
-      filter_subject: EVENTS_SUBJECTS,
-      max_ack_pending: Math.max(10_000, this.o.fetchBatch * 4),
-      ack_wait: nanos(60_000),
-    });
+    // Creating or deleting a consumer needs the JetStream meta leader, which a partition can take
+    // away (a supercluster whose regions are cut in halves); reading an existing one needs only
+    // its stream's own group. So the durable is kept when it already stands where the replica
+    // does, and re-created otherwise.
+    const existing = await jsm.consumers.info(this.stream, this.durable).catch(() => null);
+    if (existing && existing.delivered.stream_seq === startSeq - 1 && existing.num_ack_pending === 0 && existing.config.ack_policy === AckPolicy.All) {
+      this.o.logger.info({ stream: this.stream, durable: this.durable, startSeq, kept: true }, 'consumer positioned at the replica\'s recorded sequence');
+      return this.js.consumers.get(this.stream, this.durable);
+    }
+    try {
+      await jsm.consumers.delete(this.stream, this.durable).catch(() => undefined);
+      await jsm.consumers.add(this.stream, {
+        durable_name: this.durable,
+        ack_policy: AckPolicy.All,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: startSeq,
+        filter_subject: EVENTS_SUBJECTS,
+        max_ack_pending: Math.max(10_000, this.o.fetchBatch * 4),
+        ack_wait: nanos(60_000),
+      });
+    } catch (err) {
+      if (!existing || !await jsm.consumers.info(this.stream, this.durable).then(() => true, () => false)) throw err;
+      // Cannot re-create it now: read on from the durable as it is. What it delivered and we did
+      // not merge comes back after its ack wait; anything at or below the recorded sequence is skipped.
+      this.log.warn('rebind', { stream: this.stream, durable: this.durable, err: (err as Error).message }, 'could not re-create the consumer (JetStream meta leader unreachable?); reading on from the existing durable');
+      return this.js.consumers.get(this.stream, this.durable);
+    }
     this.o.logger.info({ stream: this.stream, durable: this.durable, startSeq }, 'consumer positioned at the replica\'s recorded sequence');
     return this.js.consumers.get(this.stream, this.durable);
   }
 
+  /** The stream sequence this replica merges next (everything below it is merged). */
+  get nextSequence(): number {
+    return this.expected;
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.messages?.close().catch(() => undefined);
     await this.loop;
   }
 
@@ -96,7 +128,8 @@ export class StateConsumer {
     while (!this.stopping) {
       try {
         consumer ??= await this.position();
-        await this.fetchOnce(consumer);
+        await this.consume(consumer);
+        consumer = null; // the message stream ended without a stop: re-position and go on
       } catch (err) {
         if (this.stopping) break;
         consumer = null;
@@ -107,47 +140,83 @@ export class StateConsumer {
     }
   }
 
-  private async fetchOnce(consumer: Consumer): Promise<void> {
-    const messages = await consumer.fetch({ max_messages: this.o.fetchBatch, expires: 1_000 });
-    let events: StatusEvent[] = [];
-    let last: JsMsg | null = null;
-    let count = 0;
-    for await (const msg of messages) {
-      if (msg.seq < this.expected) continue; // merged before a crash; the recorded sequence says so
-      if (msg.seq > this.expected) {
-        // A message the server handed to an earlier fetch never reached us (a fetch that expired
-        // while it was in flight). Merging past it and acknowledging everything before would lose
-        // it for good: commit what is complete, then re-position at the recorded sequence.
-        if (last && count > 0) this.commit(events, last, count);
-        throw new Error(`gap in the event stream: expected sequence ${this.expected}, got ${msg.seq}`);
-      }
-      this.expected = msg.seq + 1;
-      try {
-        const batch = decodeBatch(msg.data);
-        // The subject is what NATS permissions vouch for (an edge publishes only on its own);
-        // a batch naming another edge is forged or broken and is never merged.
-        if (edgeIdOfSubject(msg.subject) !== batch.edgeId) {
-          await this.reject(msg, 'edge_mismatch', { code: EventRejectCode.EDGE_MISMATCH, message: `batch from edge ${batch.edgeId} arrived on ${msg.subject}` }, { edgeId: batch.edgeId, events: batch.events.length });
-        } else {
-          for (const e of batch.events) events.push(e);
+  /**
+   * One continuous pull (`consume`: the client keeps `fetchBatch` messages requested and refills
+   * at a threshold, so a message is delivered as soon as it is stored). Messages gather into a
+   * pending commit, which is merged when it holds `fetchBatch` messages or `maxEventsPerCommit`
+   * events, or `commitDelayMs` after its first message — whichever comes first. Under load a
+   * commit blocks the loop and messages queue meanwhile, so commits grow with the load.
+   */
+  private async consume(consumer: Consumer): Promise<void> {
+    const messages = await consumer.consume({ max_messages: this.o.fetchBatch });
+    this.messages = messages;
+    try {
+      if (this.stopping) return;
+      for await (const msg of messages) {
+        if (msg.seq < this.expected) continue; // merged before a crash; the recorded sequence says so
+        if (msg.seq > this.expected) {
+          // A message the server handed to an earlier pull never reached us (a pull that expired
+          // while it was in flight). Merging past it and acknowledging everything before would
+          // lose it for good: commit what is complete, then re-position at the recorded sequence.
+          throw new Error(`gap in the event stream: expected sequence ${this.expected}, got ${msg.seq}`);
         }
-      } catch (err) {
-        if (!(err instanceof DecodeError)) throw err;
-        this.o.metrics.malformed.inc({ code: err.code });
-        await this.reject(msg, 'malformed', err, { code: err.code });
+        this.expected = msg.seq + 1;
+        await this.take(msg);
+        if (this.failure) break;
+        if (this.pending.messages >= this.o.fetchBatch || this.pending.events.length >= this.o.maxEventsPerCommit) this.commitPending();
+        else this.timer ??= setTimeout(this.onTimer, this.o.commitDelayMs);
       }
-      last = msg;
-      count++;
-      if (events.length >= this.o.maxEventsPerCommit) {
-        this.commit(events, last, count);
-        events = [];
-        count = 0;
-      }
+    } finally {
+      this.messages = null;
+      await messages.close().catch(() => undefined);
+      this.commitPending();
     }
-    if (last && count > 0) this.commit(events, last, count);
+    const failure = this.failure;
+    this.failure = null;
+    if (failure) throw failure;
   }
 
-  private commit(events: StatusEvent[], last: JsMsg, messages: number): void {
+  /** Adds one message to the pending commit (its events, or nothing when it is dead-lettered). */
+  private async take(msg: JsMsg): Promise<void> {
+    try {
+      const batch = decodeBatch(msg.data);
+      // The subject is what NATS permissions vouch for (an edge publishes only on its own);
+      // a batch naming another edge is forged or broken and is never merged.
+      if (edgeIdOfSubject(msg.subject) !== batch.edgeId) {
+        await this.reject(msg, 'edge_mismatch', { code: EventRejectCode.EDGE_MISMATCH, message: `batch from edge ${batch.edgeId} arrived on ${msg.subject}` }, { edgeId: batch.edgeId, events: batch.events.length });
+      } else {
+        for (const e of batch.events) this.pending.events.push(e);
+      }
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.o.metrics.malformed.inc({ code: err.code });
+      await this.reject(msg, 'malformed', err, { code: err.code });
+    }
+    // Counted only now: a timer commit while a dead letter is being written stops before it.
+    this.pending.last = msg;
+    this.pending.messages++;
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    try {
+      this.commitPending();
+    } catch (err) {
+      // The transaction did not happen: what it held must be read again from the recorded sequence.
+      this.failure = err as Error;
+      void this.messages?.close().catch(() => undefined);
+    }
+  };
+
+  /** Merges the pending messages in one transaction, then acknowledges them (AckAll). */
+  private commitPending(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const { events, last, messages } = this.pending;
+    if (!last || messages === 0) return;
+    this.pending = { events: [], last: null, messages: 0 };
     const end = this.o.metrics.commitSeconds.startTimer();
     const result = this.o.writer.merge({ stream: this.stream, lastSequence: last.seq, messages, events });
     end();
@@ -157,6 +226,7 @@ export class StateConsumer {
     m.commits.inc();
     m.eventsApplied.inc(events.length);
     m.eventsChanged.inc(result.changed);
+    m.mergeUnread.inc(result.unread);
     m.messagesApplied.inc(messages);
     m.lastSequence.set({ stream: this.stream }, last.seq);
   }

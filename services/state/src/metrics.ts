@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveServiceHttp, type ServiceHttp, type ServiceHttpOptions } from '@flowshield/service-http';
 import type { StreamInfo } from '@nats-io/jetstream';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -11,6 +10,7 @@ export class StateMetrics {
   readonly registry = new Registry();
   readonly eventsApplied = new Counter({ name: 'fs_state_events_applied_total', help: 'Events merged into the replica', registers: [this.registry] });
   readonly eventsChanged = new Counter({ name: 'fs_state_events_changed_total', help: 'Events that replaced a register', registers: [this.registry] });
+  readonly mergeUnread = new Counter({ name: 'fs_state_merge_unread_total', help: 'Registers written without reading them first (the event was above the replica high-water mark)', registers: [this.registry] });
   readonly messagesApplied = new Counter({ name: 'fs_state_messages_applied_total', help: 'Stream messages committed (batches and dead letters)', registers: [this.registry] });
   readonly malformed = new Counter({ name: 'fs_state_malformed_messages_total', help: 'Messages that did not decode, by reason code', labelNames: ['code'], registers: [this.registry] });
   readonly rejected = new Counter({ name: 'fs_state_events_rejected_total', help: 'Event stream messages refused, never merged and dead-lettered, by reason (malformed, edge_mismatch: the batch names another edge than its subject)', labelNames: ['reason'], registers: [this.registry] });
@@ -22,11 +22,13 @@ export class StateMetrics {
   readonly snapshots = new Counter({ name: 'fs_state_snapshots_total', help: 'Snapshots written to the object store', registers: [this.registry] });
   readonly snapshotFailures = new Counter({ name: 'fs_state_snapshot_failures_total', help: 'Snapshots that failed', registers: [this.registry] });
   readonly fetchErrors = new Counter({ name: 'fs_state_fetch_errors_total', help: 'Failed fetches from the stream (retried)', registers: [this.registry] });
-  private server: Server | null = null;
+  private http: ServiceHttp | null = null;
   private streamSource: (() => Promise<StreamInfo[]>) | null = null;
   private streamLook: { at: number; infos: Promise<StreamInfo[]> } | null = null;
 
-  constructor() {
+  /** `labels` go on every series (the replica's region and datacenter). */
+  constructor(labels: Record<string, string> = {}) {
+    this.registry.setDefaultLabels(labels);
     collectDefaultMetrics({ register: this.registry, prefix: 'fs_state_' });
     const metrics = this;
     const streamGauge = (name: string, help: string, labelNames: string[], fill: (info: StreamInfo, set: (labels: Record<string, string>, value: number) => void) => void) =>
@@ -64,33 +66,15 @@ export class StateMetrics {
     return this.streamLook.infos;
   }
 
-  /** Serves GET /metrics; resolves with the bound port. */
-  async listen(port: number, host: string): Promise<number> {
-    const server = createServer((req, res) => {
-      if (req.method === 'GET' && req.url === '/metrics') {
-        this.registry.metrics().then((text) => {
-          res.writeHead(200, { 'content-type': this.registry.contentType });
-          res.end(text);
-        }, (err: Error) => {
-          res.writeHead(500);
-          res.end(err.message);
-        });
-        return;
-      }
-      res.writeHead(404);
-      res.end();
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    return (server.address() as AddressInfo).port;
+  /** Serves GET /metrics and GET /healthz (`readiness`); resolves with the bound port. */
+  async listen(port: number, host: string, readiness: ServiceHttpOptions['readiness']): Promise<number> {
+    this.http = await serveServiceHttp({ host, port, metrics: this.registry, readiness });
+    return this.http.port;
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    const http = this.http;
+    this.http = null;
+    await http?.close();
   }
 }

@@ -64,7 +64,11 @@ test('state - stream limits are applied on start, an existing stream is updated 
     // While the replica keeps up, the limit discarding old messages loses it nothing.
     for (let seq = 81; seq <= 120; seq++) await js.publish('fs.events.edge-l', encodeBatch({ edgeId: 'edge-l', events: [event(seq)] }));
     await waitFor(async () => (await replicaFacts(db))?.sequence === 120, 30_000, 'the replica to merge the new messages');
-    text = await (await fetch(`http://127.0.0.1:${proc.metricsPort}/metrics`)).text();
+    // The stream gauges reuse one look at the streams for 500 ms: wait for a fresh one.
+    await waitFor(async () => {
+      text = await (await fetch(`http://127.0.0.1:${proc.metricsPort}/metrics`)).text();
+      return metric(text, /fs_state_stream_first_sequence\{stream="FS_EVENTS"\} (\d+)/) === 71;
+    }, 30_000, 'the stream gauges to show the discarded front');
     assert.equal(metric(text, /fs_state_stream_lost_messages_total\{stream="FS_EVENTS"\} (\d+)/), 30);
     assert.equal(metric(text, /fs_state_stream_first_sequence\{stream="FS_EVENTS"\} (\d+)/), 71);
     await stopState(proc);

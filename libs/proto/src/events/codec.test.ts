@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { Packr } from 'msgpackr';
 import { DecodeError } from '../errors.js';
 import { decodeBatch, decodeEvent, encodeBatch, encodeEvent, EVENT_BATCH_VERSION } from './codec.js';
 import { EventDecodeCode } from './decode-codes.js';
-import type { StatusEvent } from './event.js';
+import { BATCH_FIELDS_V1, EVENT_FIELDS, type StatusEvent } from './event.js';
 import { bytes16ToIp, ipToBytes16 } from './ip.js';
 import { decodeManifest, encodeManifest } from './manifest.js';
 import { decodeRegister, encodeRegister, REGISTER_VERSION } from './register.js';
@@ -29,6 +30,18 @@ test('proto events - a batch round-trips field by field', () => {
   const back = decodeBatch(bytes);
   assert.equal(back.edgeId, 'edge-a');
   assert.deepEqual(back.events.map((e) => ({ ...e, ip: [...e.ip] })), batch.events.map((e) => ({ ...e, ip: [...e.ip] })));
+});
+
+test('proto events - a batch carries its edge\'s region and datacenter; a version 1 batch (before them) still decodes', () => {
+  const back = decodeBatch(encodeBatch({ edgeId: 'edge-a', region: 'eu-west', datacenter: 'fra-1', events: [sample(1)] }));
+  assert.equal(back.region, 'eu-west');
+  assert.equal(back.datacenter, 'fra-1');
+  // A version 1 message as the encoder wrote it before: its two record structures, no region.
+  const v1 = new Packr({ useRecords: true, maxSharedStructures: 2, shouldShareStructure: () => false, structures: [[...EVENT_FIELDS], [...BATCH_FIELDS_V1]] });
+  const body = v1.pack({ edgeId: 'edge-a', events: [sample(1), sample(2)] });
+  const old = decodeBatch(Uint8Array.from([1, ...body]));
+  assert.deepEqual([old.edgeId, old.region, old.datacenter, old.events.length, old.events[1]!.seq], ['edge-a', '', '', 2, 2]);
+  assert.equal(codeOf(() => decodeBatch(encodeBatch({ edgeId: 'edge-a', region: 'no spaces', events: [sample(1)] }))), EventDecodeCode.BATCH);
 });
 
 test('proto events - shared structures keep field names off the wire', () => {

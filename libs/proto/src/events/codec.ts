@@ -1,11 +1,15 @@
 import { Packr, Unpackr } from 'msgpackr';
 import { DecodeError } from '../errors.js';
 import { EventDecodeCode } from './decode-codes.js';
-import { BATCH_FIELDS, EVENT_FIELDS, type EventBatch, type StatusEvent } from './event.js';
+import { BATCH_FIELDS, BATCH_FIELDS_V1, EVENT_FIELDS, type EventBatch, type StatusEvent } from './event.js';
 import { canonicalEvent, validateBatch, validateEvent } from './validate.js';
 
-/** First byte of every batch message. Bump it (and keep decoding the old one) when a field changes. */
-export const EVENT_BATCH_VERSION = 1;
+/**
+ * First byte of every batch message. Bump it (and keep decoding the old one) when a field changes.
+ * 2 added the edge's region and datacenter; version 1 batches still decode (with both '').
+ */
+export const EVENT_BATCH_VERSION = 2;
+const BATCH_VERSIONS = [1, EVENT_BATCH_VERSION] as const;
 /** First byte of every single stored event record (the replica's value and the history). */
 export const EVENT_RECORD_VERSION = 1;
 
@@ -14,13 +18,14 @@ export const EVENT_RECORD_VERSION = 1;
  * never extended at run time (`shouldShareStructure` false): an unknown shape is encoded inline.
  */
 function structures(): string[][] {
-  return [[...EVENT_FIELDS], [...BATCH_FIELDS]];
+  // Appended, never reordered: a structure's index is its record id on the wire.
+  return [[...EVENT_FIELDS], [...BATCH_FIELDS_V1], [...BATCH_FIELDS]];
 }
 
-const packOptions = { useRecords: true, maxSharedStructures: 2, shouldShareStructure: () => false } as const;
+const packOptions = { useRecords: true, maxSharedStructures: 3, shouldShareStructure: () => false } as const;
 const packr = new Packr({ ...packOptions, structures: structures() });
 // copyBuffers: decoded IPs must not alias a buffer the caller (NATS, LMDB) may reuse.
-const unpackr = new Unpackr({ useRecords: true, copyBuffers: true, maxSharedStructures: 2, structures: structures() });
+const unpackr = new Unpackr({ useRecords: true, copyBuffers: true, maxSharedStructures: 3, structures: structures() });
 
 function withVersion(version: number, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(body.length + 1);
@@ -29,10 +34,10 @@ function withVersion(version: number, body: Uint8Array): Uint8Array {
   return out;
 }
 
-function unpackBody(bytes: Uint8Array, version: number, what: string): unknown {
+function unpackBody(bytes: Uint8Array, versions: readonly number[], what: string): unknown {
   if (bytes.length === 0) throw new DecodeError(EventDecodeCode.EMPTY, `${what} is empty`);
-  if (bytes[0] !== version) {
-    throw new DecodeError(EventDecodeCode.VERSION, `${what} version ${bytes[0]} is not ${version}`);
+  if (!versions.includes(bytes[0]!)) {
+    throw new DecodeError(EventDecodeCode.VERSION, `${what} version ${bytes[0]} is not ${versions.join(' or ')}`);
   }
   try {
     return unpackr.unpack(bytes.subarray(1));
@@ -42,14 +47,14 @@ function unpackBody(bytes: Uint8Array, version: number, what: string): unknown {
 }
 
 /** Encodes a batch for one NATS message; the caller guarantees validity (the publisher built it). */
-export function encodeBatch(batch: EventBatch): Uint8Array {
+export function encodeBatch(batch: Omit<EventBatch, 'region' | 'datacenter'> & Partial<Pick<EventBatch, 'region' | 'datacenter'>>): Uint8Array {
   const events = batch.events.map(canonicalEvent);
-  return withVersion(EVENT_BATCH_VERSION, packr.pack({ edgeId: batch.edgeId, events }));
+  return withVersion(EVENT_BATCH_VERSION, packr.pack({ edgeId: batch.edgeId, region: batch.region ?? '', datacenter: batch.datacenter ?? '', events }));
 }
 
 /** Decodes and validates a batch message; throws DecodeError with a code and a reason. */
 export function decodeBatch(bytes: Uint8Array): EventBatch {
-  return validateBatch(unpackBody(bytes, EVENT_BATCH_VERSION, 'event batch'));
+  return validateBatch(unpackBody(bytes, BATCH_VERSIONS, 'event batch'));
 }
 
 export function encodeEvent(event: StatusEvent): Uint8Array {
@@ -57,5 +62,5 @@ export function encodeEvent(event: StatusEvent): Uint8Array {
 }
 
 export function decodeEvent(bytes: Uint8Array): StatusEvent {
-  return validateEvent(unpackBody(bytes, EVENT_RECORD_VERSION, 'event record'));
+  return validateEvent(unpackBody(bytes, [EVENT_RECORD_VERSION], 'event record'));
 }

@@ -30,6 +30,9 @@ export interface StatusEvent {
 /** Many events of one edge in one NATS message, in per-edge sequence order. */
 export interface EventBatch {
   edgeId: string;
+  /** Where the edge runs (its config's `region` and `datacenter`); '' in batches of version 1, which had neither. */
+  region: string;
+  datacenter: string;
   events: StatusEvent[];
 }
 
@@ -38,7 +41,9 @@ export const EVENT_FIELDS = [
   'tenant', 'ip', 'prevStatus', 'status', 'expiry', 'hlcWall', 'hlcLogical', 'edgeId', 'seq', 'reason', 'programVersion',
 ] as const satisfies readonly (keyof StatusEvent)[];
 
-export const BATCH_FIELDS = ['edgeId', 'events'] as const satisfies readonly (keyof EventBatch)[];
+/** Version 1 batches (still decoded). */
+export const BATCH_FIELDS_V1 = ['edgeId', 'events'] as const satisfies readonly (keyof EventBatch)[];
+export const BATCH_FIELDS = ['edgeId', 'region', 'datacenter', 'events'] as const satisfies readonly (keyof EventBatch)[];
 
 export const EVENT_LIMITS = {
   maxTenantLength: 64,

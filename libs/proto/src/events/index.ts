@@ -1,6 +1,6 @@
 export { Status, STATUS_NAMES, isStatus, parseStatus, ReasonCode, REASON_NAMES } from './status.js';
 export type { StatusEvent, EventBatch } from './event.js';
-export { EVENT_FIELDS, BATCH_FIELDS, EVENT_LIMITS } from './event.js';
+export { EVENT_FIELDS, BATCH_FIELDS, BATCH_FIELDS_V1, EVENT_LIMITS } from './event.js';
 export { EventDecodeCode, EventRejectCode } from './decode-codes.js';
 export { validateEvent, validateBatch, canonicalEvent } from './validate.js';
 export { EVENT_BATCH_VERSION, EVENT_RECORD_VERSION, encodeBatch, decodeBatch, encodeEvent, decodeEvent } from './codec.js';
@@ -11,5 +11,7 @@ export {
 export { ipToBytes16, bytes16ToIp } from './ip.js';
 export { SNAPSHOT_MANIFEST_VERSION, encodeManifest, decodeManifest } from './manifest.js';
 export type { SnapshotManifest } from './manifest.js';
-export { REGISTER_VERSION, encodeRegister, decodeRegister, readRegisterView } from './register.js';
+export { REGISTER_VERSION, encodeRegister, encodeRegisterInto, REGISTER_MAX_LENGTH, decodeRegister, readRegisterView } from './register.js';
 export type { RegisterView } from './register.js';
+export { CORE_DOMAIN, SITE_EVENTS_STREAM, hubStream, aggregateStream, domainApi, validateTopology, sitesOf } from './topology.js';
+export type { Topology } from './topology.js';

@@ -16,22 +16,33 @@ import { isStatus } from './status.js';
 export const REGISTER_VERSION = 1;
 const HEADER = 40;
 
+/** The longest register: the header and a 64-byte edge id. */
+export const REGISTER_MAX_LENGTH = HEADER + 64;
+
 export function encodeRegister(e: StatusEvent): Uint8Array {
+  const out = new Uint8Array(HEADER + e.edgeId.length);
+  encodeRegisterInto(e, out, new DataView(out.buffer));
+  return out;
+}
+
+/**
+ * Writes the register of `e` at the start of `out` (whose `view` covers it from offset 0) and
+ * returns its length: the merge encodes one register per written key into one reused buffer.
+ */
+export function encodeRegisterInto(e: StatusEvent, out: Uint8Array, view: DataView): number {
   const edge = e.edgeId;
-  const out = new Uint8Array(HEADER + edge.length);
-  const v = new DataView(out.buffer);
   out[0] = REGISTER_VERSION;
   out[1] = e.prevStatus;
   out[2] = e.status;
   out[3] = edge.length;
-  v.setFloat64(4, e.expiry);
-  v.setFloat64(12, e.hlcWall);
-  v.setUint16(20, e.hlcLogical);
-  v.setUint16(22, e.reason);
-  v.setFloat64(24, e.seq);
-  v.setFloat64(32, e.programVersion);
+  view.setFloat64(4, e.expiry);
+  view.setFloat64(12, e.hlcWall);
+  view.setUint16(20, e.hlcLogical);
+  view.setUint16(22, e.reason);
+  view.setFloat64(24, e.seq);
+  view.setFloat64(32, e.programVersion);
   for (let i = 0; i < edge.length; i++) out[HEADER + i] = edge.charCodeAt(i);
-  return out;
+  return HEADER + edge.length;
 }
 
 /** Rebuilds the event of a register; `tenant` and `ip` come from its key. */

@@ -57,8 +57,12 @@ export function validateBatch(raw: unknown): EventBatch {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new DecodeError(EventDecodeCode.SHAPE, 'batch is not a record');
   }
-  const { edgeId, events } = raw as Record<string, unknown>;
+  const { edgeId, events, region = '', datacenter = '' } = raw as Record<string, unknown>;
   if (!isNameToken(edgeId)) throw new DecodeError(EventDecodeCode.BATCH, 'batch edgeId must be 1–64 of [A-Za-z0-9_-]');
+  // Absent in version 1 batches; present, a name token like the edge id.
+  for (const [field, value] of [['region', region], ['datacenter', datacenter]] as const) {
+    if (value !== '' && !isNameToken(value)) throw new DecodeError(EventDecodeCode.BATCH, `batch ${field} must be 1–64 of [A-Za-z0-9_-]`);
+  }
   if (!Array.isArray(events) || events.length === 0) throw new DecodeError(EventDecodeCode.BATCH, 'batch has no events');
   if (events.length > EVENT_LIMITS.maxBatchEvents) {
     throw new DecodeError(EventDecodeCode.BATCH, `batch has ${events.length} events, more than ${EVENT_LIMITS.maxBatchEvents}`);
@@ -74,5 +78,5 @@ export function validateBatch(raw: unknown): EventBatch {
     lastSeq = event.seq;
     out[i] = event;
   }
-  return { edgeId, events: out };
+  return { edgeId, region: region as string, datacenter: datacenter as string, events: out };
 }

@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import { NatsTestServer } from '@flowshield/test-support';
-import { ChallengeService } from './service.js';
+import { NatsTestServer, testTimeout } from '@flowshield/test-support';
+import { ChallengeService } from '@flowshield/challenge';
+import { runCli, runCliProcess } from 'flowshield/testing';
 
-// The operator command lives in cli/ (a separate package); it is run as a process, as operators do.
-const CLI = new URL('../../../cli/bin/flowshield.js', import.meta.url).pathname;
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { env });
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-test('challenge cli - keys list and keys rotate show ids and epochs, never key bytes', { timeout: 45_000 }, async () => {
+test('cli keys - the challenge service behind keys list and keys rotate show ids and epochs, never key bytes', { timeout: testTimeout(45_000) }, async () => {
   const nats = await NatsTestServer.start();
   const master = new Uint8Array(32).fill(0x3c);
   try {
@@ -47,7 +38,7 @@ test('challenge cli - keys list and keys rotate show ids and epochs, never key b
     } finally {
       await service.stop();
     }
-    const unreachable = await run(['keys', 'list', '--server', 'nats://127.0.0.1:1', '--timeout', '1000']);
+    const unreachable = await runCliProcess(['keys', 'list', '--server', 'nats://127.0.0.1:1', '--timeout', '1000']);
     assert.notEqual(unreachable.code, 0);
     assert.match(unreachable.stderr, /cannot reach NATS at nats:\/\/127\.0\.0\.1:1/);
   } finally {
