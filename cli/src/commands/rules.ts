@@ -4,6 +4,7 @@ import type { LoadedProgram } from '@flowshield/vm';
 import { CaptureError } from '../capture/index.js';
 import { CliError } from '../errors.js';
 import { io } from '../io.js';
+import { prepareEngine } from '../program-test/module-cache.js';
 import { rulesJson, rulesLine, rulesSummaryLines, runRulesOverCapture, summarizeRules, type RulesOutcome } from '../rules-test/run-rules.js';
 import { loadProgramFile, readInput } from './load.js';
 import { registerRulesDeploy } from './rules-deploy.js';
@@ -39,12 +40,14 @@ export function registerRules(program: Command): void {
     .option('--region <code>', "this edge's region: selects region:<code> rules when the file has any")
     .option('--datacenter <code>', "this edge's datacenter: selects datacenter:<code> rules when the file has any")
     .option('--bpf <name=prog.o>', 'a socket-filter program for bpf("name") (repeatable)', collect, [])
-    .action((rulesPath: string, capturePath: string, opts: RulesTestOptions) => {
+    .action(async (rulesPath: string, capturePath: string, opts: RulesTestOptions) => {
       const bpf = new Map<string, LoadedProgram>();
       for (const spec of opts.bpf) {
         const eq = spec.indexOf('=');
         if (eq <= 0) throw new CliError('FS_ERR_CLI_BAD_OPTION', `--bpf takes NAME=PROG.o, not ${JSON.stringify(spec)}`);
-        bpf.set(spec.slice(0, eq), loadProgramFile(spec.slice(eq + 1), { type: 'socket' }));
+        const filter = loadProgramFile(spec.slice(eq + 1), { type: 'socket' });
+        await prepareEngine(filter, 'wasm'); // bpf() runs on the wasm engine, as on the edge
+        bpf.set(spec.slice(0, eq), filter);
       }
       const rulesText = new TextDecoder().decode(readInput(rulesPath));
       const capture = readInput(capturePath);
