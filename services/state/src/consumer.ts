@@ -49,7 +49,9 @@ export class StateConsumer {
   private behind = false;
   /** The commit delay passed while behind: commit once caught up. */
   private due = false;
-  /** A commit the timer made failed: the read loop stops and re-positions. */
+  /** The commit being written, if any. */
+  private inflight: Promise<void> | null = null;
+  /** A commit failed: the read loop stops and re-positions. */
   private failure: Error | null = null;
 
   constructor(private readonly o: ConsumerOptions) {
@@ -171,18 +173,26 @@ export class StateConsumer {
         if (this.failure) break;
         // The server's count of messages it has not delivered yet, and the ones delivered but not read.
         this.behind = msg.info.pending > 0 || messages.getPending() > 0;
-        if (this.pending.messages >= this.o.fetchBatch || this.pending.events.length >= this.o.maxEventsPerCommit) this.commitPending();
-        else if (this.due && !this.behind) this.commitPending();
+        if (this.pending.messages >= this.o.fetchBatch || this.pending.events.length >= this.o.maxEventsPerCommit) {
+          await this.inflight; // a full commit waits for the one before: reading pauses while LMDB is behind
+          if (this.failure) break;
+          this.commitPending();
+        } else if (this.due && !this.behind) this.commitPending();
         else this.timer ??= setTimeout(this.onTimer, this.o.commitDelayMs);
       }
     } finally {
       this.messages = null;
       await messages.close().catch(() => undefined);
-      this.commitPending();
+      await this.inflight;
+      if (!this.failure) this.commitPending();
+      await this.inflight;
     }
     const failure = this.failure;
     this.failure = null;
-    if (failure) throw failure;
+    if (failure) {
+      this.pending = { events: [], last: null, messages: 0 }; // read again after re-positioning
+      throw failure;
+    }
   }
 
   /** Adds one message to the pending commit (its events, or nothing when it is dead-lettered). */
@@ -225,28 +235,45 @@ export class StateConsumer {
     }
   };
 
-  /** Merges the pending messages in one transaction, then acknowledges them (AckAll). */
+  /**
+   * Starts merging the pending messages in one asynchronous transaction and acknowledges them
+   * (AckAll) once it committed. One commit is in flight at a time: while it is, a commit asked
+   * for is marked due and follows it, with whatever gathered meanwhile (a group commit). A
+   * failed commit stops the read loop, which re-positions at the sequence LMDB recorded.
+   */
   private commitPending(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
+    }
+    if (this.inflight) {
+      this.due = true;
+      return;
     }
     this.due = false;
     const { events, last, messages } = this.pending;
     if (!last || messages === 0) return;
     this.pending = { events: [], last: null, messages: 0 };
     const end = this.o.metrics.commitSeconds.startTimer();
-    const result = this.o.writer.merge({ stream: this.stream, lastSequence: last.seq, messages, events });
-    end();
-    // Acknowledge only after the transaction is durable; AckAll covers every earlier message.
-    last.ack();
-    const m = this.o.metrics;
-    m.commits.inc();
-    m.eventsApplied.inc(events.length);
-    m.eventsChanged.inc(result.changed);
-    m.mergeUnread.inc(result.unread);
-    m.messagesApplied.inc(messages);
-    m.lastSequence.set({ stream: this.stream }, last.seq);
+    this.inflight = this.o.writer.mergeAsync({ stream: this.stream, lastSequence: last.seq, messages, events }).then((result) => {
+      end();
+      last.ack();
+      const m = this.o.metrics;
+      m.commits.inc();
+      m.eventsApplied.inc(events.length);
+      m.eventsChanged.inc(result.changed);
+      m.mergeUnread.inc(result.unread);
+      m.messagesApplied.inc(messages);
+      m.lastSequence.set({ stream: this.stream }, last.seq);
+    }, (err: Error) => {
+      // The transaction did not happen: what it held must be read again from the recorded sequence.
+      this.failure = err;
+      this.pending = { events: [], last: null, messages: 0 };
+      void this.messages?.close().catch(() => undefined);
+    }).finally(() => {
+      this.inflight = null;
+      if (this.due && !this.behind && !this.failure) this.onTimer();
+    });
   }
 
   private async reject(msg: JsMsg, reason: 'malformed' | 'edge_mismatch', refusal: Refusal, fields: object): Promise<void> {
