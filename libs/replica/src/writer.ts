@@ -115,8 +115,9 @@ export class ReplicaWriter {
    */
   mergeAsync(batch: MergeBatch): Promise<MergeResult> {
     const ids = this.reduce(batch);
-    // A child transaction: should the writes throw half-way, they are rolled back, not committed with the rest of the batch.
-    return this.dbs.root.childTransaction(() => this.write(batch, ids)).finally(() => this.winners.clear());
+    // Not a child transaction (which copies every page it dirties once more): write() does all
+    // that can throw before its first put, and a failed put fails the whole LMDB transaction.
+    return this.dbs.root.transaction(() => this.write(batch, ids)).finally(() => this.winners.clear());
   }
 
   /** Reduces the batch to one winner per key (in `winners`) and returns the keys in LMDB order. */
@@ -149,20 +150,21 @@ export class ReplicaWriter {
       if (top === null || compareEvents(event, top) > 0) top = event;
     }
     const { status, meta } = this.dbs;
-    let changed = 0;
     let unread = 0;
-    for (const id of ids) {
+    // Reads and comparisons first (a register that does not decode throws before anything is written).
+    const kept = mark === null ? ids : ids.filter((id) => {
       const event = winners.get(id)!;
-      const key = this.view(this.keyViews, this.keyScratch, this.keyScratch.write(id, 0, 'latin1'));
-      if (mark !== null && compareEvents(event, mark) <= 0) {
-        const stored = status.getBinaryFast(key);
-        if (stored !== undefined && !supersedes(event, decodeRegister(stored, event.tenant, event.ip))) continue;
-      } else {
-        unread++;
-      }
+      if (compareEvents(event, mark) > 0) return ++unread > 0;
+      const stored = status.getBinaryFast(this.key(id));
+      return stored === undefined || supersedes(event, decodeRegister(stored, event.tenant, event.ip));
+    });
+    if (mark === null) unread = ids.length;
+    const changed = kept.length;
+    for (const id of kept) {
+      const event = winners.get(id)!;
+      const key = this.key(id);
       // Inside a write transaction put copies key and value at once: the scratch is free again.
       status.put(key, this.view(this.valueViews, this.valueScratch, encodeRegisterInto(event, this.valueScratch, this.valueView)));
-      changed++;
     }
     const c = this.counters();
     meta.put(META_KEYS.appliedEvents, c.appliedEvents + batch.events.length);
@@ -172,6 +174,11 @@ export class ReplicaWriter {
     if (top !== null && top !== mark) meta.put(META_KEYS.highWater, orderOf(top));
     if (top !== null && top !== mark) this.highWater = orderOf(top);
     return { changed, ignored: batch.events.length - changed, unread };
+  }
+
+  /** The key bytes of a winner's id, in the reused key scratch. */
+  private key(id: string): Buffer {
+    return this.view(this.keyViews, this.keyScratch, this.keyScratch.write(id, 0, 'latin1'));
   }
 
   private view(cache: Buffer[], scratch: Buffer, length: number): Buffer {
