@@ -47,6 +47,9 @@ export class StateConsumer {
   private timer: NodeJS.Timeout | null = null;
   /** Messages wait beyond the last one read (on the server or in the client's queue). */
   private behind = false;
+  /** Messages read, and that count when the timer last found the loop behind. */
+  private received = 0;
+  private receivedAtTimer = -1;
   /** The commit delay passed while behind: commit once caught up. */
   private due = false;
   /** The commit being written, if any. */
@@ -173,6 +176,7 @@ export class StateConsumer {
         if (this.failure) break;
         // The server's count of messages it has not delivered yet, and the ones delivered but not read.
         this.behind = msg.info.pending > 0 || messages.getPending() > 0;
+        this.received++;
         if (this.pending.messages >= this.o.fetchBatch || this.pending.events.length >= this.o.maxEventsPerCommit) {
           await this.inflight; // a full commit waits for the one before: reading pauses while LMDB is behind
           if (this.failure) break;
@@ -217,13 +221,18 @@ export class StateConsumer {
   }
 
   private readonly onTimer = (): void => {
+    if (this.timer) clearTimeout(this.timer); // also called when a commit in flight settles
     this.timer = null;
     // Behind the stream, a commit now would carry a fraction of what is already waiting: a commit
     // of random keys costs about the same for 5k events as for 100k (it rewrites most leaf pages),
     // so timer commits during a backlog were what held the throughput down. The read loop commits
     // at the size limits, or as soon as it has caught up.
-    if (this.behind) {
+    // `behind` is what the last message said; a message that said so and was not followed by
+    // another within a delay is stale, and the commit happens anyway.
+    if (this.behind && this.received !== this.receivedAtTimer) {
       this.due = true;
+      this.receivedAtTimer = this.received;
+      this.timer = setTimeout(this.onTimer, this.o.commitDelayMs);
       return;
     }
     try {
@@ -272,7 +281,7 @@ export class StateConsumer {
       void this.messages?.close().catch(() => undefined);
     }).finally(() => {
       this.inflight = null;
-      if (this.due && !this.behind && !this.failure) this.onTimer();
+      if (this.due && !this.failure) this.onTimer();
     });
   }
 
