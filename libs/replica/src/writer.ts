@@ -101,6 +101,27 @@ export class ReplicaWriter {
    * proves the event wins.
    */
   merge(batch: MergeBatch): MergeResult {
+    const ids = this.reduce(batch);
+    const result = this.dbs.root.transactionSync(() => this.write(batch, ids));
+    this.winners.clear();
+    return result;
+  }
+
+  /**
+   * The same merge in one asynchronous transaction: the writes run on this thread when lmdb's
+   * write thread opens the transaction, the commit and its flush to disk on that thread, so the
+   * caller can read and decode meanwhile. Resolves once committed (readers see it); a rejection
+   * means nothing of the batch was stored. One at a time: call again only once it settled.
+   */
+  mergeAsync(batch: MergeBatch): Promise<MergeResult> {
+    const ids = this.reduce(batch);
+    // Not a child transaction (which copies every page it dirties once more): write() does all
+    // that can throw before its first put, and a failed put fails the whole LMDB transaction.
+    return this.dbs.root.transaction(() => this.write(batch, ids)).finally(() => this.winners.clear());
+  }
+
+  /** Reduces the batch to one winner per key (in `winners`) and returns the keys in LMDB order. */
+  private reduce(batch: MergeBatch): string[] {
     const winners = this.winners;
     winners.clear();
     let top = this.highWater;
@@ -109,39 +130,55 @@ export class ReplicaWriter {
       const id = this.keyScratch.toString('latin1', 0, n);
       const seen = winners.get(id);
       if (seen === undefined || supersedes(event, seen)) winners.set(id, event);
-      if (top === null || compareEvents(event, top) > 0) top = event;
     }
     // latin1 strings compare code unit by code unit, i.e. byte by byte: LMDB's key order.
-    const ids = [...winners.keys()].sort();
+    return [...winners.keys()].sort();
+  }
+
+  /**
+   * Writes the winners inside the open write transaction. The mark is read here, not when the
+   * batch was reduced, and raised here: so it covers every batch written before in this or an
+   * earlier transaction. If the transaction then fails the in-memory mark stays above what is
+   * stored, which is safe — the invariant needs only stored <= mark (a mark too high costs reads).
+   */
+  private write(batch: MergeBatch, ids: string[]): MergeResult {
+    const winners = this.winners;
     const mark = this.highWater;
-    const { root, status, meta } = this.dbs;
-    let changed = 0;
+    let top = mark;
+    for (const id of ids) {
+      const event = winners.get(id)!;
+      if (top === null || compareEvents(event, top) > 0) top = event;
+    }
+    const { status, meta } = this.dbs;
     let unread = 0;
-    root.transactionSync(() => {
-      for (const id of ids) {
-        const event = winners.get(id)!;
-        const key = this.view(this.keyViews, this.keyScratch, this.keyScratch.write(id, 0, 'latin1'));
-        if (mark !== null && compareEvents(event, mark) <= 0) {
-          const stored = status.getBinaryFast(key);
-          if (stored !== undefined && !supersedes(event, decodeRegister(stored, event.tenant, event.ip))) continue;
-        } else {
-          unread++;
-        }
-        // put copies key and value inside a synchronous transaction: the scratch is free again.
-        status.put(key, this.view(this.valueViews, this.valueScratch, encodeRegisterInto(event, this.valueScratch, this.valueView)));
-        changed++;
-      }
-      const c = this.counters();
-      meta.put(META_KEYS.appliedEvents, c.appliedEvents + batch.events.length);
-      meta.put(META_KEYS.appliedMessages, c.appliedMessages + batch.messages);
-      meta.put(META_KEYS.ignoredEvents, c.ignoredEvents + batch.events.length - changed);
-      if (batch.lastSequence > 0) meta.put(sequenceKey(batch.stream), batch.lastSequence);
-      if (top !== null && top !== mark) meta.put(META_KEYS.highWater, orderOf(top));
+    // Reads and comparisons first (a register that does not decode throws before anything is written).
+    const kept = mark === null ? ids : ids.filter((id) => {
+      const event = winners.get(id)!;
+      if (compareEvents(event, mark) > 0) return ++unread > 0;
+      const stored = status.getBinaryFast(this.key(id));
+      return stored === undefined || supersedes(event, decodeRegister(stored, event.tenant, event.ip));
     });
-    // Only once committed: a failed transaction leaves the mark where the data is.
-    if (top !== null) this.highWater = orderOf(top);
-    winners.clear();
+    if (mark === null) unread = ids.length;
+    const changed = kept.length;
+    for (const id of kept) {
+      const event = winners.get(id)!;
+      const key = this.key(id);
+      // Inside a write transaction put copies key and value at once: the scratch is free again.
+      status.put(key, this.view(this.valueViews, this.valueScratch, encodeRegisterInto(event, this.valueScratch, this.valueView)));
+    }
+    const c = this.counters();
+    meta.put(META_KEYS.appliedEvents, c.appliedEvents + batch.events.length);
+    meta.put(META_KEYS.appliedMessages, c.appliedMessages + batch.messages);
+    meta.put(META_KEYS.ignoredEvents, c.ignoredEvents + batch.events.length - changed);
+    if (batch.lastSequence > 0) meta.put(sequenceKey(batch.stream), batch.lastSequence);
+    if (top !== null && top !== mark) meta.put(META_KEYS.highWater, orderOf(top));
+    if (top !== null && top !== mark) this.highWater = orderOf(top);
     return { changed, ignored: batch.events.length - changed, unread };
+  }
+
+  /** The key bytes of a winner's id, in the reused key scratch. */
+  private key(id: string): Buffer {
+    return this.view(this.keyViews, this.keyScratch, this.keyScratch.write(id, 0, 'latin1'));
   }
 
   private view(cache: Buffer[], scratch: Buffer, length: number): Buffer {

@@ -45,7 +45,16 @@ export class StateConsumer {
   /** Messages read but not yet merged: committed together, acknowledged by the last one. */
   private pending: { events: StatusEvent[]; last: JsMsg | null; messages: number } = { events: [], last: null, messages: 0 };
   private timer: NodeJS.Timeout | null = null;
-  /** A commit the timer made failed: the read loop stops and re-positions. */
+  /** Messages wait beyond the last one read (on the server or in the client's queue). */
+  private behind = false;
+  /** Messages read, and that count when the timer last found the loop behind. */
+  private received = 0;
+  private receivedAtTimer = -1;
+  /** The commit delay passed while behind: commit once caught up. */
+  private due = false;
+  /** The commit being written, if any. */
+  private inflight: Promise<void> | null = null;
+  /** A commit failed: the read loop stops and re-positions. */
   private failure: Error | null = null;
 
   constructor(private readonly o: ConsumerOptions) {
@@ -144,8 +153,10 @@ export class StateConsumer {
    * One continuous pull (`consume`: the client keeps `fetchBatch` messages requested and refills
    * at a threshold, so a message is delivered as soon as it is stored). Messages gather into a
    * pending commit, which is merged when it holds `fetchBatch` messages or `maxEventsPerCommit`
-   * events, or `commitDelayMs` after its first message — whichever comes first. Under load a
-   * commit blocks the loop and messages queue meanwhile, so commits grow with the load.
+   * events, or `commitDelayMs` after its first message — whichever comes first; but a delay that
+   * passes while more messages wait (a backlog) only marks the commit due, and it happens when the
+   * loop has caught up or a size limit is reached. So commits stay small and quick when the
+   * replica keeps up, and grow to the limits under a backlog.
    */
   private async consume(consumer: Consumer): Promise<void> {
     const messages = await consumer.consume({ max_messages: this.o.fetchBatch });
@@ -163,17 +174,29 @@ export class StateConsumer {
         this.expected = msg.seq + 1;
         await this.take(msg);
         if (this.failure) break;
-        if (this.pending.messages >= this.o.fetchBatch || this.pending.events.length >= this.o.maxEventsPerCommit) this.commitPending();
+        // The server's count of messages it has not delivered yet, and the ones delivered but not read.
+        this.behind = msg.info.pending > 0 || messages.getPending() > 0;
+        this.received++;
+        if (this.pending.messages >= this.o.fetchBatch || this.pending.events.length >= this.o.maxEventsPerCommit) {
+          await this.inflight; // a full commit waits for the one before: reading pauses while LMDB is behind
+          if (this.failure) break;
+          this.commitPending();
+        } else if (this.due && !this.behind) this.commitPending();
         else this.timer ??= setTimeout(this.onTimer, this.o.commitDelayMs);
       }
     } finally {
       this.messages = null;
       await messages.close().catch(() => undefined);
-      this.commitPending();
+      await this.inflight;
+      if (!this.failure) this.commitPending();
+      await this.inflight;
     }
     const failure = this.failure;
     this.failure = null;
-    if (failure) throw failure;
+    if (failure) {
+      this.pending = { events: [], last: null, messages: 0 }; // read again after re-positioning
+      throw failure;
+    }
   }
 
   /** Adds one message to the pending commit (its events, or nothing when it is dead-lettered). */
@@ -198,7 +221,20 @@ export class StateConsumer {
   }
 
   private readonly onTimer = (): void => {
+    if (this.timer) clearTimeout(this.timer); // also called when a commit in flight settles
     this.timer = null;
+    // Behind the stream, a commit now would carry a fraction of what is already waiting: a commit
+    // of random keys costs about the same for 5k events as for 100k (it rewrites most leaf pages),
+    // so timer commits during a backlog were what held the throughput down. The read loop commits
+    // at the size limits, or as soon as it has caught up.
+    // `behind` is what the last message said; a message that said so and was not followed by
+    // another within a delay is stale, and the commit happens anyway.
+    if (this.behind && this.received !== this.receivedAtTimer) {
+      this.due = true;
+      this.receivedAtTimer = this.received;
+      this.timer = setTimeout(this.onTimer, this.o.commitDelayMs);
+      return;
+    }
     try {
       this.commitPending();
     } catch (err) {
@@ -208,27 +244,45 @@ export class StateConsumer {
     }
   };
 
-  /** Merges the pending messages in one transaction, then acknowledges them (AckAll). */
+  /**
+   * Starts merging the pending messages in one asynchronous transaction and acknowledges them
+   * (AckAll) once it committed. One commit is in flight at a time: while it is, a commit asked
+   * for is marked due and follows it, with whatever gathered meanwhile (a group commit). A
+   * failed commit stops the read loop, which re-positions at the sequence LMDB recorded.
+   */
   private commitPending(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
+    if (this.inflight) {
+      this.due = true;
+      return;
+    }
+    this.due = false;
     const { events, last, messages } = this.pending;
     if (!last || messages === 0) return;
     this.pending = { events: [], last: null, messages: 0 };
     const end = this.o.metrics.commitSeconds.startTimer();
-    const result = this.o.writer.merge({ stream: this.stream, lastSequence: last.seq, messages, events });
-    end();
-    // Acknowledge only after the transaction is durable; AckAll covers every earlier message.
-    last.ack();
-    const m = this.o.metrics;
-    m.commits.inc();
-    m.eventsApplied.inc(events.length);
-    m.eventsChanged.inc(result.changed);
-    m.mergeUnread.inc(result.unread);
-    m.messagesApplied.inc(messages);
-    m.lastSequence.set({ stream: this.stream }, last.seq);
+    this.inflight = this.o.writer.mergeAsync({ stream: this.stream, lastSequence: last.seq, messages, events }).then((result) => {
+      end();
+      last.ack();
+      const m = this.o.metrics;
+      m.commits.inc();
+      m.eventsApplied.inc(events.length);
+      m.eventsChanged.inc(result.changed);
+      m.mergeUnread.inc(result.unread);
+      m.messagesApplied.inc(messages);
+      m.lastSequence.set({ stream: this.stream }, last.seq);
+    }, (err: Error) => {
+      // The transaction did not happen: what it held must be read again from the recorded sequence.
+      this.failure = err;
+      this.pending = { events: [], last: null, messages: 0 };
+      void this.messages?.close().catch(() => undefined);
+    }).finally(() => {
+      this.inflight = null;
+      if (this.due && !this.failure) this.onTimer();
+    });
   }
 
   private async reject(msg: JsMsg, reason: 'malformed' | 'edge_mismatch', refusal: Refusal, fields: object): Promise<void> {

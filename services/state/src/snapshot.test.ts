@@ -4,10 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NatsTestServer } from '@flowshield/test-support';
-import { ensureEventStreams, eventStreamBounds, listSnapshots, openSnapshotStore } from '@flowshield/events';
+import { ensureEventStreams, eventStreamBounds, isEmptyReplicaDir, listSnapshots, openSnapshotStore, restoreSnapshot, SnapshotErrorCode, snapshotId } from '@flowshield/events';
+import { encodeManifest } from '@flowshield/proto';
+import { readSnapshotFacts, ReplicaWriter } from '@flowshield/replica';
 import { connect } from '@nats-io/transport-node';
 import { snapshotReplica } from './snapshotter.js';
-import { publishSynthetic, replicaFacts, spawnState, stopState, waitFor } from './testing.js';
+import { publishSynthetic, replicaFacts, spawnState, stopState, syntheticEvents, waitFor } from './testing.js';
 
 test('state - a replica bootstrapped from a snapshot plus the tail has the digest of one that consumed everything', async () => {
   const nats = await NatsTestServer.start();
@@ -47,6 +49,41 @@ test('state - a replica bootstrapped from a snapshot plus the tail has the diges
     const { manifests } = await listSnapshots(await openSnapshotStore(nc));
     assert.equal(manifests.length, 1);
     assert.equal(manifests[0]!.digest, manifest.digest);
+    await nc.close();
+  } finally {
+    await nats.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('state - a restore trusts the state digest only through the data digest its manifest recorded', async () => {
+  const nats = await NatsTestServer.start();
+  const dir = mkdtempSync(join(tmpdir(), 'flowshield-state-snapdigest-'));
+  try {
+    const src = join(dir, 'src');
+    const w = ReplicaWriter.open(src);
+    w.merge({ stream: 'FS_EVENTS', lastSequence: 3, messages: 3, events: [...syntheticEvents(500, 400, 7)].map((e, i) => ({ ...e, edgeId: 'edge-a', seq: i + 1, hlcWall: 1_800_000_000_000 + i, hlcLogical: 0 })) });
+    const expected = w.digest();
+    await w.close();
+    const nc = await connect({ servers: nats.url });
+    const manifest = await snapshotReplica(nc, src, 'src');
+    assert.match(manifest.dataDigest ?? '', /^SHA-256=/);
+    const store = await openSnapshotStore(nc);
+    const restore = (name: string) => restoreSnapshot(nc, { facts: readSnapshotFacts }, join(dir, name));
+    const republish = (m: object, at: number) => store.putBlob({ name: `${snapshotId(at, 'src')}.manifest.json` }, encodeManifest({ ...manifest, ...m, createdAt: at }));
+
+    // The recorded data digest: restored without a scan, and the state is the manifest's.
+    assert.equal((await restore('a'))?.digest, expected.digest);
+    assert.equal((await replicaFacts(join(dir, 'a'), 'FS_EVENTS'))?.digest, expected.digest);
+    // A manifest from before data digests: the full state digest is computed and compared.
+    await republish({ dataDigest: undefined }, manifest.createdAt + 1);
+    assert.equal((await restore('b'))?.dataDigest, undefined);
+    await republish({ dataDigest: undefined, digest: 'f'.repeat(64) }, manifest.createdAt + 2);
+    await assert.rejects(restore('c'), (err: Error & { code?: string }) => err.code === SnapshotErrorCode.DIGEST);
+    // A data digest that is not the object's: refused before anything is moved into place.
+    await republish({ dataDigest: `SHA-256=${'A'.repeat(43)}=` }, manifest.createdAt + 3);
+    await assert.rejects(restore('d'), (err: Error & { code?: string }) => err.code === SnapshotErrorCode.DIGEST);
+    assert.equal(isEmptyReplicaDir(join(dir, 'd')), true);
     await nc.close();
   } finally {
     await nats.dispose();

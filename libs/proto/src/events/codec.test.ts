@@ -88,6 +88,9 @@ test('proto events - snapshot manifest round-trips and rejects other versions', 
   assert.deepEqual(decodeManifest(encodeManifest(m)), m);
   assert.equal(codeOf(() => decodeManifest(new TextEncoder().encode(JSON.stringify({ ...m, version: 2 })))), EventDecodeCode.VERSION);
   assert.equal(codeOf(() => decodeManifest(new TextEncoder().encode('{'))), EventDecodeCode.MANIFEST);
+  const withData = { ...m, dataDigest: `SHA-256=${'A'.repeat(43)}=` };
+  assert.deepEqual(decodeManifest(encodeManifest(withData)), withData);
+  assert.equal(codeOf(() => decodeManifest(encodeManifest({ ...m, dataDigest: 'md5:x' }))), EventDecodeCode.MANIFEST);
 });
 
 test('proto events - a replica register round-trips and rejects other versions and lengths', () => {

@@ -22,6 +22,13 @@ export interface SnapshotManifest {
   digest: string;
   /** Events merged into the replica up to this snapshot. */
   appliedEvents: number;
+  /**
+   * The object store's digest of the data object (`SHA-256=<base64url>`), recorded when it was
+   * uploaded. The store checks every read against it, so a restore whose object carries this
+   * digest holds exactly the bytes `digest` was computed from and need not scan them again.
+   * Absent in manifests written before it existed: those restores recompute the state digest.
+   */
+  dataDigest?: string;
 }
 
 /** Manifests are small and read by operators, so they are JSON (with a version field). */
@@ -45,7 +52,8 @@ export function decodeManifest(bytes: Uint8Array): SnapshotManifest {
     && typeof m.sequences === 'object' && m.sequences !== null
     && Object.values(m.sequences).every((s) => Number.isSafeInteger(s) && s >= 0)
     && Number.isSafeInteger(m.entries) && typeof m.digest === 'string' && /^[0-9a-f]{64}$/.test(m.digest)
-    && Number.isSafeInteger(m.appliedEvents);
+    && Number.isSafeInteger(m.appliedEvents)
+    && (m.dataDigest === undefined || (typeof m.dataDigest === 'string' && /^SHA-256=[A-Za-z0-9_=-]{43,44}$/.test(m.dataDigest)));
   if (!ok) throw new DecodeError(EventDecodeCode.MANIFEST, 'snapshot manifest is missing or has malformed fields');
   return m as SnapshotManifest;
 }
