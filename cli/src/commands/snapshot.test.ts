@@ -37,7 +37,9 @@ test('cli snapshot - create, list and restore round-trip a replica with a checke
     const restore = await runCli(['snapshot', 'restore', '--out', out, '--server', nats.url, '--json']);
     const restored = jsonOf(restore);
     assert.match(restore.stderr, /restore download: 100% /);
-    assert.match(restore.stderr, /restore verify: 100% \(300\/300\) entries/);
+    // The manifest pins the data object's SHA-256, which the object store checks on every byte it
+    // reads: the restore compares the entry count instead of re-digesting every entry.
+    assert.doesNotMatch(restore.stderr, /restore verify/);
     assert.equal(restored.digest, digest.digest);
     assert.equal(jsonOf(await runCli(['state', 'digest', '--db', out, '--json'])).digest, digest.digest);
 
