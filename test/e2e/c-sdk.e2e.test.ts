@@ -34,8 +34,7 @@ test('e2e - several C SDK clients at once are challenged, solve, and play throug
   await stack.startChallenge();
   stack.cli(['deploy', stack.compile('challenge.c'), '--tenant', 'arena']);
   const edge = await stack.startEdge('edge-a', { replicaPath: state.db, tenant: 'arena', originPort: origin.port, publicPort: 207, difficultyBits: 12 });
-  await edge.proc.waitFor((l) => l.msg === 'program deployed');
-  await until(async () => (await metric(edge.metricsPort, /fs_edge_challenge_keys (\d+)/)) > 0, 15_000, 'challenge keys at the edge');
+  await stack.edgeReady(edge);
 
   const addresses = ['127.0.0.21', '127.0.0.22', '127.0.0.23', '127.0.0.24', '127.0.0.25', '127.0.0.26'];
   const results = await Promise.all(addresses.map((a) => runClient(edge.port, a)));

@@ -34,9 +34,7 @@ test('e2e - challenge, verify, play through edge A; edge B lets the client in wi
     stack.startEdge('edge-a', { replicaPath: stateA.db, tenant: 'arena', originPort: origin.port, publicPort: 207 }),
     stack.startEdge('edge-b', { replicaPath: stateB.db, tenant: 'arena', originPort: origin.port, publicPort: 207 }),
   ]);
-  await Promise.all([edgeA, edgeB].map((e) => e.proc.waitFor((l) => l.msg === 'program deployed')));
-  // Edges learn challenge keys from the service's KV bucket.
-  for (const edge of [edgeA, edgeB]) await until(async () => (await metric(edge.metricsPort, /fs_edge_challenge_keys (\d+)/)) > 0, 15_000, 'challenge keys at the edges');
+  await Promise.all([edgeA, edgeB].map((e) => stack.edgeReady(e)));
 
   // 1. The SDK client is challenged, solves, becomes VERIFIED; its held packets reach the origin in order.
   const { client, replies } = await connectSdk(edgeA.port, '127.0.0.2');

@@ -31,8 +31,7 @@ test('e2e rules - deploy to a running edge: block by list and bpf(), allow, skip
   await stack.startChallenge();
   stack.cli(['deploy', stack.compile('challenge.c'), '--tenant', 'arena']);
   const edge = await stack.startEdge('edge-a', { replicaPath: state.db, tenant: 'arena', originPort: origin.port });
-  await edge.proc.waitFor((l) => l.msg === 'program deployed');
-  await until(async () => (await metric(edge.metricsPort, /fs_edge_challenge_keys (\d+)/)) > 0, 15_000, 'challenge keys at the edge');
+  await stack.edgeReady(edge);
 
   // What the rules need, deployed first: a socket filter by name, a list in the object store.
   const tail = stack.compile('tail_check.c');

@@ -66,8 +66,7 @@ test('e2e - 100,000 spoofed first contacts add no event and no replica entry; a 
   await stack.startChallenge();
   stack.cli(['deploy', stack.compile('challenge.c'), '--tenant', 'arena']);
   const edge = await stack.startEdge('edge-f', { replicaPath: state.db, tenant: 'arena', originPort: origin.port, publicPort: 207 });
-  await edge.proc.waitFor((l) => l.msg === 'program deployed');
-  await until(async () => (await metric(edge.metricsPort, /fs_edge_challenge_keys (\d+)/)) > 0, 15_000, 'challenge keys at the edge');
+  await stack.edgeReady(edge);
   const nc = await stack.connectAs('operator'); // reads FS_EVENTS: the operator may
   closers.push(() => nc.close());
   const jsm = await jetstreamManager(nc);

@@ -109,6 +109,12 @@ export class Stack {
   }
 
   /** An edge in front of `originPort`; returns the port clients send to. */
+  /** Waits until an edge has applied its first deployment and holds challenge keys (from the challenge service's KV bucket). */
+  async edgeReady(edge: { proc: Proc; metricsPort: number }): Promise<void> {
+    await edge.proc.waitFor((l) => l.msg === 'program deployed');
+    await until(async () => (await metric(edge.metricsPort, /fs_edge_challenge_keys (\d+)/)) > 0, 15_000, 'challenge keys at the edge');
+  }
+
   async startEdge(id: string, options: { replicaPath: string | null; tenant: string; originPort: number; publicPort?: number; difficultyBits?: number }): Promise<{ proc: Proc; port: number; metricsPort: number }> {
     const metricsPort = await freePort();
     const config = {

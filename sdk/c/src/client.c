@@ -215,7 +215,7 @@ int fs_client_send(fs_client *c, const uint8_t *data, size_t len, uint64_t now_m
  * genuine challenge until the client reconnects. */
 static int is_late_duplicate(const fs_client *c, const fs_challenge *ch, uint64_t now) {
   int64_t issued = (int64_t)ch->issued_at;
-  return c->answered_issued_at >= 0 && !c->answer_pending && issued <= c->answered_issued_at &&
+  return c->answered_issued_at >= 0 && issued <= c->answered_issued_at &&
          c->answered_issued_at - issued <= LATE_DUPLICATE_SECONDS &&
          now - c->answered_at_ms <= (uint64_t)LATE_DUPLICATE_SECONDS * 1000u;
 }
