@@ -8,6 +8,7 @@ import { ipToBytes16, type StatusEvent } from '@flowshield/proto';
 import { open } from 'lmdb';
 import { compareEvents } from './merge.js';
 import { ReplicaWriter } from './writer.js';
+import { ReplicaError, ReplicaErrorCode } from './errors.js';
 
 const IPS = ['10.0.0.1', '10.0.0.2', '2001:db8::7'].map(ipToBytes16);
 
@@ -167,6 +168,27 @@ test('replica - the read is skipped only above the high-water mark; the mark sur
       await w.close();
     }
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('replica - a commit that does not continue from the recorded sequence stores nothing, synchronous or not', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowshield-replica-'));
+  const w = ReplicaWriter.open(dir);
+  try {
+    const base: StatusEvent = { tenant: 't', ip: IPS[0]!, prevStatus: 0, status: 1, expiry: 0, hlcWall: 10, hlcLogical: 0, edgeId: 'edge-a', seq: 1, reason: 0, programVersion: 1 };
+    w.merge({ stream: 'S', lastSequence: 3, messages: 3, events: [base], after: 0 });
+    const skipping = { stream: 'S', lastSequence: 9, messages: 3, events: [{ ...base, ip: IPS[1]!, seq: 2, hlcWall: 11 }], after: 6 };
+    assert.throws(() => w.merge(skipping), (err: ReplicaError) => err.code === ReplicaErrorCode.SEQUENCE && /recorded S sequence 3/.test(err.message));
+    await assert.rejects(w.mergeAsync(skipping), (err: ReplicaError) => err.code === ReplicaErrorCode.SEQUENCE);
+    assert.equal(w.get('t', IPS[1]!), undefined);
+    assert.deepEqual(w.sequences(), { S: 3 });
+    assert.deepEqual(w.counters(), { appliedEvents: 1, appliedMessages: 3, ignoredEvents: 0 });
+    await w.mergeAsync({ ...skipping, lastSequence: 6, after: 3 });
+    assert.equal(w.get('t', IPS[1]!)?.status, 1);
+    assert.deepEqual(w.sequences(), { S: 6 });
+  } finally {
+    await w.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

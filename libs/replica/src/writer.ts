@@ -14,6 +14,12 @@ export interface MergeBatch {
   lastSequence: number;
   /** Number of stream messages this commit covers (for the message counter). */
   messages: number;
+  /**
+   * The stream sequence the replica must have recorded for this batch to apply: the batch
+   * continues from there. Checked inside the transaction, so a commit that would skip messages
+   * (an earlier commit that the replica no longer holds) fails and stores nothing.
+   */
+  after?: number;
   events: readonly StatusEvent[];
 }
 
@@ -142,6 +148,12 @@ export class ReplicaWriter {
    * stored, which is safe — the invariant needs only stored <= mark (a mark too high costs reads).
    */
   private write(batch: MergeBatch, ids: string[]): MergeResult {
+    if (batch.after !== undefined) {
+      const recorded = this.sequence(batch.stream);
+      if (recorded !== batch.after) {
+        throw new ReplicaError(ReplicaErrorCode.SEQUENCE, `the replica recorded ${batch.stream} sequence ${recorded}, but this commit continues from ${batch.after}: nothing of it was stored`, this.path);
+      }
+    }
     const winners = this.winners;
     const mark = this.highWater;
     let top = mark;

@@ -1,7 +1,7 @@
 import {
   decodeBatch, DecodeError, edgeIdOfSubject, EventRejectCode, EVENTS_STREAM, EVENTS_SUBJECTS, STATE_CONSUMER_PREFIX, type StatusEvent,
 } from '@flowshield/proto';
-import type { ReplicaWriter } from '@flowshield/replica';
+import { ReplicaError, ReplicaErrorCode, type ReplicaWriter } from '@flowshield/replica';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -39,6 +39,8 @@ export class StateConsumer {
   private loop: Promise<void> | null = null;
   /** the stream sequence the next message must have; set by position(), advanced per message */
   private expected = 1;
+  /** The sequence the replica recorded when the last commit settled: the next commit continues from it. */
+  private committed = 0;
   /** stream sequences below this were already counted as lost (a re-position must not count them twice) */
   private lostCountedTo = 0;
   private messages: ConsumerMessages | null = null;
@@ -90,6 +92,7 @@ export class StateConsumer {
     // Sequences are contiguous from here: the stream holds only event subjects, and its limits
     // (discard old) only remove from the front.
     this.expected = Math.max(startSeq, state.first_seq || startSeq);
+    this.committed = startSeq - 1;
     // Creating or deleting a consumer needs the JetStream meta leader, which a partition can take
     // away (a supercluster whose regions are cut in halves); reading an existing one needs only
     // its stream's own group. So the durable is kept when it already stands where the replica
@@ -255,6 +258,8 @@ export class StateConsumer {
       clearTimeout(this.timer);
       this.timer = null;
     }
+    // After a failed commit the messages it held are read again; committing later ones would skip them.
+    if (this.failure) return;
     if (this.inflight) {
       this.due = true;
       return;
@@ -264,8 +269,9 @@ export class StateConsumer {
     if (!last || messages === 0) return;
     this.pending = { events: [], last: null, messages: 0 };
     const end = this.o.metrics.commitSeconds.startTimer();
-    this.inflight = this.o.writer.mergeAsync({ stream: this.stream, lastSequence: last.seq, messages, events }).then((result) => {
+    this.inflight = this.o.writer.mergeAsync({ stream: this.stream, lastSequence: last.seq, messages, events, after: this.committed }).then((result) => {
       end();
+      this.committed = last.seq;
       last.ack();
       const m = this.o.metrics;
       m.commits.inc();
@@ -276,6 +282,12 @@ export class StateConsumer {
       m.lastSequence.set({ stream: this.stream }, last.seq);
     }, (err: Error) => {
       // The transaction did not happen: what it held must be read again from the recorded sequence.
+      if (err instanceof ReplicaError && err.code === ReplicaErrorCode.SEQUENCE) {
+        // LMDB no longer holds a commit that had settled (seen with lmdb-js 3.5 while other
+        // processes open the replica): its messages are read again from what it does hold.
+        this.o.metrics.sequenceConflicts.inc();
+        this.o.logger.error({ err: err.message, lastSequence: last.seq }, 'the replica does not continue from the last commit; re-reading from its recorded sequence');
+      }
       this.failure = err;
       this.pending = { events: [], last: null, messages: 0 };
       void this.messages?.close().catch(() => undefined);

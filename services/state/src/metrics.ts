@@ -21,6 +21,7 @@ export class StateMetrics {
   readonly lastSequence = new Gauge({ name: 'fs_state_last_sequence', help: 'Last stream sequence merged', labelNames: ['stream'], registers: [this.registry] });
   readonly snapshots = new Counter({ name: 'fs_state_snapshots_total', help: 'Snapshots written to the object store', registers: [this.registry] });
   readonly snapshotFailures = new Counter({ name: 'fs_state_snapshot_failures_total', help: 'Snapshots that failed', registers: [this.registry] });
+  readonly sequenceConflicts = new Counter({ name: 'fs_state_sequence_conflicts_total', help: 'Commits refused because the replica did not continue from the last commit (its messages are read again)', registers: [this.registry] });
   readonly fetchErrors = new Counter({ name: 'fs_state_fetch_errors_total', help: 'Failed fetches from the stream (retried)', registers: [this.registry] });
   private http: ServiceHttp | null = null;
   private streamSource: (() => Promise<StreamInfo[]>) | null = null;
