@@ -107,6 +107,49 @@ test('rules prefix list - 1M IPv4 and 200k IPv6 prefixes: matches a naive scan o
   assert.deepEqual(back.v6Len, list.v6Len);
 });
 
+test('rules prefix list - crowded buckets: thousands of nested prefixes under one /16 (IPv4) and one /48 (IPv6), probed at every edge', () => {
+  const next = rng(0xb0c4);
+  const b = new PrefixListBuilder();
+  const base4 = 0xc6330000; // 198.51.0.0/16
+  for (let i = 0; i < 3000; i++) {
+    const len = 16 + (next() % 17);
+    const mask = (0xffffffff << (32 - len)) >>> 0;
+    b.add4((base4 | (next() & 0xffff & mask)) >>> 0, len);
+  }
+  // 2001:db8:1::/48: every start below shares bits 0-47, so the full addresses decide
+  const base6 = [0x20010db8, 0x00010000];
+  for (let i = 0; i < 3000; i++) {
+    const len = 48 + (next() % 81);
+    const w = [base6[0]!, (base6[1]! | (next() & 0xffff)) >>> 0, next(), next()];
+    for (let k = 1; k < 4; k++) {
+      const keep = Math.max(0, Math.min(32, len - k * 32));
+      w[k] = keep === 0 ? 0 : (w[k]! & ((0xffffffff << (32 - keep)) >>> 0)) >>> 0;
+    }
+    b.add6(w, len);
+  }
+  b.add6([0x20010db8, 0, 0, 0], 32);
+  const list = b.build();
+  const probes4: number[] = [base4 - 1, base4, (base4 | 0xffff) >>> 0, base4 + 0x10000];
+  for (let i = 0; i < list.v4Len.length; i++) {
+    const start = list.v4Addr[i]!;
+    const end = (start | (2 ** (32 - list.v4Len[i]!) - 1)) >>> 0;
+    probes4.push(start, (start - 1) >>> 0, end, (end + 1) >>> 0);
+  }
+  for (const a of probes4) assert.equal(list.lookup4(a), naive4(list.v4Addr, list.v4Len, a), `IPv4 ${a}`);
+  for (let i = 0; i < list.v6Len.length; i++) {
+    const start = list.v6Addr.slice(i * 4, i * 4 + 4);
+    const end = Uint32Array.from(start, (v, k) => {
+      const keep = Math.max(0, Math.min(32, list.v6Len[i]! - k * 32));
+      return (v | (keep === 32 ? 0 : 0xffffffff >>> keep)) >>> 0;
+    });
+    const after = Uint32Array.from(end);
+    for (let k = 3; k >= 0; k--) { after[k] = (after[k]! + 1) >>> 0; if (after[k] !== 0) break; }
+    const before = Uint32Array.from(start);
+    for (let k = 3; k >= 0; k--) { const v = before[k]!; before[k] = (v - 1) >>> 0; if (v !== 0) break; }
+    for (const a of [start, end, after, before]) assert.equal(list.lookup6(a, 0), naive6(list.v6Addr, list.v6Len, a), `IPv6 ${[...a].map((v) => v.toString(16))}`);
+  }
+});
+
 test('rules prefix list - the object form refuses damage', () => {
   const file = prefixListToFile(PrefixList.fromTexts(['10.0.0.0/8', '10.1.0.0/16']));
   assert.throws(() => decodePrefixList(file.subarray(0, file.length - 1)), /do not hold/);

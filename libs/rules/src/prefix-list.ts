@@ -6,8 +6,10 @@ import { formatPrefix, parsePrefix, type Prefix } from './ip.js';
  * literal sets of CIDRs. The prefixes are flattened once into disjoint address intervals, each
  * labelled with its longest covering prefix (or none); a lookup finds its interval by a binary
  * search started, for lists of more than a few hundred intervals, from a 65,536-entry index on
- * the top 16 address bits. That is O(log n) over
- * typed arrays with no allocation: about 20 steps for a million prefixes, and few within a bucket.
+ * the top 16 address bits. An IPv4 bucket's starts sit next to their labels (the last steps and
+ * the label share cache lines); an IPv6 bucket is searched first on bits 16–47 of each start,
+ * packed apart (a 20-byte interval per step would be a cache miss per step), and only starts equal
+ * in those bits are told apart by their full address. O(log n) over typed arrays, no allocation.
  * IPv4 and IPv6 are separate tables: an IPv4 packet is looked up only among IPv4 prefixes.
  */
 /** PrefixList.toBuilt's form: the prefixes and the lookup structure built from them. */
@@ -24,6 +26,8 @@ export class PrefixList {
   private readonly iv6: Uint32Array;
   private readonly n6: number;
   private readonly index6: Uint32Array | null;
+  /** with index6: bits 16–47 of each IPv6 interval start */
+  private readonly mid6: Uint32Array;
 
   /**
    * The prefixes themselves, sorted by (address, length) and without duplicates: `v4Addr[i]`
@@ -41,6 +45,8 @@ export class PrefixList {
     this.iv6 = built?.iv6 ?? interleave(...intervals(v6Addr, v6Len, 4), 4);
     this.n6 = this.iv6.length / 5;
     this.index6 = built ? built.index6 : topIndex(this.iv6, 5);
+    this.mid6 = new Uint32Array(this.index6 === null ? 0 : this.n6);
+    for (let k = 0; k < this.mid6.length; k++) this.mid6[k] = midBits6(this.iv6[k * 5]!, this.iv6[k * 5 + 1]!);
   }
 
   /**
@@ -123,9 +129,28 @@ export class PrefixList {
     let hi = this.n6;
     if (index !== null) {
       const h = a0 >>> 16;
-      lo = index[h]!;
-      if (lo > 0) lo--;
-      hi = index[h + 1]!;
+      const key = midBits6(a0, a1);
+      const m6 = this.mid6;
+      let l = index[h]!;
+      let r = index[h + 1]!;
+      const first = l;
+      while (l < r) {
+        const mid = (l + r) >>> 1;
+        if (m6[mid]! <= key) l = mid + 1;
+        else r = mid;
+      }
+      // l - 1: the last start whose bits 0–47 are <= the address's. Unless they are equal, it is
+      // the answer; if they are, the full addresses decide among the starts sharing those bits.
+      if (l === first || m6[l - 1] !== key) return s[(l - 1) * 5 + 4]! | 0;
+      hi = l;
+      r = l - 1;
+      l = first;
+      while (l < r) {
+        const mid = (l + r) >>> 1;
+        if (m6[mid]! < key) l = mid + 1;
+        else r = mid;
+      }
+      lo = l - 1;
     }
     while (hi - lo > 1) {
       const mid = (lo + hi) >>> 1;
@@ -322,6 +347,11 @@ function interleave(starts: Uint32Array, vals: Int32Array, width: number): Uint3
     out[k * (width + 1) + width] = vals[k]! >>> 0;
   }
   return out;
+}
+
+/** Bits 16–47 of an IPv6 address, from its first two words: what a top-16 bucket searches on. */
+function midBits6(w0: number, w1: number): number {
+  return (((w0 & 0xffff) << 16) | (w1 >>> 16)) >>> 0;
 }
 
 /** below this many intervals a plain bisection is as quick, and a set costs no 256 KB index */
