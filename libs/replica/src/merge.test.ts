@@ -187,6 +187,13 @@ test('replica - a commit that does not continue from the recorded sequence store
     await w.mergeAsync({ ...skipping, lastSequence: 6, after: 3 });
     assert.equal(w.get('t', IPS[1]!)?.status, 1);
     assert.deepEqual(w.sequences(), { S: 6 });
+    // reopened (what the state service does after LMDB refuses a commit): the same replica, writable
+    const mark = w.highWaterMark();
+    await w.reopen();
+    assert.deepEqual(w.highWaterMark(), mark);
+    await w.mergeAsync({ ...skipping, lastSequence: 7, messages: 1, events: [{ ...base, ip: IPS[2]!, seq: 3, hlcWall: 12 }], after: 6 });
+    assert.deepEqual(w.sequences(), { S: 7 });
+    assert.equal(w.get('t', IPS[2]!)?.status, 1);
   } finally {
     await w.close();
     rmSync(dir, { recursive: true, force: true });

@@ -54,7 +54,7 @@ export interface ReplicaCounters {
  */
 export class ReplicaWriter {
   readonly path: string;
-  private readonly dbs: ReplicaDatabases;
+  private dbs: ReplicaDatabases;
   private highWater: EventOrder | null;
   /** Reused per merge: the winner of each key (by its key bytes as a latin1 string). */
   private readonly winners = new Map<string, StatusEvent>();
@@ -218,6 +218,17 @@ export class ReplicaWriter {
 
   async close(): Promise<void> {
     await this.dbs.root.close();
+  }
+
+  /**
+   * Closes the environment and opens it again: after a failed commit (MDB_PROBLEM), the writer's
+   * view of the last transaction may be wrong (see docs/architecture.md, "LMDB and other
+   * processes"); a fresh open reads it from the meta pages again.
+   */
+  async reopen(): Promise<void> {
+    await this.dbs.root.close();
+    this.dbs = openReplicaDatabases(this.path, false);
+    this.highWater = loadHighWater(this.dbs);
   }
 }
 

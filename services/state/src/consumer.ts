@@ -198,6 +198,13 @@ export class StateConsumer {
     this.failure = null;
     if (failure) {
       this.pending = { events: [], last: null, messages: 0 }; // read again after re-positioning
+      if (!(failure instanceof ReplicaError)) {
+        // LMDB itself refused the commit (seen: MDB_PROBLEM after another process's open moved the
+        // shared transaction id back two commits); every later commit in this environment fails
+        // the same way until it is opened again.
+        this.o.logger.error({ err: failure.message }, 'an LMDB commit failed; reopening the replica');
+        await this.o.writer.reopen();
+      }
       throw failure;
     }
   }
@@ -283,8 +290,9 @@ export class StateConsumer {
     }, (err: Error) => {
       // The transaction did not happen: what it held must be read again from the recorded sequence.
       if (err instanceof ReplicaError && err.code === ReplicaErrorCode.SEQUENCE) {
-        // LMDB no longer holds a commit that had settled (seen with lmdb-js 3.5 while other
-        // processes open the replica): its messages are read again from what it does hold.
+        // LMDB no longer holds a commit that had settled (another process opening the replica
+        // moved the shared transaction id back: docs/architecture.md, "LMDB and other processes"):
+        // its messages are read again from what it does hold.
         this.o.metrics.sequenceConflicts.inc();
         this.o.logger.error({ err: err.message, lastSequence: last.seq }, 'the replica does not continue from the last commit; re-reading from its recorded sequence');
       }

@@ -68,9 +68,19 @@ export interface ReplicaFacts {
 }
 
 /** Opens the replica read-only for one look, as an edge would. Null while it does not exist yet. */
+/**
+ * One reader per replica stays open for the test process's life. lmdb-js shares an environment
+ * per process, so later opens reuse it; only a process's first open of an environment runs LMDB's
+ * open, which stores its view of the last transaction in the shared lock file, unlocked: done
+ * while a writer commits, it can set the writer back a commit (docs/architecture.md, "LMDB and
+ * other processes"). Polling with a fresh open each time made that likely.
+ */
+const keptOpen = new Map<string, ReplicaReader>();
+
 export async function replicaFacts(db: string, stream = 'FS_EVENTS'): Promise<ReplicaFacts | null> {
   let reader: ReplicaReader;
   try {
+    if (!keptOpen.has(db)) keptOpen.set(db, ReplicaReader.open(db));
     reader = ReplicaReader.open(db);
   } catch {
     return null;
