@@ -17,7 +17,7 @@ import { EpochSchedule, type EpochTimes } from './epoch-schedule.js';
 import { BadRequestError } from './errors.js';
 import { deriveEpochKey, deriveTenantKey } from './key-derivation.js';
 import { ChallengeMetrics } from './metrics.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import { RateLimitedLog } from '@flowshield/service-log';
 import { TokenIssuer } from './token-issuer.js';
 import type { Readiness } from '@flowshield/service-http';
 

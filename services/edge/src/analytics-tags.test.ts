@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { NatsTestServer, scrape } from '@flowshield/test-support';
 import { AnalyticsTags, OTHER_TAG } from './analytics-tags.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import { RateLimitedLog } from '@flowshield/service-log';
 import { Edge } from './edge.js';
 import { parseEdgeConfig } from './config.js';
 import { EchoOrigin, RawClient, TEST_OPERATOR, compileExample, deploy, logLines, natsConnect, until } from './testing/harness.js';

@@ -11,7 +11,7 @@ import { ControlPlane } from './control-plane.js';
 import { aggregatedMetrics, edgeMetrics, placeLabels } from './metrics.js';
 import { serveServiceHttp, type Readiness, type ServiceHttp } from '@flowshield/service-http';
 import type { ProtectedService } from './protected-service.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import { RateLimitedLog } from '@flowshield/service-log';
 import { buildServices } from './tenant-services.js';
 import { WorkerPool } from './worker-pool.js';
 

@@ -10,7 +10,7 @@ import { OperatorKeySet } from '@flowshield/proto';
 import { ReplicaReader } from '@flowshield/replica';
 import { implementation } from '@flowshield/udp-batch';
 import { edgeMetrics, placeLabels } from './metrics.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import { RateLimitedLog } from '@flowshield/service-log';
 import { buildServices } from './tenant-services.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 import { WorkerPublisher } from './worker-publisher.js';

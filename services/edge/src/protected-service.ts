@@ -8,7 +8,7 @@ import { SessionTable, type ClientSession } from './sessions.js';
 import type { TenantRuntime } from './tenant-runtime.js';
 import type { TenantRules } from './tenant-rules.js';
 import { FirewallStep } from '@flowshield/rules';
-import type { RateLimitedLog } from './rate-limited-log.js';
+import type { RateLimitedLog } from '@flowshield/service-log';
 import { VerifiedSteering } from './verified-steering.js';
 
 const STATUS_VERIFIED = 2;

@@ -6,7 +6,7 @@ import type { EdgeConfig } from './config.js';
 import { CpuShare } from './cpu-share.js';
 import { EdgeHost } from './edge-host.js';
 import { ProtectedService } from './protected-service.js';
-import type { RateLimitedLog } from './rate-limited-log.js';
+import type { RateLimitedLog } from '@flowshield/service-log';
 import { TenantState } from './state-overlay.js';
 import { TenantRuntime } from './tenant-runtime.js';
 import { TenantRules } from './tenant-rules.js';

@@ -7,7 +7,7 @@ import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { deadLetter, type Refusal } from './deadletter.js';
 import type { StateMetrics } from './metrics.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import { RateLimitedLog } from '@flowshield/service-log';
 
 export interface ConsumerOptions {
   nc: NatsConnection;

@@ -6,7 +6,7 @@ import { pino, type Logger } from 'pino';
 import type { StateConfig } from './config.js';
 import { StateConsumer } from './consumer.js';
 import { StateMetrics } from './metrics.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import { RateLimitedLog } from '@flowshield/service-log';
 import { bootstrapReplica, snapshotReplica } from './snapshotter.js';
 import { DEADLETTER_STREAM, EVENTS_STREAM, sitesOf, type SnapshotManifest } from '@flowshield/proto';
 import type { Readiness } from '@flowshield/service-http';

@@ -2,12 +2,13 @@ import type { Logger } from 'pino';
 
 /**
  * Warnings about bad input (and samples of frequent events), at most one per kind per interval
- * with a count of what was suppressed, so a flood of garbage cannot flood the log.
+ * with a count of what was suppressed, so a flood of garbage cannot flood the log. Every service
+ * logs bad input through this one class, so the limit means the same everywhere.
  */
 export class RateLimitedLog {
   private readonly last = new Map<string, { at: number; suppressed: number }>();
 
-  constructor(private readonly logger: Logger, private readonly intervalMs = 10_000) {}
+  constructor(private readonly logger: Logger, private readonly intervalMs = 10_000, private readonly clock: () => number = Date.now) {}
 
   /** `fields` may be a function: it is called only when the line is written, not for suppressed ones. */
   warn(kind: string, fields: object | (() => object), message: string): void {
@@ -20,7 +21,7 @@ export class RateLimitedLog {
   }
 
   private write(level: 'warn' | 'info', kind: string, fields: object | (() => object), message: string): void {
-    const now = Date.now();
+    const now = this.clock();
     const entry = this.last.get(kind);
     if (entry && now - entry.at < this.intervalMs) {
       entry.suppressed++;

@@ -1,0 +1,1 @@
+export { RateLimitedLog } from './rate-limited-log.js';
