@@ -198,7 +198,13 @@ export class StateConsumer {
     this.failure = null;
     if (failure) {
       this.pending = { events: [], last: null, messages: 0 }; // read again after re-positioning
-      if (!(failure instanceof ReplicaError)) {
+      if (failure instanceof ReplicaError && failure.code === ReplicaErrorCode.SEQUENCE) {
+        // LMDB no longer holds a commit that had settled (another process opening the replica
+        // moved the shared transaction id back: docs/architecture.md, "LMDB and other processes"):
+        // its messages are read again from what it does hold.
+        this.o.metrics.sequenceConflicts.inc();
+        this.o.logger.error({ err: failure.message }, 'the replica does not continue from the last commit; re-reading from its recorded sequence');
+      } else if (!(failure instanceof ReplicaError)) {
         // LMDB itself refused the commit (seen: MDB_PROBLEM after another process's open moved the
         // shared transaction id back two commits); every later commit in this environment fails
         // the same way until it is opened again.
@@ -289,13 +295,6 @@ export class StateConsumer {
       m.lastSequence.set({ stream: this.stream }, last.seq);
     }, (err: Error) => {
       // The transaction did not happen: what it held must be read again from the recorded sequence.
-      if (err instanceof ReplicaError && err.code === ReplicaErrorCode.SEQUENCE) {
-        // LMDB no longer holds a commit that had settled (another process opening the replica
-        // moved the shared transaction id back: docs/architecture.md, "LMDB and other processes"):
-        // its messages are read again from what it does hold.
-        this.o.metrics.sequenceConflicts.inc();
-        this.o.logger.error({ err: err.message, lastSequence: last.seq }, 'the replica does not continue from the last commit; re-reading from its recorded sequence');
-      }
       this.failure = err;
       this.pending = { events: [], last: null, messages: 0 };
       void this.messages?.close().catch(() => undefined);

@@ -67,7 +67,6 @@ export interface ReplicaFacts {
   sequence: number;
 }
 
-/** Opens the replica read-only for one look, as an edge would. Null while it does not exist yet. */
 /**
  * One reader per replica stays open for the test process's life. lmdb-js shares an environment
  * per process, so later opens reuse it; only a process's first open of an environment runs LMDB's
@@ -77,6 +76,7 @@ export interface ReplicaFacts {
  */
 const keptOpen = new Map<string, ReplicaReader>();
 
+/** Opens the replica read-only for one look, as an edge would. Null while it does not exist yet. */
 export async function replicaFacts(db: string, stream = 'FS_EVENTS'): Promise<ReplicaFacts | null> {
   let reader: ReplicaReader;
   try {
