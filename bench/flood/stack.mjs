@@ -141,6 +141,10 @@ export async function edgeCounters(edge) {
     overlayEntries: sum(text, 'fs_edge_state_overlay_entries'),
     keys: sum(text, 'fs_edge_challenge_keys'),
     tableBytes: sum(text, 'fs_edge_table_bytes'),
+    memoryBoundBytes: sum(text, 'fs_edge_memory_bound_bytes'),
+    memoryOverBound: sum(text, 'fs_edge_memory_over_bound_total'),
+    heapMiB: Object.fromEntries([...text.matchAll(/^fs_edge_thread_heap_bytes\{([^}]*)\}\s+(\S+)/gm)].map((m) => [
+      `${/thread="([^"]*)"/.exec(m[1])?.[1]}.${/space="([^"]*)"/.exec(m[1])?.[1]}`, Number(m[2]) / 2 ** 20])),
   };
 }
 
@@ -169,6 +173,7 @@ function tree(pid) {
 export function memoryOf(pid) {
   let peakMiB = 0;
   let rssMiB = 0;
+  const parts = { anonMiB: 0, fileMiB: 0, shmemMiB: 0 };
   const pids = tree(pid);
   for (const p of pids) {
     let status;
@@ -176,8 +181,11 @@ export function memoryOf(pid) {
     const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
     peakMiB += kb('VmHWM') / 1024;
     rssMiB += kb('VmRSS') / 1024;
+    parts.anonMiB += kb('RssAnon') / 1024;
+    parts.fileMiB += kb('RssFile') / 1024;
+    parts.shmemMiB += kb('RssShmem') / 1024;
   }
-  return { peakMiB, rssMiB, processes: pids.length };
+  return { peakMiB, rssMiB, ...parts, processes: pids.length };
 }
 
 /** CPU seconds (user + system) used so far by a process and its descendants, from /proc/<pid>/stat. */

@@ -64,6 +64,8 @@ export const DEFAULT_MEMORY: MemoryConfig = { sessionsBytes: 16 * MiB, statusByt
 /** The smallest and largest budget a table accepts. */
 const MIN_TABLE_BYTES = 4096;
 const MAX_TABLE_BYTES = 4096 * MiB;
+/** Below this no edge starts (Node and the VM alone take more). */
+const MIN_RSS_LIMIT_BYTES = 64 * MiB;
 
 export interface Rate {
   perSecond: number;
@@ -126,6 +128,12 @@ export interface EdgeConfig {
    * spread over the workers by address. Needs the addon and an IPv4 service (else ignored). Default true.
    */
   steering: boolean;
+  /**
+   * The resident memory (bytes) this edge must stay under, whatever the number of sources; null:
+   * what it takes once ready plus everything it may still grow by (README "Memory"). A limit below
+   * that is reported by /healthz and the log at start, and every sample over it is counted.
+   */
+  rssLimitBytes: number | null;
   programLimits: {
     /** the highest per-run instruction budget a record may ask for (at most MAX_PROGRAM_BUDGET) */
     maxBudget: number;
@@ -162,6 +170,11 @@ function tableBytes(value: unknown, fallback: number, where: string): number {
   if (!Number.isSafeInteger(value) || (value as number) < MIN_TABLE_BYTES || (value as number) > MAX_TABLE_BYTES) {
     fail(`${where} must be a whole number of bytes from ${MIN_TABLE_BYTES} to ${MAX_TABLE_BYTES}`);
   }
+  return value as number;
+}
+
+function rssLimit(value: unknown): number {
+  if (!Number.isSafeInteger(value) || (value as number) < MIN_RSS_LIMIT_BYTES) fail(`rssLimitBytes must be a whole number of bytes, at least ${MIN_RSS_LIMIT_BYTES} (64 MiB), or null`);
   return value as number;
 }
 
@@ -293,6 +306,7 @@ export function parseEdgeConfig(raw: unknown): EdgeConfig {
     workers: Number.isInteger(c.workers ?? 1) ? positive(c.workers, availableParallelism(), 'workers') : fail('workers must be a positive integer'),
     steering: c.steering === undefined ? true : typeof c.steering === 'boolean' ? c.steering : fail('steering must be true or false'),
     operatorKeys: operatorKeys.map((k: string) => k.trim()),
+    rssLimitBytes: c.rssLimitBytes === undefined || c.rssLimitBytes === null ? null : rssLimit(c.rssLimitBytes),
     programLimits: { maxBudget, cpuMsPerSecond: positive(limits.cpuMsPerSecond, DEFAULT_CPU_MS_PER_SECOND, 'programLimits.cpuMsPerSecond') },
   };
 }

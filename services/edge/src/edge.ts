@@ -14,6 +14,10 @@ import type { ProtectedService } from './protected-service.js';
 import { RateLimitedLog } from '@flowshield/service-log';
 import { buildServices } from './tenant-services.js';
 import { WorkerPool } from './worker-pool.js';
+import { MemoryBound, memoryAllowance } from './memory-bound.js';
+
+/** How often resident memory is compared with the bound. */
+const MEMORY_SAMPLE_MS = 1000;
 
 /**
  * One edge: a protected service per configured tenant, the event publisher they share, the host's
@@ -24,6 +28,8 @@ export class Edge {
   private programsApplied = false;
   metricsPort = 0;
   private replicaTimer: NodeJS.Timeout | null = null;
+  private memoryTimer: NodeJS.Timeout | null = null;
+  memory: MemoryBound | null = null;
   /** the packet workers, when `workers` > 1 (then `services` are the main thread's stand-ins) */
   pool: WorkerPool | null = null;
 
@@ -67,7 +73,8 @@ export class Edge {
     } else {
       for (const service of services) await service.start({ steering: config.steering });
     }
-    const registry = edgeMetrics(services, () => publisher, control, { packetWorkers: () => edge.pool?.size ?? 1, labels: placeLabels(config) });
+    edge.watchMemory(new MemoryBound(config.rssLimitBytes, memoryAllowance(config, workers), logger, log));
+    const registry = edgeMetrics(services, () => publisher, control, { packetWorkers: () => edge.pool?.size ?? 1, labels: placeLabels(config), memory: edge.memory! });
     const pool = edge.pool;
     const metrics = await serveServiceHttp({
       host: config.metrics.host, port: config.metrics.port,
@@ -88,6 +95,20 @@ export class Edge {
       operatorKeys: config.operatorKeys,
     }, 'edge started');
     return edge;
+  }
+
+  /**
+   * The bound is armed the first time the edge is ready (programs compiled and instantiated: what
+   * start-up takes is behind it), then RSS is sampled against it.
+   */
+  private watchMemory(memory: MemoryBound): void {
+    this.memory = memory;
+    const tick = () => {
+      if (!memory.armed && this.readiness().ready) memory.arm();
+      memory.sample();
+    };
+    this.memoryTimer = setInterval(tick, MEMORY_SAMPLE_MS);
+    this.memoryTimer.unref();
   }
 
   /** The replica appears once the state service has written it: keep trying until it opens. */
@@ -116,6 +137,7 @@ export class Edge {
     const missing = this.services.filter((s) => s.runtime.version === 0).map((s) => s.config.tenant);
     if (missing.length) return { ready: false, reason: `no program deployed for tenant ${missing.join(', ')}` };
     if (this.config.replicaPath && !this.replica.current) return { ready: false, reason: `state replica ${this.config.replicaPath} not open yet` };
+    if (this.memory?.refusal) return { ready: false, reason: this.memory.refusal };
     return { ready: true, programs: Object.fromEntries(this.services.map((s) => [s.config.tenant, s.runtime.version])) };
   }
 
@@ -125,6 +147,7 @@ export class Edge {
 
   async stop(): Promise<void> {
     if (this.replicaTimer) clearTimeout(this.replicaTimer);
+    if (this.memoryTimer) clearInterval(this.memoryTimer);
     await this.pool?.stop();
     for (const service of this.services) await service.stop();
     await this.control.stop();

@@ -1,3 +1,4 @@
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import type { MetricsSource } from '@flowshield/service-http';
 import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics, type Aggregator } from 'prom-client';
 import type { EventPublisher } from '@flowshield/events';
@@ -5,6 +6,7 @@ import { STATUS_NAMES, type Status } from '@flowshield/proto';
 import { MAX_ANALYTICS_TAGS, OTHER_TAG } from './analytics-tags.js';
 import { REJECTION_LABELS } from './answer-reasons.js';
 import type { ProtectedService } from './protected-service.js';
+import { MemoryBound } from './memory-bound.js';
 import { implementation } from '@flowshield/udp-batch';
 import { MONITORED_ACTIONS, SWAP_RESULTS } from './tenant-runtime.js';
 import { RULES_SWAP_RESULTS } from './tenant-rules.js';
@@ -22,7 +24,7 @@ export function placeLabels(config: { region: string; datacenter: string }): Rec
   return config.region === 'local' && config.datacenter === 'local' ? {} : { region: config.region, datacenter: config.datacenter };
 }
 
-export function edgeMetrics(services: readonly ProtectedService[], publisher: () => EventPublisher | null, control: { connected: boolean; badRecords: number }, options: { processMetrics?: boolean; packetWorkers?: () => number; labels?: Record<string, string> } = {}): Registry {
+export function edgeMetrics(services: readonly ProtectedService[], publisher: () => EventPublisher | null, control: { connected: boolean; badRecords: number }, options: { processMetrics?: boolean; packetWorkers?: () => number; labels?: Record<string, string>; thread?: string; memory?: MemoryBound } = {}): Registry {
   const registry = new Registry();
   // The same on every thread, so the main thread's sum over workers matches series by series.
   if (options.labels) registry.setDefaultLabels(options.labels);
@@ -96,6 +98,19 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
   gauge('fs_edge_packet_workers', 'Packet threads serving the sockets (1: the packet path runs on the main thread)', [], (set) => set({}, options.packetWorkers?.() ?? 0), 'max');
   counter('fs_edge_receive_dropped_total', 'Datagrams the kernel dropped because the listen socket\'s receive buffer was full', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.socketStats()?.dropped ?? 0)));
   gauge('fs_edge_table_bytes', 'Bytes the per-source tables (sessions, status overlay, per-IP and per-flow data) take at their configured bounds, over every packet worker', ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.tableBytes())));
+  // Per thread, so a heap that grows under a flood is seen where it grows (the process RSS is fs_edge_process_resident_memory_bytes).
+  const thread = options.thread ?? 'main';
+  gauge('fs_edge_thread_heap_bytes', "V8 heap each thread has committed, by thread and space (young: the new spaces; old: the rest); ArrayBuffers (the tables) are outside it", ['thread', 'space'], (set) => {
+    const young = getHeapSpaceStatistics().filter((h) => h.space_name.startsWith('new_')).reduce((n, h) => n + h.space_size, 0);
+    set({ thread, space: 'young' }, young);
+    set({ thread, space: 'old' }, getHeapStatistics().total_heap_size - young);
+  });
+  const memory = options.memory;
+  if (memory) {
+    gauge('fs_edge_memory_bound_bytes', 'Resident memory this edge stays under: rssLimitBytes, or what it took once ready plus its allowance (0 until ready)', [], (set) => set({}, memory.bound ?? 0), 'max');
+    gauge('fs_edge_memory_peak_bytes', 'Peak resident memory of the process since it started (getrusage)', [], (set) => set({}, MemoryBound.peakResident()), 'max');
+    counter('fs_edge_memory_over_bound_total', 'Samples (one a second) of resident memory found over fs_edge_memory_bound_bytes', [], (inc) => inc({}, memory.samplesOver), 'max');
+  }
   gauge('fs_edge_steered_sources', 'Verified sources the attached steering program sends to their own socket (0 without steering)', ['tenant'], (set) => each((s, tenant) => set({ tenant }, s.steering?.attached ?? 0)));
   counter('fs_edge_steered_packets_total', "Datagrams read from the verified sources' own socket", ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.steeredReceived)));
   counter('fs_edge_send_dropped_total', 'Challenges and replies dropped because the send buffer was full', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.sendDropped)));

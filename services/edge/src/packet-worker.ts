@@ -28,7 +28,7 @@ const tokens = new TokenVerifier({ clock: Date.now });
 // The structural subset TenantState uses (clock, publish); the real publisher is on the main thread.
 const services = buildServices(config, publisher as unknown as EventPublisher, replica, keyRing, tokens, new OperatorKeySet(config.operatorKeys), new RateLimitedLog(logger));
 const byTenant = new Map(services.map((s) => [s.config.tenant, s]));
-const registry = edgeMetrics(services, () => null, { connected: false, badRecords: 0 }, { processMetrics: false, labels: placeLabels(config) });
+const registry = edgeMetrics(services, () => null, { connected: false, badRecords: 0 }, { processMetrics: false, labels: placeLabels(config), thread: `worker-${init.index}` });
 const timers: NodeJS.Timeout[] = [];
 
 function openReplica(): void {
