@@ -1,10 +1,13 @@
 import { Command, CommanderError } from 'commander';
-import { registerCommands } from './commands/index.js';
+import { registerCommands, verbOf } from './commands/index.js';
 import { CliError } from './errors.js';
 import { io, withIo, type CliIo } from './io.js';
 
-/** Builds the `flowshield` command tree. Exported for tests that drive it in-process. */
-export function buildProgram(): Command {
+/**
+ * Builds the `flowshield` command tree for a run of ARGS: the verb they name, or the list of
+ * verbs (commands/index.ts). Exported for tests that drive it in-process.
+ */
+export async function buildProgram(args: readonly string[] = []): Promise<Command> {
   const program = new Command('flowshield')
     .description('flowshield operator command: programs, state, events, keys and the local stack')
     .configureOutput({
@@ -14,7 +17,7 @@ export function buildProgram(): Command {
       outputError: (text, write) => write(`flowshield: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
     })
     .exitOverride();
-  registerCommands(program);
+  await registerCommands(program, verbOf(args).verb);
   return program;
 }
 
@@ -28,7 +31,8 @@ export async function run(args: string[], options: Partial<CliIo> = {}): Promise
   const context: CliIo = { stdout: options.stdout ?? base.stdout, stderr: options.stderr ?? base.stderr, env: options.env ?? base.env, cwd: options.cwd ?? base.cwd };
   return withIo(context, async () => {
     try {
-      await buildProgram().parseAsync(args, { from: 'user' });
+      const run = verbOf(args);
+      await (await buildProgram(run.args)).parseAsync(run.args, { from: 'user' });
       return 0;
     } catch (err) {
       // Commander already printed help or its one-line message.

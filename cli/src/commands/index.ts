@@ -1,45 +1,33 @@
-import type { Command } from 'commander';
-import { registerKeys } from './keys.js';
-import { registerAccess } from './access.js';
-import { registerStatus } from './status.js';
-import { registerEvents } from './events.js';
-import { registerReplay } from './replay.js';
-import { registerState } from './state.js';
-import { registerSnapshot } from './snapshot.js';
-import { registerCompile } from './compile.js';
-import { registerVerify } from './verify.js';
-import { registerAsm } from './asm.js';
-import { registerDisasm } from './disasm.js';
-import { registerTest } from './test.js';
-import { registerStart } from './start.js';
-import { registerDeploy } from './deploy.js';
-import { registerRollback } from './rollback.js';
-import { registerPrograms } from './programs.js';
-import { registerRules } from './rules.js';
-import { registerLists } from './lists.js';
+import { Help, type Command } from 'commander';
+import { VERBS } from './verbs.js';
 
 /**
- * Every verb of `flowshield`. Each command lives in its own file under `commands/` and exports
- * a `register(program)` function; add one line here per file.
+ * Registers what a run of `flowshield ARGS` needs: the verb it names, from that verb's own module
+ * (each command lives in its own file under `commands/` and exports a `register(program)`
+ * function; add a line per file to `verbs.ts`), or, with no known verb (`--help`, no argument, a
+ * typo), every verb as the listing names it, so commander prints the list or its "unknown
+ * command" error without loading any verb's libraries.
  */
-export function registerCommands(program: Command): void {
-  void program;
-  registerKeys(program);
-  registerAccess(program);
-  registerStatus(program);
-  registerEvents(program);
-  registerReplay(program);
-  registerState(program);
-  registerSnapshot(program);
-  registerCompile(program);
-  registerVerify(program);
-  registerAsm(program);
-  registerDisasm(program);
-  registerTest(program);
-  registerStart(program);
-  registerDeploy(program);
-  registerRollback(program);
-  registerPrograms(program);
-  registerRules(program);
-  registerLists(program);
+export async function registerCommands(program: Command, verb: string | null): Promise<void> {
+  const chosen = VERBS.find((v) => v.name === verb);
+  if (chosen) {
+    (await chosen.load())(program);
+    return;
+  }
+  for (const v of VERBS) program.command(v.name).description(v.summary);
+  program.configureHelp({
+    subcommandTerm(cmd) {
+      return VERBS.find((v) => v.name === cmd.name())?.term ?? Help.prototype.subcommandTerm.call(this, cmd);
+    },
+  });
+}
+
+/**
+ * The verb a run names: its first argument (the root command has no options of its own to skip),
+ * and for `help VERB` that verb, whose module then prints its help.
+ */
+export function verbOf(args: readonly string[]): { verb: string | null; args: string[] } {
+  if (args[0] === 'help' && args[1] !== undefined && VERBS.some((v) => v.name === args[1])) return { verb: args[1], args: [args[1], '--help'] };
+  const first = args[0];
+  return { verb: first === undefined || first.startsWith('-') ? null : first, args: [...args] };
 }
