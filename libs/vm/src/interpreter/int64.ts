@@ -25,7 +25,12 @@ export function mul64(alo: number, ahi: number, blo: number, bhi: number): void 
   out[1] = mulHighU32(alo >>> 0, blo >>> 0) + Math.imul(alo, bhi) + Math.imul(ahi, blo);
 }
 
+/** BigInts of small values, made once: r0 and helper arguments are mostly flags, ids, lifetimes and lengths. */
+const SMALL_BIGINTS = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+
+/** An unsigned 64-bit value from its halves, without allocating for small ones. */
 export function toBigU(lo: number, hi: number): bigint {
+  if (hi === 0 && lo >>> 0 < 4096) return SMALL_BIGINTS[lo]!;
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 

@@ -48,13 +48,26 @@ const pfpContext: ContextLayout = {
   ],
 };
 
+/** A u64 below 2^53, little-endian, as two 32-bit halves (no BigInt per packet). */
+function setU64(view: DataView, at: number, value: number): void {
+  view.setUint32(at, value >>> 0, true);
+  view.setUint32(at + 4, Math.floor(value / 2 ** 32), true);
+}
+
+/** The same into bytes: the packet region's header, without a DataView made per packet. */
+function putU64(bytes: Uint8Array, at: number, value: number): void {
+  const lo = value >>> 0;
+  const hi = Math.floor(value / 2 ** 32);
+  bytes[at] = lo; bytes[at + 1] = lo >>> 8; bytes[at + 2] = lo >>> 16; bytes[at + 3] = lo >>> 24;
+  bytes[at + 4] = hi; bytes[at + 5] = hi >>> 8; bytes[at + 6] = hi >>> 16; bytes[at + 7] = hi >>> 24;
+}
+
 function fillPfp(ctx: DataView, region: Uint8Array, ip: Uint8Array, layout: PacketLayout): number {
-  ctx.setBigUint64(0, BigInt(layout.packetAddress), true);
-  ctx.setBigUint64(8, BigInt(layout.packetAddress + PFP_DATA_BYTES), true);
-  ctx.setBigUint64(16, 0n, true);
-  const header = new DataView(region.buffer, region.byteOffset, PFP_HEADER_BYTES);
-  header.setBigUint64(0, BigInt(ip.length), true);
-  header.setBigUint64(8, BigInt(layout.ipHeaderLength), true);
+  setU64(ctx, 0, layout.packetAddress);
+  setU64(ctx, 8, layout.packetAddress + PFP_DATA_BYTES);
+  setU64(ctx, 16, 0);
+  putU64(region, 0, ip.length);
+  putU64(region, 8, layout.ipHeaderLength);
   region.set(ip, PFP_HEADER_BYTES);
   return PFP_HEADER_BYTES + ip.length;
 }

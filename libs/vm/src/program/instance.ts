@@ -3,14 +3,15 @@ import { RunEffects } from '../abi/host.js';
 import { MapStore } from '../abi/maps.js';
 import { RunBinding } from '../abi/run-binding.js';
 import { HelperTable } from '../helpers.js';
-import { Interpreter, type TraceStep } from '../interpreter/interpreter.js';
+import { Interpreter, type RunOptions, type TraceStep } from '../interpreter/interpreter.js';
 import type { VmFault } from '../errors.js';
 import { CONTEXT_ADDRESS, PACKET_ADDRESS, type MemoryRegion } from '../memory.js';
-import type { Verdict } from '../platform/program-types.js';
+import type { PacketLayout, Verdict } from '../platform/program-types.js';
 import { RunState, SLOT_DATA, SLOT_IHL, SLOT_LENGTH, SLOT_R0, SLOT_STATE, SLOT_STEPS } from '../wasm/layout.js';
 import { compiledFor, defaultBatchCapacity } from '../wasm/program-cache.js';
 import type { CompiledProgram } from '../wasm/compiled.js';
-import { bigFromHalves, WasmInstance } from '../wasm/wasm-instance.js';
+import { WasmInstance } from '../wasm/wasm-instance.js';
+import { toBigU } from '../interpreter/int64.js';
 import type { LoadedProgram } from './load-program.js';
 
 /** `wasm` (compiled, the default) or `interp` (the reference interpreter; traces always use it). */
@@ -65,7 +66,7 @@ export class BatchResult {
 
   /** r0 of packet `i` as an unsigned 64-bit value */
   r0(i: number): bigint {
-    return bigFromHalves(this.r0Lo[i]!, this.r0Hi[i]!);
+    return toBigU(this.r0Lo[i]!, this.r0Hi[i]!);
   }
 
   reset(count: number): void {
@@ -113,6 +114,9 @@ export class ProgramInstance {
   }
   private interpreter: Interpreter | null = null;
   private lastPacketBytes = 0;
+  /** Reused by every interpreted run (nothing allocated per packet for them). */
+  private readonly layout: PacketLayout = { ctxAddress: CONTEXT_ADDRESS, packetAddress: PACKET_ADDRESS, ipHeaderLength: 0, packetLength: 0 };
+  private runOptions: RunOptions | null = null;
   private readonly batch = new BatchResult();
   /** whether the type's layout carries the IP header length (PFP's), which the host computes */
   private readonly pfpLayout: boolean;
@@ -360,18 +364,16 @@ export class ProgramInstance {
     }
     const lo = wasm.slotLo(slot);
     const hi = wasm.slotHi(slot);
-    return { verdict: this.program.type.verdict(lo, hi), r0: bigFromHalves(lo, hi), fault: null, effects, steps: wasm.slotSteps(slot) };
+    return { verdict: this.program.type.verdict(lo, hi), r0: toBigU(lo, hi), fault: null, effects, steps: wasm.slotSteps(slot) };
   }
 
   private interpret(ip: Uint8Array, trace: TraceStep[] | undefined): PacketResult {
     const { type } = this.program;
     const binding = this.binding;
-    const written = type.fill(this.ctx, this.packet, ip, {
-      ctxAddress: CONTEXT_ADDRESS,
-      packetAddress: PACKET_ADDRESS,
-      ipHeaderLength: ipHeaderLength(ip),
-      packetLength: ip.length,
-    });
+    const layout = this.layout;
+    layout.ipHeaderLength = ipHeaderLength(ip);
+    layout.packetLength = ip.length;
+    const written = type.fill(this.ctx, this.packet, ip, layout);
     // Bytes past the packet read as zero, never as an earlier packet. The wasm fill keeps its own
     // count of what it wrote; a traced run on a wasm instance zeroes the whole tail instead.
     const last = this.wasm ? this.packet.length : this.lastPacketBytes;
@@ -379,7 +381,9 @@ export class ProgramInstance {
     this.lastPacketBytes = written;
     this.wasm?.setPacketWritten(written);
     if (!this.interpreter) this.interpreter = new Interpreter(this.program.decoded, { helpers: this.helpers, budget: this.program.budget ?? Number.MAX_SAFE_INTEGER, bufferChecks: this.program.verified.bufferChecks });
-    const result = this.interpreter.run({ regions: this.regions, packet: this.regions[1], args: [CONTEXT_ADDRESS], trace });
+    const options = (this.runOptions ??= { regions: this.regions, packet: this.regions[1], args: [CONTEXT_ADDRESS], trace: undefined });
+    options.trace = trace;
+    const result = this.interpreter.run(options);
     const verdict = result.fault ? 'error' : type.verdict(result.lo, result.hi);
     return { verdict, r0: result.fault ? 0n : result.value, fault: result.fault, effects: binding.effects, steps: result.steps };
   }

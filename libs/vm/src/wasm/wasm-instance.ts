@@ -1,6 +1,7 @@
 import { VmErrorCode, VmFault } from '../errors.js';
 import { checkBuffers, type BufferChecks, type HelperContext, type HelperFunction, type HelperTable } from '../helpers.js';
 import { RunResult } from '../interpreter/interpreter.js';
+import { toBigU } from '../interpreter/int64.js';
 import { STACK_ADDRESS, STACK_BYTES } from '../memory.js';
 import type { CompiledProgram, WasmRegion } from './compiled.js';
 import { WasmApi, type WasmMemory } from './wasm-api.js';
@@ -17,14 +18,6 @@ interface Exports {
 
 const TWO32 = 4294967296;
 const VIEW_CACHE = 16;
-/** BigInts of small values, made once: helpers ask for flags, ids, lifetimes and lengths as BigInts. */
-const SMALL_BIGINTS = Array.from({ length: 4096 }, (_, i) => BigInt(i));
-
-/** An unsigned 64-bit value from its halves, without allocating for small ones. */
-export function bigFromHalves(lo: number, hi: number): bigint {
-  if (hi === 0 && lo >>> 0 < 4096) return SMALL_BIGINTS[lo]!;
-  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
-}
 /** The budget lives in an i32; a longer run than this is not a packet filter. */
 export const MAX_WASM_BUDGET = 0x7fffffff;
 const STACK: WasmRegion = { name: 'stack', address: STACK_ADDRESS, size: STACK_BYTES, writable: true };
@@ -234,7 +227,7 @@ export class WasmInstance implements HelperContext {
   // HelperContext: what a helper sees of this run, with the interpreter's fault semantics.
   argU64(n: number): bigint {
     const at = (HELPER_ARGS >> 2) + 2 * (n - 1);
-    return bigFromHalves(this.i32[at]!, this.i32[at + 1]!);
+    return toBigU(this.i32[at]!, this.i32[at + 1]!);
   }
 
   argNumber(n: number): number {
