@@ -62,6 +62,15 @@ function encodeTenant(tenant: string): Uint8Array {
   return t;
 }
 
+/** The part of every key of a tenant before the IP: [tenant length][tenant UTF-8]. */
+export function tenantKeyPrefix(tenant: string): Uint8Array {
+  const t = encodeTenant(tenant);
+  const prefix = new Uint8Array(1 + t.length);
+  prefix[0] = t.length;
+  prefix.set(t, 1);
+  return prefix;
+}
+
 /** Writes the key of (tenant, IP) at the start of `scratch` and returns its length. */
 export function writeStatusKey(scratch: Uint8Array, tenant: string, ip: Uint8Array): number {
   const t = encodeTenant(tenant);

@@ -5,6 +5,7 @@ import { ReplicaError, ReplicaErrorCode } from './errors.js';
 import {
   MAX_STATUS_KEY, META_KEYS, openReplicaDatabases, parseStatusKey, readCounter, readSequences, sequenceKey, statusKey, writeStatusKey, type ReplicaDatabases,
 } from './layout.js';
+import { BatchWinners } from './batch-winners.js';
 import { compareEvents, supersedes, type EventOrder } from './merge.js';
 
 /** What one commit carries: events from messages of one source stream, up to `lastSequence`. */
@@ -56,8 +57,8 @@ export class ReplicaWriter {
   readonly path: string;
   private dbs: ReplicaDatabases;
   private highWater: EventOrder | null;
-  /** Reused per merge: the winner of each key (by its key bytes as a latin1 string). */
-  private readonly winners = new Map<string, StatusEvent>();
+  /** Reused per merge: the winner of each key. */
+  private readonly winners = new BatchWinners();
   private readonly keyScratch = Buffer.alloc(MAX_STATUS_KEY);
   private readonly valueScratch = Buffer.alloc(REGISTER_MAX_LENGTH);
   private readonly valueView = new DataView(this.valueScratch.buffer, this.valueScratch.byteOffset, this.valueScratch.byteLength);
@@ -107,10 +108,8 @@ export class ReplicaWriter {
    * proves the event wins.
    */
   merge(batch: MergeBatch): MergeResult {
-    const ids = this.reduce(batch);
-    const result = this.dbs.root.transactionSync(() => this.write(batch, ids));
-    this.winners.clear();
-    return result;
+    const winners = this.reduce(batch);
+    return this.dbs.root.transactionSync(() => this.write(batch, winners));
   }
 
   /**
@@ -120,25 +119,19 @@ export class ReplicaWriter {
    * means nothing of the batch was stored. One at a time: call again only once it settled.
    */
   mergeAsync(batch: MergeBatch): Promise<MergeResult> {
-    const ids = this.reduce(batch);
+    const winners = this.reduce(batch);
     // Not a child transaction (which copies every page it dirties once more): write() does all
     // that can throw before its first put, and a failed put fails the whole LMDB transaction.
-    return this.dbs.root.transaction(() => this.write(batch, ids)).finally(() => this.winners.clear());
+    return this.dbs.root.transaction(() => this.write(batch, winners));
   }
 
-  /** Reduces the batch to one winner per key (in `winners`) and returns the keys in LMDB order. */
-  private reduce(batch: MergeBatch): string[] {
+  /** Reduces the batch to one winner per key, listed in LMDB key order. */
+  private reduce(batch: MergeBatch): StatusEvent[] {
     const winners = this.winners;
+    for (const event of batch.events) winners.add(event);
+    const ordered = winners.ordered();
     winners.clear();
-    let top = this.highWater;
-    for (const event of batch.events) {
-      const n = writeStatusKey(this.keyScratch, event.tenant, event.ip);
-      const id = this.keyScratch.toString('latin1', 0, n);
-      const seen = winners.get(id);
-      if (seen === undefined || supersedes(event, seen)) winners.set(id, event);
-    }
-    // latin1 strings compare code unit by code unit, i.e. byte by byte: LMDB's key order.
-    return [...winners.keys()].sort();
+    return ordered;
   }
 
   /**
@@ -147,34 +140,30 @@ export class ReplicaWriter {
    * earlier transaction. If the transaction then fails the in-memory mark stays above what is
    * stored, which is safe — the invariant needs only stored <= mark (a mark too high costs reads).
    */
-  private write(batch: MergeBatch, ids: string[]): MergeResult {
+  private write(batch: MergeBatch, winners: StatusEvent[]): MergeResult {
     if (batch.after !== undefined) {
       const recorded = this.sequence(batch.stream);
       if (recorded !== batch.after) {
         throw new ReplicaError(ReplicaErrorCode.SEQUENCE, `the replica recorded ${batch.stream} sequence ${recorded}, but this commit continues from ${batch.after}: nothing of it was stored`, this.path);
       }
     }
-    const winners = this.winners;
     const mark = this.highWater;
     let top = mark;
-    for (const id of ids) {
-      const event = winners.get(id)!;
+    for (const event of winners) {
       if (top === null || compareEvents(event, top) > 0) top = event;
     }
     const { status, meta } = this.dbs;
     let unread = 0;
     // Reads and comparisons first (a register that does not decode throws before anything is written).
-    const kept = mark === null ? ids : ids.filter((id) => {
-      const event = winners.get(id)!;
+    const kept = mark === null ? winners : winners.filter((event) => {
       if (compareEvents(event, mark) > 0) return ++unread > 0;
-      const stored = status.getBinaryFast(this.key(id));
+      const stored = status.getBinaryFast(this.key(event));
       return stored === undefined || supersedes(event, decodeRegister(stored, event.tenant, event.ip));
     });
-    if (mark === null) unread = ids.length;
+    if (mark === null) unread = winners.length;
     const changed = kept.length;
-    for (const id of kept) {
-      const event = winners.get(id)!;
-      const key = this.key(id);
+    for (const event of kept) {
+      const key = this.key(event);
       // Inside a write transaction put copies key and value at once: the scratch is free again.
       status.put(key, this.view(this.valueViews, this.valueScratch, encodeRegisterInto(event, this.valueScratch, this.valueView)));
     }
@@ -188,9 +177,9 @@ export class ReplicaWriter {
     return { changed, ignored: batch.events.length - changed, unread };
   }
 
-  /** The key bytes of a winner's id, in the reused key scratch. */
-  private key(id: string): Buffer {
-    return this.view(this.keyViews, this.keyScratch, this.keyScratch.write(id, 0, 'latin1'));
+  /** The key bytes of an event's (tenant, IP), in the reused key scratch. */
+  private key(event: StatusEvent): Buffer {
+    return this.view(this.keyViews, this.keyScratch, writeStatusKey(this.keyScratch, event.tenant, event.ip));
   }
 
   private view(cache: Buffer[], scratch: Buffer, length: number): Buffer {

@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { StatusEvent } from '@flowshield/proto';
+import { BatchWinners } from './batch-winners.js';
+import { statusKey } from './layout.js';
+import { supersedes } from './merge.js';
+
+/** Addresses around the IPv4-mapped block: below it (::1), in it, and above it (2001:db8::/32). */
+const ipArb = fc.oneof(
+  fc.tuple(fc.nat(255), fc.nat(255)).map(([a, b]) => Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, a, b)),
+  fc.nat(255).map((a) => Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, 255, 255, a)),
+  fc.nat(3).map((a) => Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, a)),
+  fc.nat(3).map((a) => Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xfe, 1, 2, 3, a)),
+  fc.tuple(fc.nat(255), fc.nat(255)).map(([a, b]) => Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, a, b)),
+);
+
+const eventArb: fc.Arbitrary<StatusEvent> = fc.record({
+  tenant: fc.constantFrom('acme', 'globex', 'a', 'zz', 'ünï'),
+  ip: ipArb,
+  prevStatus: fc.constant(0),
+  status: fc.constantFrom(1, 2, 3),
+  expiry: fc.constant(0),
+  hlcWall: fc.integer({ min: 1, max: 4 }),
+  hlcLogical: fc.constant(0),
+  edgeId: fc.constantFrom('edge-a', 'edge-b'),
+  seq: fc.integer({ min: 1, max: 50 }),
+  reason: fc.constant(0),
+  programVersion: fc.constant(1),
+}) as fc.Arbitrary<StatusEvent>;
+
+test('batch winners - one winner per (tenant, IP), in the byte order of their LMDB keys, as a sort of the keys gives', () => {
+  const winners = new BatchWinners();
+  fc.assert(fc.property(fc.array(eventArb, { maxLength: 200 }), (events) => {
+    // The reference: every key as bytes, the winner by the merge rule, keys sorted bytewise.
+    const byKey = new Map<string, { key: Buffer; event: StatusEvent }>();
+    for (const e of events) {
+      const key = statusKey(e.tenant, e.ip);
+      const id = key.toString('latin1');
+      const seen = byKey.get(id);
+      if (seen === undefined || supersedes(e, seen.event)) byKey.set(id, { key, event: e });
+    }
+    const expected = [...byKey.values()].sort((a, b) => Buffer.compare(a.key, b.key)).map((w) => w.event);
+    for (const e of events) winners.add(e);
+    assert.equal(winners.size, byKey.size);
+    assert.deepEqual(winners.ordered(), expected);
+    winners.clear();
+    assert.equal(winners.size, 0);
+    assert.deepEqual(winners.ordered(), []);
+  }), { numRuns: 300 });
+});
