@@ -1,13 +1,13 @@
 import { Command, CommanderError } from 'commander';
-import { registerCommands, verbOf } from './commands/index.js';
+import { registerAllCommands, registerCommands, verbOf } from './commands/index.js';
 import { CliError } from './errors.js';
 import { io, withIo, type CliIo } from './io.js';
 
 /**
- * Builds the `flowshield` command tree for a run of ARGS: the verb they name, or the list of
- * verbs (commands/index.ts). Exported for tests that drive it in-process.
+ * Builds the `flowshield` command tree: for a run of ARGS, the verb they name, or the list of
+ * verbs (commands/index.ts); without ARGS, every verb. Exported for callers that drive it in-process.
  */
-export async function buildProgram(args: readonly string[] = []): Promise<Command> {
+export async function buildProgram(args?: readonly string[]): Promise<Command> {
   const program = new Command('flowshield')
     .description('flowshield operator command: programs, state, events, keys and the local stack')
     .configureOutput({
@@ -17,7 +17,8 @@ export async function buildProgram(args: readonly string[] = []): Promise<Comman
       outputError: (text, write) => write(`flowshield: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
     })
     .exitOverride();
-  await registerCommands(program, verbOf(args).verb);
+  if (args === undefined) await registerAllCommands(program);
+  else await registerCommands(program, verbOf(args).verb);
   return program;
 }
 

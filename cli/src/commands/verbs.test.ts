@@ -11,6 +11,11 @@ import { VERBS } from './verbs.js';
 
 const SRC = fileURLToPath(new URL('../../src/commands/', import.meta.url));
 
+test('cli verbs - buildProgram() without arguments is the whole tree', async () => {
+  const { buildProgram } = await import('../main.js');
+  assert.deepEqual((await buildProgram()).commands.map((c) => c.name()), VERBS.map((v) => v.name));
+});
+
 test('cli verbs - the listing names each verb as its module registers it', async () => {
   const help = new Help();
   for (const verb of VERBS) {
@@ -33,6 +38,9 @@ test('cli verbs - `help VERB` is that verb\'s help; an unknown verb is one line 
   const direct = await runCli(['deploy', '--help']);
   assert.equal(viaHelp.stdout, direct.stdout);
   assert.match(direct.stdout, /--tenant/);
+  const afterDashes = await runCli(['--', 'verify']);
+  assert.equal(afterDashes.code, 1);
+  assert.equal(afterDashes.stderr, "flowshield: missing required argument 'program'\n", 'a verb after -- is that verb');
   const typo = await runCli(['verfy', 'x.o']);
   assert.notEqual(typo.code, 0);
   assert.equal(typo.stderr, "flowshield: unknown command 'verfy' (Did you mean verify?)\n");

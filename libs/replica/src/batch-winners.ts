@@ -23,13 +23,20 @@ interface TenantWinners {
  * all share their first 17 characters cost more than the LMDB puts they feed.
  */
 export class BatchWinners {
+  /** by the tenant as events spell it; two spellings with one UTF-8 encoding (lone surrogates) share their keys, so one entry */
   private readonly tenants = new Map<string, TenantWinners>();
+  private readonly byPrefix = new Map<string, TenantWinners>();
   size = 0;
 
   add(event: StatusEvent): void {
     let t = this.tenants.get(event.tenant);
     if (t === undefined) {
-      t = { prefix: latin1(tenantKeyPrefix(event.tenant)), v4: new Map(), v6: new Map() };
+      const prefix = latin1(tenantKeyPrefix(event.tenant));
+      t = this.byPrefix.get(prefix);
+      if (t === undefined) {
+        t = { prefix, v4: new Map(), v6: new Map() };
+        this.byPrefix.set(prefix, t);
+      }
       this.tenants.set(event.tenant, t);
     }
     const ip = event.ip;
@@ -49,7 +56,7 @@ export class BatchWinners {
   /** The winners in LMDB key order: by tenant prefix, then by address bytes. */
   ordered(): StatusEvent[] {
     const out: StatusEvent[] = [];
-    const tenants = [...this.tenants.values()].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
+    const tenants = [...this.byPrefix.values()].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
     for (const t of tenants) {
       // An address that is not IPv4-mapped differs from ::ffff:0:0/96 in its first 12 bytes, so it
       // sorts wholly before or after every IPv4-mapped one.
@@ -64,6 +71,7 @@ export class BatchWinners {
 
   clear(): void {
     this.tenants.clear();
+    this.byPrefix.clear();
     this.size = 0;
   }
 }

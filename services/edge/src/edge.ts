@@ -73,8 +73,9 @@ export class Edge {
     } else {
       for (const service of services) await service.start({ steering: config.steering });
     }
-    edge.watchMemory(new MemoryBound(config.rssLimitBytes, memoryAllowance(config, workers), logger, log));
-    const registry = edgeMetrics(services, () => publisher, control, { packetWorkers: () => edge.pool?.size ?? 1, labels: placeLabels(config), memory: edge.memory! });
+    const memory = new MemoryBound(config.rssLimitBytes, memoryAllowance(config, workers), logger, log);
+    edge.memory = memory;
+    const registry = edgeMetrics(services, () => publisher, control, { packetWorkers: () => edge.pool?.size ?? 1, labels: placeLabels(config), memory });
     const pool = edge.pool;
     const metrics = await serveServiceHttp({
       host: config.metrics.host, port: config.metrics.port,
@@ -83,6 +84,7 @@ export class Edge {
     });
     edge.http = metrics;
     edge.metricsPort = metrics.port;
+    edge.watchMemory();
     void control.ready.then(() => { edge.programsApplied = true; });
     control.start();
     logger.info({
@@ -97,14 +99,11 @@ export class Edge {
     return edge;
   }
 
-  /**
-   * The bound is armed the first time the edge is ready (programs compiled and instantiated: what
-   * start-up takes is behind it), then RSS is sampled against it.
-   */
-  private watchMemory(memory: MemoryBound): void {
-    this.memory = memory;
+  /** RSS sampled against the bound, which `readiness` arms. */
+  private watchMemory(): void {
+    const memory = this.memory!;
     const tick = () => {
-      if (!memory.armed && this.readiness().ready) memory.arm();
+      this.readiness();
       memory.sample();
     };
     this.memoryTimer = setInterval(tick, MEMORY_SAMPLE_MS);
@@ -129,7 +128,8 @@ export class Edge {
 
   /**
    * Ready (for /healthz): connected to NATS, the first deployments applied and every tenant
-   * running a program, and the state replica open (when one is configured).
+   * running a program, the state replica open (when one is configured), and a configured
+   * `rssLimitBytes` one the edge can hold (checked once, when the memory bound is armed).
    */
   readiness(): Readiness {
     if (!this.control.connected) return { ready: false, reason: 'not connected to NATS' };
@@ -137,7 +137,12 @@ export class Edge {
     const missing = this.services.filter((s) => s.runtime.version === 0).map((s) => s.config.tenant);
     if (missing.length) return { ready: false, reason: `no program deployed for tenant ${missing.join(', ')}` };
     if (this.config.replicaPath && !this.replica.current) return { ready: false, reason: `state replica ${this.config.replicaPath} not open yet` };
-    if (this.memory?.refusal) return { ready: false, reason: this.memory.refusal };
+    // The first time every thread runs the programs, start-up is behind the edge: what it takes
+    // then is its baseline (packet workers load a deployment after the main thread has).
+    const memory = this.memory;
+    const pool = this.pool;
+    if (memory && !memory.armed && (!pool || this.services.every((s) => pool.versions(s.config.tenant).every((v) => v === s.runtime.version)))) memory.arm();
+    if (memory?.refusal) return { ready: false, reason: memory.refusal };
     return { ready: true, programs: Object.fromEntries(this.services.map((s) => [s.config.tenant, s.runtime.version])) };
   }
 
