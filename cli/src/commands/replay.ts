@@ -45,29 +45,42 @@ export async function replayInto(nc: NatsConnection, outDir: string, untilMs: nu
   let pending: StatusEvent[] = [];
   let pendingMessages = 0;
   let merged = 0, after = 0, messages = 0, malformed = 0, last = 0;
-  const commit = () => {
+  // One commit in flight (an asynchronous LMDB transaction, its fsync off this thread) while the
+  // next messages are read and decoded; the writer takes one at a time.
+  let inflight: Promise<unknown> = Promise.resolve();
+  const commit = async () => {
+    await inflight;
     // The replay replica records no stream position: it is a view as of a time, not a resumable replica.
-    writer.merge({ stream: EVENTS_STREAM, lastSequence: 0, messages: pendingMessages, events: pending });
+    inflight = writer.mergeAsync({ stream: EVENTS_STREAM, lastSequence: 0, messages: pendingMessages, events: pending });
     merged += pending.length;
     pending = [];
     pendingMessages = 0;
   };
   try {
-    for await (const entry of readEventHistory(nc, { stream, endSeq: lastSeq })) {
-      messages++;
-      pendingMessages++;
-      last = entry.streamSeq;
-      if (!entry.batch) malformed++;
-      else {
-        for (const e of entry.batch.events) {
-          if (e.hlcWall <= untilMs) pending.push(e);
-          else after++;
+    try {
+      for await (const entry of readEventHistory(nc, { stream, endSeq: lastSeq })) {
+        messages++;
+        pendingMessages++;
+        last = entry.streamSeq;
+        if (!entry.batch) malformed++;
+        else {
+          for (const e of entry.batch.events) {
+            if (e.hlcWall <= untilMs) pending.push(e);
+            else after++;
+          }
         }
+        if (pending.length >= commitEvents) await commit();
+        options.onProgress?.(messages, lastSeq - firstSeq + 1, merged + pending.length);
       }
-      if (pending.length >= commitEvents) commit();
-      options.onProgress?.(messages, lastSeq - firstSeq + 1, merged + pending.length);
+    } finally {
+      // Settled before the writer closes, whatever ended the read.
+      await inflight.catch(() => undefined);
     }
-    commit();
+    await inflight;
+    // The last commit synchronous: with lmdb-js 3.5.6 a read just after an asynchronous commit
+    // settles was seen to miss it (the next transaction sees it), and the digest reads next.
+    writer.merge({ stream: EVENTS_STREAM, lastSequence: 0, messages: pendingMessages, events: pending });
+    merged += pending.length;
     const { digest, entries } = writer.digest();
     return {
       until: untilMs, digest, entries, eventsMerged: merged, eventsAfterUntil: after, messagesRead: messages,
