@@ -156,12 +156,13 @@ async function endToEnd(url, db) {
   const state = spawnState(url, db);
   await new Promise((r) => setTimeout(r, 700)); // let it position its consumer
   const perEdge = Math.floor(TOTAL / EDGES.length);
+  // Made before the clock starts: an edge's packet path hands the publisher ready events, it does not parse IPs from text.
+  const events = EDGES.map((edgeId, k) => Array.from({ length: perEdge }, (_, i) => ({ ...sampleEvent(i + k * perEdge, edgeId), hlcWall: undefined, hlcLogical: undefined })));
   const started = performance.now();
   await Promise.all(EDGES.map(async (edgeId, k) => {
     const pub = new EventPublisher({ servers: url, edgeId, maxBatchEvents: BATCH, maxBufferedEvents: 200_000 });
     for (let i = 0; i < perEdge; i++) {
-      const e = sampleEvent(i + k * perEdge, edgeId);
-      while (pub.publish({ ...e, hlcWall: undefined, hlcLogical: undefined }) === null) await new Promise((r) => setTimeout(r, 1));
+      while (pub.publish(events[k][i]) === null) await new Promise((r) => setTimeout(r, 1));
       if (i % 20_000 === 0) await new Promise((r) => setImmediate(r));
     }
     await pub.close(60_000);
