@@ -111,9 +111,24 @@ export function formatPrintf(format: string, args: bigint[]): string {
 const flowScratch = new Uint8Array(FLOW_KEY_BYTES);
 const flowKey = (run: RunBinding) => flowKeyInto(flowScratch, run.meta.srcIp, run.meta.srcPort, run.meta.dstIp, run.meta.dstPort);
 
-function writeU64(ctx: HelperContext, address: number, value: bigint): void {
-  const view = ctx.write(address, 8);
-  new DataView(view.buffer, view.byteOffset, 8).setBigUint64(0, BigInt.asUintN(64, value), true);
+/**
+ * A u64 into the program's memory, little-endian: a number (0 to 2^53) as its two halves, a bigint
+ * as its low 64 bits; no DataView and (for numbers) no BigInt per call, on the hot status path.
+ */
+function writeU64(ctx: HelperContext, address: number, value: number | bigint): void {
+  const bytes = ctx.write(address, 8);
+  let lo: number;
+  let hi: number;
+  if (typeof value === 'number') {
+    lo = value >>> 0;
+    hi = Math.floor(value / 2 ** 32) >>> 0;
+  } else {
+    const v = BigInt.asUintN(64, value);
+    lo = Number(v & 0xffffffffn);
+    hi = Number(v >> 32n);
+  }
+  bytes[0] = lo; bytes[1] = lo >>> 8; bytes[2] = lo >>> 16; bytes[3] = lo >>> 24;
+  bytes[4] = hi; bytes[5] = hi >>> 8; bytes[6] = hi >>> 16; bytes[7] = hi >>> 24;
 }
 
 /** Helpers 1–20: Cloudflare Programmable Flow Protection's numbers, arguments and return codes. */
@@ -163,7 +178,7 @@ export const PFP_HELPERS: readonly HelperSpec[] = [
       const entry = run.env.state.getStatus(run.meta.srcIp, run.now);
       if (!entry) return HelperResult.NO_ENTRY;
       if (statusAt !== 0) ctx.write(statusAt, 1)[0] = entry.status;
-      if (expiryAt !== 0) writeU64(ctx, expiryAt, BigInt(entry.expiry));
+      if (expiryAt !== 0) writeU64(ctx, expiryAt, entry.expiry);
       return HelperResult.OK;
     },
   },
