@@ -10,8 +10,10 @@ import { TokenBuckets } from './token-bucket.js';
 export class RunBinding {
   meta: PacketMeta = EMPTY_META;
   now = 0;
-  /** the IP packet, for bpf_skb_load_bytes */
-  packet: Uint8Array = new Uint8Array(0);
+  private packetView: Uint8Array | null = EMPTY_BYTES;
+  private packetBytes: Uint8Array = EMPTY_BYTES;
+  private packetStart = 0;
+  private packetEnd = 0;
   readonly effects = new RunEffects();
   /** fs_rate_limit's buckets, kept across runs of this instance */
   readonly buckets = new TokenBuckets();
@@ -20,6 +22,25 @@ export class RunBinding {
     readonly env: HostEnvironment,
     readonly maps: MapStore,
   ) {}
+
+  /** The IP packet, for bpf_skb_load_bytes (the one helper that reads it through the host). */
+  get packet(): Uint8Array {
+    return (this.packetView ??= this.packetBytes.subarray(this.packetStart, this.packetEnd));
+  }
+
+  set packet(ip: Uint8Array) {
+    this.packetView = ip;
+  }
+
+  /** The packet as bytes [start, end) of a batch slot: viewed only if a helper reads it, not per packet. */
+  packetIn(bytes: Uint8Array, start: number, end: number): void {
+    this.packetView = null;
+    this.packetBytes = bytes;
+    this.packetStart = start;
+    this.packetEnd = end;
+  }
 }
+
+const EMPTY_BYTES = new Uint8Array(0);
 
 const EMPTY_META: PacketMeta = { srcIp: new Uint8Array(16), dstIp: new Uint8Array(16), srcPort: 0, dstPort: 0, ipVersion: 4, payload: new Uint8Array(0) };

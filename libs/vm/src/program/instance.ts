@@ -332,7 +332,7 @@ export class ProgramInstance {
       const wasm = this.wasm!;
       const at = wasm.batchAddress + slot * wasm.batchStride;
       binding.meta = metas[slot]!;
-      binding.packet = wasm.bytes.subarray(at + SLOT_DATA, at + SLOT_DATA + Math.max(0, wasm.i32[(at + SLOT_LENGTH) >> 2]!));
+      binding.packetIn(wasm.bytes, at + SLOT_DATA, at + SLOT_DATA + Math.max(0, wasm.i32[(at + SLOT_LENGTH) >> 2]!));
     } else {
       const p = this.batchPackets[this.batchBase + slot]!;
       binding.meta = p.meta;
