@@ -51,7 +51,10 @@ export async function replayInto(nc: NatsConnection, outDir: string, untilMs: nu
   const commit = async () => {
     await inflight;
     // The replay replica records no stream position: it is a view as of a time, not a resumable replica.
-    inflight = writer.mergeAsync({ stream: EVENTS_STREAM, lastSequence: 0, messages: pendingMessages, events: pending });
+    const committing = writer.mergeAsync({ stream: EVENTS_STREAM, lastSequence: 0, messages: pendingMessages, events: pending });
+    // Handled now (the read goes on meanwhile, and an unhandled rejection ends the process); the next commit or the end awaits it.
+    committing.catch(() => undefined);
+    inflight = committing;
     merged += pending.length;
     pending = [];
     pendingMessages = 0;
