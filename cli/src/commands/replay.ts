@@ -60,24 +60,19 @@ export async function replayInto(nc: NatsConnection, outDir: string, untilMs: nu
     pendingMessages = 0;
   };
   try {
-    try {
-      for await (const entry of readEventHistory(nc, { stream, endSeq: lastSeq })) {
-        messages++;
-        pendingMessages++;
-        last = entry.streamSeq;
-        if (!entry.batch) malformed++;
-        else {
-          for (const e of entry.batch.events) {
-            if (e.hlcWall <= untilMs) pending.push(e);
-            else after++;
-          }
+    for await (const entry of readEventHistory(nc, { stream, endSeq: lastSeq })) {
+      messages++;
+      pendingMessages++;
+      last = entry.streamSeq;
+      if (!entry.batch) malformed++;
+      else {
+        for (const e of entry.batch.events) {
+          if (e.hlcWall <= untilMs) pending.push(e);
+          else after++;
         }
-        if (pending.length >= commitEvents) await commit();
-        options.onProgress?.(messages, lastSeq - firstSeq + 1, merged + pending.length);
       }
-    } finally {
-      // Settled before the writer closes, whatever ended the read.
-      await inflight.catch(() => undefined);
+      if (pending.length >= commitEvents) await commit();
+      options.onProgress?.(messages, lastSeq - firstSeq + 1, merged + pending.length);
     }
     await inflight;
     // The last commit synchronous: with lmdb-js 3.5.6 a read just after an asynchronous commit
@@ -90,6 +85,8 @@ export async function replayInto(nc: NatsConnection, outDir: string, untilMs: nu
       malformedMessages: malformed, lastSequence: last, firstSequence: firstSeq, seconds: (Date.now() - started) / 1000,
     };
   } finally {
+    // Settled before the writer closes, whatever ended the read.
+    await inflight.catch(() => undefined);
     await writer.close();
   }
 }

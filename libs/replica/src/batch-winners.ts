@@ -26,7 +26,6 @@ export class BatchWinners {
   /** by the tenant as events spell it; two spellings with one UTF-8 encoding (lone surrogates) share their keys, so one entry */
   private readonly tenants = new Map<string, TenantWinners>();
   private readonly byPrefix = new Map<string, TenantWinners>();
-  size = 0;
 
   add(event: StatusEvent): void {
     let t = this.tenants.get(event.tenant);
@@ -43,12 +42,10 @@ export class BatchWinners {
     if (isV4Mapped(ip)) {
       const address = ((ip[12]! << 24) | (ip[13]! << 16) | (ip[14]! << 8) | ip[15]!) >>> 0;
       const seen = t.v4.get(address);
-      if (seen === undefined) this.size++;
       if (seen === undefined || supersedes(event, seen)) t.v4.set(address, event);
     } else {
       const bytes = latin1(ip);
       const seen = t.v6.get(bytes);
-      if (seen === undefined) this.size++;
       if (seen === undefined || supersedes(event, seen)) t.v6.set(bytes, event);
     }
   }
@@ -69,10 +66,16 @@ export class BatchWinners {
     return out;
   }
 
+  /** Winners held: one per (tenant key prefix, address). */
+  get size(): number {
+    let n = 0;
+    for (const t of this.byPrefix.values()) n += t.v4.size + t.v6.size;
+    return n;
+  }
+
   clear(): void {
     this.tenants.clear();
     this.byPrefix.clear();
-    this.size = 0;
   }
 }
 

@@ -140,10 +140,15 @@ export class Edge {
     // The first time every thread runs the programs, start-up is behind the edge: what it takes
     // then is its baseline (packet workers load a deployment after the main thread has).
     const memory = this.memory;
-    const pool = this.pool;
-    if (memory && !memory.armed && (!pool || this.services.every((s) => pool.versions(s.config.tenant).every((v) => v === s.runtime.version)))) memory.arm();
+    if (memory && !memory.armed && this.workersRunTheirPrograms()) memory.arm();
     if (memory?.refusal) return { ready: false, reason: memory.refusal };
     return { ready: true, programs: Object.fromEntries(this.services.map((s) => [s.config.tenant, s.runtime.version])) };
+  }
+
+  /** Every packet worker runs the program version the main thread does, for every tenant. */
+  private workersRunTheirPrograms(): boolean {
+    const pool = this.pool;
+    return !pool || this.services.every((s) => pool.versions(s.config.tenant).every((v) => v === s.runtime.version));
   }
 
   service(tenant: string): ProtectedService | undefined {

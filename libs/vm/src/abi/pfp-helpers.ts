@@ -4,6 +4,7 @@ import { blake2b } from '@noble/hashes/blake2.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { crc32 } from 'node:zlib';
 import type { HelperContext } from '../helpers.js';
+import { putU64 } from '../interpreter/int64.js';
 import type { ArgKind, ReturnKind } from '../platform/types.js';
 import { FLOW_KEY_BYTES, flowKeyInto } from '../tables/state-tables.js';
 import type { RunBinding } from './run-binding.js';
@@ -111,24 +112,8 @@ export function formatPrintf(format: string, args: bigint[]): string {
 const flowScratch = new Uint8Array(FLOW_KEY_BYTES);
 const flowKey = (run: RunBinding) => flowKeyInto(flowScratch, run.meta.srcIp, run.meta.srcPort, run.meta.dstIp, run.meta.dstPort);
 
-/**
- * A u64 into the program's memory, little-endian: a number (0 to 2^53) as its two halves, a bigint
- * as its low 64 bits; no DataView and (for numbers) no BigInt per call, on the hot status path.
- */
 function writeU64(ctx: HelperContext, address: number, value: number | bigint): void {
-  const bytes = ctx.write(address, 8);
-  let lo: number;
-  let hi: number;
-  if (typeof value === 'number') {
-    lo = value >>> 0;
-    hi = Math.floor(value / 2 ** 32) >>> 0;
-  } else {
-    const v = BigInt.asUintN(64, value);
-    lo = Number(v & 0xffffffffn);
-    hi = Number(v >> 32n);
-  }
-  bytes[0] = lo; bytes[1] = lo >>> 8; bytes[2] = lo >>> 16; bytes[3] = lo >>> 24;
-  bytes[4] = hi; bytes[5] = hi >>> 8; bytes[6] = hi >>> 16; bytes[7] = hi >>> 24;
+  putU64(ctx.write(address, 8), 0, value);
 }
 
 /** Helpers 1–20: Cloudflare Programmable Flow Protection's numbers, arguments and return codes. */

@@ -25,6 +25,25 @@ export function mul64(alo: number, ahi: number, blo: number, bhi: number): void 
   out[1] = mulHighU32(alo >>> 0, blo >>> 0) + Math.imul(alo, bhi) + Math.imul(ahi, blo);
 }
 
+/**
+ * A u64 into bytes, little-endian: a number (0 to 2^53) as its two halves, a bigint as its low 64
+ * bits; no DataView and (for numbers) no BigInt, for what the packet path writes per packet or call.
+ */
+export function putU64(bytes: Uint8Array, at: number, value: number | bigint): void {
+  let lo: number;
+  let hi: number;
+  if (typeof value === 'number') {
+    lo = value >>> 0;
+    hi = Math.floor(value / TWO32) >>> 0;
+  } else {
+    const v = BigInt.asUintN(64, value);
+    lo = Number(v & 0xffffffffn);
+    hi = Number(v >> 32n);
+  }
+  bytes[at] = lo; bytes[at + 1] = lo >>> 8; bytes[at + 2] = lo >>> 16; bytes[at + 3] = lo >>> 24;
+  bytes[at + 4] = hi; bytes[at + 5] = hi >>> 8; bytes[at + 6] = hi >>> 16; bytes[at + 7] = hi >>> 24;
+}
+
 /** BigInts of small values, made once: r0 and helper arguments are mostly flags, ids, lifetimes and lengths. */
 const SMALL_BIGINTS = Array.from({ length: 4096 }, (_, i) => BigInt(i));
 

@@ -2,6 +2,7 @@ import { FLOWSHIELD_HELPERS } from '../abi/flowshield-helpers.js';
 import { LINUX_HELPERS } from '../abi/linux-helpers.js';
 import { PFP_HELPERS, type HelperSpec } from '../abi/pfp-helpers.js';
 import type { ContextLayout } from './types.js';
+import { putU64 } from '../interpreter/int64.js';
 
 export type Verdict = 'pass' | 'drop' | 'error';
 
@@ -52,14 +53,6 @@ const pfpContext: ContextLayout = {
 function setU64(view: DataView, at: number, value: number): void {
   view.setUint32(at, value >>> 0, true);
   view.setUint32(at + 4, Math.floor(value / 2 ** 32), true);
-}
-
-/** The same into bytes: the packet region's header, without a DataView made per packet. */
-function putU64(bytes: Uint8Array, at: number, value: number): void {
-  const lo = value >>> 0;
-  const hi = Math.floor(value / 2 ** 32);
-  bytes[at] = lo; bytes[at + 1] = lo >>> 8; bytes[at + 2] = lo >>> 16; bytes[at + 3] = lo >>> 24;
-  bytes[at + 4] = hi; bytes[at + 5] = hi >>> 8; bytes[at + 6] = hi >>> 16; bytes[at + 7] = hi >>> 24;
 }
 
 function fillPfp(ctx: DataView, region: Uint8Array, ip: Uint8Array, layout: PacketLayout): number {
