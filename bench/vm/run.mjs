@@ -94,7 +94,7 @@ for (const filter of FILTERS) {
   let sink = 0;
   const single = (engine) => {
     const host = filter.host();
-    const instance = new ProgramInstance(program, host, { engine });
+    const instance = new ProgramInstance(program, host, { engine, statusCache: true });
     return time((count) => {
       for (let i = 0; i < count; i++) {
         const p = packets[i % n];
@@ -105,7 +105,7 @@ for (const filter of FILTERS) {
   const wasmSingle = single('wasm');
   const interp = single('interp');
   const batchHost = filter.host();
-  const batchInstance = new ProgramInstance(program, batchHost, { engine: 'wasm', batchCapacity: BATCH });
+  const batchInstance = new ProgramInstance(program, batchHost, { engine: 'wasm', batchCapacity: BATCH, statusCache: true });
   const batch = Array.from({ length: BATCH }, (_, i) => packets[i % n]);
   const copyPath = time((count) => {
     for (let i = 0; i < count; i += BATCH) sink += batchInstance.runBatch(batch, batchHost.now).count;
@@ -113,7 +113,7 @@ for (const filter of FILTERS) {
   // In place: the packets are already in the instance's memory (as the edge's native I/O
   // receives them), so a batch is only the run.
   const placeHost = filter.host();
-  const place = new ProgramInstance(program, placeHost, { engine: 'wasm', batchCapacity: BATCH });
+  const place = new ProgramInstance(program, placeHost, { engine: 'wasm', batchCapacity: BATCH, statusCache: true });
   const slots = place.slots;
   batch.forEach((p, i) => {
     slots.bytes.set(p.ip, slots.first + i * slots.stride);

@@ -29,6 +29,15 @@ export interface StateStore {
   getStatus(ip: Uint8Array, now: number): StatusEntry | undefined;
   /** Records a status change; the host publishes it as an event. */
   setStatus(ip: Uint8Array, entry: StatusEntry, now: number): void;
+  /**
+   * A number that changes whenever `getStatus` may answer otherwise for some source at the same
+   * time, other than an entry passing its expiry (after which the store may answer anything).
+   * With it the wasm engine keeps the answers in the program's memory and serves repeat sources
+   * without a call out (ProgramInstanceOptions.statusCache); it is read before every run, and a
+   * status the program sets (set_src_ip_status) counts as a change by itself. Offer it only if
+   * statuses change nowhere else while a batch runs (no helper of the host's sets one).
+   */
+  statusVersion?(): number;
   getIpData(ip: Uint8Array): bigint | undefined;
   setIpData(ip: Uint8Array, value: bigint): void;
   /** `flow`: FLOW_KEY_BYTES (source IP, source port, destination IP, destination port; flowKeyInto) */

@@ -11,6 +11,8 @@ export class InMemoryState implements StateStore {
   readonly statuses: StatusTable;
   private readonly ipData: U64Table;
   private readonly flowData: U64Table;
+  /** moved on by every setStatus: the only way an answer of getStatus changes, apart from time */
+  private version = 0;
 
   constructor(options: { statusBytes?: number; ipDataBytes?: number; flowDataBytes?: number } = {}) {
     this.statuses = new StatusTable({ maxBytes: options.statusBytes ?? DEFAULT_TABLE_BYTES });
@@ -26,6 +28,11 @@ export class InMemoryState implements StateStore {
 
   setStatus(ip: Uint8Array, entry: StatusEntry): void {
     this.statuses.set(ip, entry);
+    this.version++;
+  }
+
+  statusVersion(): number {
+    return this.version;
   }
 
   getIpData(ip: Uint8Array): bigint | undefined {

@@ -161,6 +161,7 @@ export const PFP_HELPERS: readonly HelperSpec[] = [
       if (statusAt === 0 && expiryAt === 0) return HelperResult.INVALID;
       if ((statusAt !== 0 && ctx.argNumber(2) < 1) || (expiryAt !== 0 && ctx.argNumber(4) < 8)) return HelperResult.BUFFER_TOO_SMALL;
       const entry = run.env.state.getStatus(run.meta.srcIp, run.now);
+      run.statusObserver?.remember(run.meta.srcIp, entry);
       if (!entry) return HelperResult.NO_ENTRY;
       if (statusAt !== 0) ctx.write(statusAt, 1)[0] = entry.status;
       if (expiryAt !== 0) writeU64(ctx, expiryAt, entry.expiry);
@@ -177,6 +178,7 @@ export const PFP_HELPERS: readonly HelperSpec[] = [
       const expiry = lifetime === 0n ? 0 : Math.floor(run.now) + Number(lifetime);
       const from = run.env.state.getStatus(run.meta.srcIp, run.now)?.status ?? 0;
       run.env.state.setStatus(run.meta.srcIp, { status: Number(status), expiry }, run.now);
+      run.statusObserver?.changed();
       run.effects.statusChange = { from, to: Number(status), expiry };
       return HelperResult.OK;
     },

@@ -1,4 +1,4 @@
-import type { HostEnvironment, PacketMeta } from './host.js';
+import type { HostEnvironment, PacketMeta, StatusEntry } from './host.js';
 import { RunEffects } from './host.js';
 import type { MapStore } from './maps.js';
 import { TokenBuckets } from './token-bucket.js';
@@ -17,6 +17,8 @@ export class RunBinding {
   readonly effects = new RunEffects();
   /** fs_rate_limit's buckets, kept across runs of this instance */
   readonly buckets = new TokenBuckets();
+  /** told of every status the helpers read or set while an engine keeps a cache of them (the wasm engine's) */
+  statusObserver: StatusObserver | null = null;
 
   constructor(
     readonly env: HostEnvironment,
@@ -39,6 +41,14 @@ export class RunBinding {
     this.packetStart = start;
     this.packetEnd = end;
   }
+}
+
+/** What a cache of the host's statuses needs to hear from the status helpers. */
+export interface StatusObserver {
+  /** the host's answer for the packet's source */
+  remember(ip: Uint8Array, entry: StatusEntry | undefined): void;
+  /** a status was set: any answer may have changed (the store may have evicted others for it) */
+  changed(): void;
 }
 
 const EMPTY_BYTES = new Uint8Array(0);

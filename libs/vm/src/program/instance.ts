@@ -11,6 +11,7 @@ import { RunState, SLOT_DATA, SLOT_IHL, SLOT_LENGTH, SLOT_R0, SLOT_STATE, SLOT_S
 import { compiledFor, defaultBatchCapacity } from '../wasm/program-cache.js';
 import type { CompiledProgram } from '../wasm/compiled.js';
 import { WasmInstance } from '../wasm/wasm-instance.js';
+import { StatusCache } from '../wasm/status-cache.js';
 import { toBigU } from '../interpreter/int64.js';
 import type { LoadedProgram } from './load-program.js';
 
@@ -22,6 +23,14 @@ export interface ProgramInstanceOptions {
   engine?: EngineName;
   /** packets one wasm batch call takes (default 64 for PFP types, 8 for 64 KB packet types) */
   batchCapacity?: number;
+  /**
+   * Keep the host's status answers in the wasm instance's memory, so that get_src_ip_status on
+   * a source seen before is answered without leaving wasm (default false). Takes effect with the
+   * wasm engine, a PFP program and a state store that offers `statusVersion`. The cache finds a
+   * source by the packet's IP header: only for hosts whose `meta.srcIp` is always that address
+   * (the edge writes the header from it).
+   */
+  statusCache?: boolean;
 }
 
 export interface PacketResult {
@@ -107,6 +116,7 @@ export class ProgramInstance {
   private readonly ctx: DataView;
   private readonly packet: Uint8Array;
   private readonly wasm: WasmInstance | null = null;
+  private readonly statusCache: StatusCache | null = null;
 
   /** The compiled module this instance runs (null on the interpreter): post it to seed another thread. */
   get compiledProgram(): CompiledProgram | null {
@@ -144,6 +154,9 @@ export class ProgramInstance {
       const compiled = compiledFor(program, options.batchCapacity ?? defaultBatchCapacity(program));
       const wasm = new WasmInstance(compiled, this.helpers, program.budget ?? Number.MAX_SAFE_INTEGER, program.verified.bufferChecks);
       this.wasm = wasm;
+      if (options.statusCache && compiled.statusCache !== null && env.state.statusVersion) {
+        this.statusCache = new StatusCache(wasm.bytes.buffer as ArrayBuffer, compiled.statusCache);
+      }
       ctxBytes = wasm.view(ctxSpec);
       this.packet = wasm.view(packetSpec);
       for (const d of data) {
@@ -185,7 +198,9 @@ export class ProgramInstance {
     if (wasm && !options.trace) {
       wasm.onHelper = null;
       wasm.writeSlot(0, ip, this.pfpLayout ? ipHeaderLength(ip) : 0);
+      this.cacheOn(now);
       const trap = wasm.runSlots(0, 1);
+      this.cacheOff();
       return this.wasmResult(0, trap);
     }
     return this.interpret(ip, options.trace);
@@ -221,6 +236,7 @@ export class ProgramInstance {
     const maxPacket = type.maxPacket;
     this.batchPackets = packets;
     this.inPlaceMetas = null;
+    this.cacheOn(now);
     for (let base = 0; base < packets.length; base += capacity) {
       const n = Math.min(capacity, packets.length - base);
       // Slot headers and packets written inline (wasm-instance's writeSlot, without the calls).
@@ -236,6 +252,7 @@ export class ProgramInstance {
       }
       this.runWritten(base, n);
     }
+    this.cacheOff();
     this.batchPackets = [];
     return result;
   }
@@ -274,7 +291,9 @@ export class ProgramInstance {
     this.batch.reset(count);
     this.binding.now = now;
     this.inPlaceMetas = metas;
+    this.cacheOn(now);
     this.runWritten(0, count);
+    this.cacheOff();
     this.inPlaceMetas = null;
     return this.batch;
   }
@@ -310,6 +329,20 @@ export class ProgramInstance {
       }
     }
     if (trap) wasm.clearSlots(0, wasm.compiled.batch!.capacity);
+  }
+
+  /** Before wasm runs: the cache holds answers of the state as it is now, and hears of what the helpers read and set. */
+  private cacheOn(now: number): void {
+    const cache = this.statusCache;
+    if (!cache) return;
+    cache.begin(this.binding.env.state.statusVersion!(), now);
+    this.binding.statusObserver = cache;
+  }
+
+  private cacheOff(): void {
+    if (!this.statusCache) return;
+    this.statusCache.end();
+    this.binding.statusObserver = null;
   }
 
   private record(i: number, verdict: Verdict, fault: VmFault | null, steps: number, r0: bigint): void {

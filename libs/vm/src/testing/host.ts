@@ -65,7 +65,7 @@ export function udp4(options: UdpOptions & { src?: number[]; dst?: number[] }): 
 }
 
 /** An IPv6/UDP packet (checksum zero, 2001:db8::a to 2001:db8::1) and its metadata. */
-export function udp6(options: UdpOptions): { ip: Uint8Array; meta: PacketMeta } {
+export function udp6(options: UdpOptions & { src?: number[] }): { ip: Uint8Array; meta: PacketMeta } {
   const payload = Uint8Array.from(options.payload);
   const address = (last: number) => Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, ...new Array<number>(11).fill(0), last);
   const ip = new Uint8Array(48 + payload.length);
@@ -73,7 +73,8 @@ export function udp6(options: UdpOptions): { ip: Uint8Array; meta: PacketMeta } 
   new DataView(ip.buffer).setUint16(4, 8 + payload.length);
   ip[6] = 17;
   ip[7] = 64;
-  ip.set(address(10), 8);
+  const src = options.src ? Uint8Array.from(options.src) : address(10);
+  ip.set(src, 8);
   ip.set(address(1), 24);
-  return withUdp(ip, 40, options, payload, address(10), address(1), 6);
+  return withUdp(ip, 40, options, payload, src, address(1), 6);
 }

@@ -8,8 +8,9 @@ import { memoryLayout, type BatchLayout, type CompileOptions, type CompiledProgr
 import { functionsOf, type Block, type BpfFunction } from './control-flow.js';
 import {
   CTRL_BUDGET, CTRL_CURRENT, CTRL_LAST_WRITTEN, CTRL_PACKET_LENGTH, CTRL_STACK_LOW, FAULT, FAULT_HAS_ADDRESS, FAULT_HAS_SIZE, FaultCode, HELPER_ARGS,
-  HELPER_RESULT, HelperStatus, RAW_ARGS, RESULT, RunState, SLOT_DATA, SLOT_FAULT, SLOT_IHL, SLOT_LENGTH, SLOT_R0, SLOT_STATE, SLOT_STEPS, WASM_PAGE,
+  HELPER_RESULT, HelperStatus, RAW_ARGS, RESULT, RunState, SLOT_DATA, SLOT_FAULT, SLOT_IHL, SLOT_LENGTH, SLOT_R0, SLOT_STATE, SLOT_STEPS, STATUS_ASK_HOST, WASM_PAGE,
 } from './layout.js';
+import { addSrcIpStatus } from './status-cache-code.js';
 
 type X = binaryen.ExpressionRef;
 const { i32, i64, none } = binaryen;
@@ -63,6 +64,7 @@ export function compileProgram(program: DecodedProgram, options: CompileOptions)
     m.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt);
     const builder = new ModuleBuilder(m, program, options);
     const batch = builder.build();
+    const statusCache = builder.statusCache;
     if (!m.validate()) throw new Error('wasm compiler produced an invalid module');
     if (options.optimize !== false) {
       // binaryen's -O2 costs seconds on programs of thousands of instructions; V8 optimises the
@@ -78,7 +80,7 @@ export function compileProgram(program: DecodedProgram, options: CompileOptions)
     }
     const bytes = m.emitBinary();
     const module = new WasmApi.Module(bytes);
-    return { module, regions: builder.regions, batch, pages: builder.pages, wasmBytes: bytes.length, wasm: bytes, compileMs: performance.now() - started };
+    return { module, regions: builder.regions, batch, statusCache, pages: builder.pages, wasmBytes: bytes.length, wasm: bytes, compileMs: performance.now() - started };
   } finally {
     m.dispose();
   }
@@ -87,6 +89,8 @@ export function compileProgram(program: DecodedProgram, options: CompileOptions)
 class ModuleBuilder {
   readonly regions: WasmRegion[];
   pages = 0;
+  /** address of the status cache, when get_src_ip_status is compiled in */
+  statusCache: number | null = null;
   private readonly all: WasmRegion[];
   private readonly packet: WasmRegion | null;
   private readonly hasLocalCalls: boolean;
@@ -101,9 +105,10 @@ class ModuleBuilder {
 
   build(): BatchLayout | null {
     const m = this.m;
-    const { batch, pages } = memoryLayout(this.regions, this.options.fill ?? null);
     const fill = this.options.fill;
+    const { batch, statusCache, pages } = memoryLayout(this.regions, fill ?? null, this.srcIpStatus !== undefined);
     this.pages = pages;
+    this.statusCache = statusCache;
     m.setMemory(this.pages, this.pages, 'memory');
 
     m.addGlobal('state', i32, true, m.i32.const(0));
@@ -112,6 +117,7 @@ class ModuleBuilder {
     m.addFunctionImport('helper', 'env', 'helper', binaryen.createType([i32, i32]), i32);
     this.addSupport();
     if (this.skbLoadBytes !== undefined) this.addSkbLoadBytes();
+    if (statusCache !== null) addSrcIpStatus(m, statusCache, fill!.packetAddress);
     for (const fn of functionsOf(this.program)) new FunctionBuilder(this, m, this.program, fn).build();
     this.addRawEntry();
     m.addFunctionExport('run_raw', 'run_raw');
@@ -156,6 +162,11 @@ class ModuleBuilder {
 
   get skbLoadBytes(): number | undefined {
     return this.options.intrinsics?.skbLoadBytes;
+  }
+
+  /** get_src_ip_status from the status cache: only over PFP's packet layout, where the IP header sits at a fixed place. */
+  get srcIpStatus(): { helper: number; hostOnly: readonly number[] } | undefined {
+    return this.options.fill?.kind === 'pfp' ? this.options.intrinsics?.srcIpStatus : undefined;
   }
 
   /**
@@ -601,6 +612,7 @@ class FunctionBuilder {
       case 'call':
         if (inst.src === CallKind.LOCAL) return this.localCall(slot);
         if (inst.imm === this.mb.skbLoadBytes) return this.skbLoadBytes(slot);
+        if (inst.imm === this.mb.srcIpStatus?.helper && !this.mb.srcIpStatus.hostOnly.includes(slot)) return this.srcIpStatus(slot);
         return this.helperCall(slot, this.m.i32.const(inst.imm));
       case 'callx': return this.callx(slot, inst);
       case 'exit': return this.exit();
@@ -841,6 +853,15 @@ class FunctionBuilder {
       m.global.set('rem', m.local.get(REM, i32)),
       this.set(0, m.call('skb_load_bytes', [this.get(2), this.get(3), this.get(4), m.i32.const(slot)], i64)),
       m.if(m.global.get('state', i32), this.leave()),
+    ]);
+  }
+
+  /** get_src_ip_status: the status cache answers when it can, else the host as for any helper. */
+  private srcIpStatus(slot: number): X {
+    const m = this.m;
+    return m.block(null, [
+      m.local.set(TB, m.call('src_ip_status', [this.get(1), this.get(2), this.get(3), this.get(4)], i64)),
+      m.if(m.i64.eq(m.local.get(TB, i64), i64c(m, STATUS_ASK_HOST)), this.helperCall(slot, m.i32.const(this.mb.srcIpStatus!.helper)), this.set(0, m.local.get(TB, i64))),
     ]);
   }
 

@@ -1,5 +1,5 @@
 import { STACK_TOP } from '../memory.js';
-import { SLOT_DATA, WASM_PAGE } from './layout.js';
+import { SLOT_DATA, STATUS_CACHE_ENTRIES, STATUS_ENTRY_BYTES, WASM_PAGE } from './layout.js';
 import type { WasmModule } from './wasm-api.js';
 
 /*
@@ -44,7 +44,16 @@ export interface CompileOptions {
    * `skb_load_bytes` (Linux's bpf_skb_load_bytes: a copy out of the packet, which a socket
    * filter calls several times per packet) is offered; its semantics are the TypeScript one's.
    */
-  intrinsics?: { skbLoadBytes?: number };
+  intrinsics?: {
+    skbLoadBytes?: number;
+    /**
+     * PFP's `get_src_ip_status`, answered from the status cache in the module's memory when the
+     * host turned it on and holds the source (see layout.ts), else by the host as always. Only
+     * with the PFP fill (the source address comes from the packet's IP header). `hostOnly`: call
+     * slots whose buffers the verifier left to run-time checks, which only the host makes.
+     */
+    srcIpStatus?: { helper: number; hostOnly: readonly number[] };
+  };
   /** functions of more blocks than this skip the Relooper (default 1,024; tests lower it to cover the dispatch loop) */
   relooperMaxBlocks?: number;
 }
@@ -59,6 +68,8 @@ export interface CompiledProgram {
   readonly module: WasmModule;
   readonly regions: readonly WasmRegion[];
   readonly batch: BatchLayout | null;
+  /** address of the status cache (STATUS_CACHE_ENTRIES entries), or null when the module has none */
+  readonly statusCache: number | null;
   readonly pages: number;
   readonly wasmBytes: number;
   /** the module's bytes, for a ModuleStore */
@@ -71,10 +82,14 @@ export interface CompiledProgram {
  * Part of every program hash (program-cache.ts): raise it whenever the code the compiler
  * generates changes, so that no store hands out a module of an older compiler.
  */
-export const COMPILER_VERSION = 2;
+export const COMPILER_VERSION = 3;
 
-/** Where the batch area starts and how many pages the memory has: fixed by the regions and the fill alone. */
-export function memoryLayout(regions: readonly WasmRegion[], fill: PacketFill | null): { batch: BatchLayout | null; pages: number } {
+/**
+ * Where the batch area and the status cache start and how many pages the memory has: fixed by
+ * the regions, the fill and whether there is a cache. Both areas lie past every program region,
+ * where no checked access reaches.
+ */
+export function memoryLayout(regions: readonly WasmRegion[], fill: PacketFill | null, statusCache = false): { batch: BatchLayout | null; statusCache: number | null; pages: number } {
   let end = Math.max(STACK_TOP, ...regions.map((r) => r.address + r.size));
   let batch: BatchLayout | null = null;
   if (fill) {
@@ -84,7 +99,12 @@ export function memoryLayout(regions: readonly WasmRegion[], fill: PacketFill | 
     batch = { address, stride, capacity: fill.capacity };
     end = address + stride * fill.capacity;
   }
-  return { batch, pages: Math.ceil(end / WASM_PAGE) + 1 };
+  let cache: number | null = null;
+  if (statusCache) {
+    cache = align(end + 0x1000, 0x1000);
+    end = cache + STATUS_CACHE_ENTRIES * STATUS_ENTRY_BYTES;
+  }
+  return { batch, statusCache: cache, pages: Math.ceil(end / WASM_PAGE) + 1 };
 }
 
 function align(n: number, to: number): number {

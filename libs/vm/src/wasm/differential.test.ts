@@ -112,8 +112,10 @@ for (const [name, mcpu] of [['magic_token.c', 'v1'], ['magic_token.c', 'v3'], ['
     const program = loadProgram(compileC(join(EXAMPLES_DIR, name), { mcpu }));
     const hosts = { interp: challengeHost(), wasm: challengeHost(), batch: challengeHost() };
     const interp = new ProgramInstance(program, hosts.interp, { engine: 'interp' });
-    const wasm = new ProgramInstance(program, hosts.wasm, { engine: 'wasm' });
-    const batched = new ProgramInstance(program, hosts.batch, { engine: 'wasm', batchCapacity: 7 });
+    // The status cache on: it must change no answer (a packet that is not IP keeps its metadata's
+    // source, which the cache could only confuse with a header naming a cached source).
+    const wasm = new ProgramInstance(program, hosts.wasm, { engine: 'wasm', statusCache: true });
+    const batched = new ProgramInstance(program, hosts.batch, { engine: 'wasm', batchCapacity: 7, statusCache: true });
     const packets = packetSequence(600, name.length * 7919 + mcpu.length);
     // Batches share one clock reading: cut the sequence where the clock moves.
     let batch: BatchPacket[] = [];

@@ -16,6 +16,30 @@ export const CTRL_LAST_WRITTEN = 0x00c;
 /** Length of the IP packet the last fill laid out (for helpers compiled into the module). */
 export const CTRL_PACKET_LENGTH = 0x010;
 
+/** Generation of the status cache's valid entries; 0 = the cache is off (the helper goes to the host). */
+export const CTRL_STATUS_GEN = 0x014;
+/** Seed of the status cache's hash (per instance, random: sources cannot be aimed at one entry). */
+export const CTRL_STATUS_SEED = 0x018;
+/** The run's time in UNIX seconds (f64), for the status cache's expiry test. */
+export const CTRL_NOW = 0x020;
+
+/**
+ * The status cache: what the host's `getStatus` answered for a source, direct-mapped by a hash
+ * of its 16-byte address, so that get_src_ip_status on a repeat source never leaves wasm. An
+ * entry is valid only while its generation is CTRL_STATUS_GEN, which the host moves on whenever
+ * its state may answer otherwise (StateStore.statusVersion).
+ */
+export const STATUS_CACHE_ENTRIES = 4096;
+export const STATUS_ENTRY_BYTES = 48;
+export const STATUS_ENTRY_KEY = 0; // 16 bytes: the source as the host keys it (IPv4 mapped)
+export const STATUS_ENTRY_EXPIRY = 16; // f64 UNIX seconds, 0 = never
+export const STATUS_ENTRY_EXPIRY_U64 = 24; // the expiry as the helper writes it (u64)
+export const STATUS_ENTRY_GEN = 32; // u32
+export const STATUS_ENTRY_STATUS = 36; // u32: the status byte, or STATUS_ABSENT
+export const STATUS_ABSENT = 0x100;
+/** What the compiled helper returns when it cannot answer: the host's helper runs instead. */
+export const STATUS_ASK_HOST = 1;
+
 /** Result of a raw run: r0 (i64), steps (i32), state (i32). */
 export const RESULT = 0x040;
 /** The last fault: code (i32), slot (i32), address (i64 at +8), size (i32 at +16), flags (i32 at +20). */

@@ -35,6 +35,7 @@ export interface ModuleStore {
 }
 
 const SKB_LOAD_BYTES = 26;
+const GET_SRC_IP_STATUS = 11;
 /** Compiled modules kept by key in this thread: a redeploy of the same object (a rollback, a new budget, monitoring switched) skips the compile. */
 const BY_KEY_LIMIT = 64;
 
@@ -64,9 +65,20 @@ function compileOptions(program: LoadedProgram, capacity: number): CompileOption
     // Legacy packet loads (ldabs, ldind) read the packet region (regions[1]), as the interpreter does.
     packetRegion: 1,
     fill,
-    // A socket filter reads the packet through bpf_skb_load_bytes, several times per packet.
-    intrinsics: type.name === 'socket' && type.helpers.some((h) => h.id === SKB_LOAD_BYTES) ? { skbLoadBytes: SKB_LOAD_BYTES } : undefined,
+    intrinsics: intrinsicsOf(program, fill),
   };
+}
+
+function intrinsicsOf(program: LoadedProgram, fill: PacketFill): CompileOptions['intrinsics'] {
+  const { type } = program;
+  // A socket filter reads the packet through bpf_skb_load_bytes, several times per packet.
+  if (type.name === 'socket' && type.helpers.some((h) => h.id === SKB_LOAD_BYTES)) return { skbLoadBytes: SKB_LOAD_BYTES };
+  // A PFP filter looks up the source's status on nearly every packet.
+  if (fill.kind === 'pfp' && type.helpers.some((h) => h.id === GET_SRC_IP_STATUS && h.name === 'get_src_ip_status')) {
+    const hostOnly = [...(program.verified.bufferChecks?.keys() ?? [])].sort((a, b) => a - b);
+    return { srcIpStatus: { helper: GET_SRC_IP_STATUS, hostOnly } };
+  }
+  return undefined;
 }
 
 /** The program hash: everything the generated module depends on (instructions, layout, checks, compiler version). */
@@ -124,8 +136,8 @@ function fromStore(program: LoadedProgram, capacity: number, key: string): Compi
     return null;
   }
   const options = compileOptions(program, capacity);
-  const { batch, pages } = memoryLayout(options.regions, options.fill ?? null);
-  const compiled: CompiledProgram = { module, regions: options.regions, batch, pages, wasmBytes: wasm.length, wasm, compileMs: performance.now() - started };
+  const { batch, statusCache, pages } = memoryLayout(options.regions, options.fill ?? null, options.intrinsics?.srcIpStatus !== undefined);
+  const compiled: CompiledProgram = { module, regions: options.regions, batch, statusCache, pages, wasmBytes: wasm.length, wasm, compileMs: performance.now() - started };
   keep(key, compiled);
   return compiled;
 }
