@@ -38,6 +38,10 @@ export class TenantState implements StateStore {
   readonly flowData: U64Table;
   /** program version recorded in events */
   programVersion = 0;
+  /** moved on by every write here and every replica commit seen (statusVersion) */
+  private version = 0;
+  private seenReplica: ReplicaReader | null = null;
+  private seenApplied = 0;
   /** transitions kept on this edge (no event), by the status they set */
   readonly localTransitions = [0, 0, 0, 0];
 
@@ -72,7 +76,24 @@ export class TenantState implements StateStore {
     return { status: shared.status, expiry: shared.expiry };
   }
 
+  /**
+   * Changes whenever getStatus may answer otherwise: a status set here, or a commit of the state
+   * service (the replica's read snapshot moves only between event-loop turns, never inside a
+   * batch). Read before each batch; it lets the VM keep answers in the program's memory.
+   */
+  statusVersion(): number {
+    const replica = this.replica.current;
+    const applied = replica?.appliedEvents() ?? 0;
+    if (replica !== this.seenReplica || applied !== this.seenApplied) {
+      this.seenReplica = replica;
+      this.seenApplied = applied;
+      this.version++;
+    }
+    return this.version;
+  }
+
   setStatus(ip: Uint8Array, entry: StatusEntry, now: number): void {
+    this.version++;
     const prev = this.getStatus(ip, now)?.status ?? 0;
     if (!isFleetTransition(prev, entry.status)) {
       // A first contact: the challenge verifies on any edge, so nobody else needs to know.

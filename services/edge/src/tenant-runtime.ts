@@ -118,7 +118,8 @@ export class TenantRuntime {
       const program = loadProgram(deployment.object, { section: deployment.section || undefined, budget: deployment.budget });
       if (compiled && this.options.engine === 'wasm') seedCompiled(program, compiled);
       const env = deployment.monitoring ? this.host.dryRun() : this.host;
-      const instance = new ProgramInstance(program, env, { engine: this.options.engine });
+      // The edge writes each packet's IP header from the source it names in the metadata, as the status cache needs.
+      const instance = new ProgramInstance(program, env, { engine: this.options.engine, statusCache: true });
       // The swap: assignments in one synchronous step, so no packet sees a mix.
       this.instance = instance;
       this.deployment = deployment;
