@@ -25,6 +25,7 @@ export {
   compiledFor, ensureCompiled, compileKey, setModuleStore, programRegions, seedCompiled, defaultBatchCapacity, type ModuleStore,
 } from './wasm/program-cache.js';
 export { WasmInstance, MAX_WASM_BUDGET } from './wasm/wasm-instance.js';
+export { STATUS_CACHE_BYTES } from './wasm/layout.js';
 export {
   PROGRAM_TYPES, programTypeForSection, CF_EBPF_GENERIC, FLOWSHIELD, XDP, SOCKET, PFP_DATA_BYTES,
   type ProgramType, type ProgramTypeName, type Verdict,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { TOKEN_BUCKET_BYTES } from '@flowshield/vm';
+import { STATUS_CACHE_BYTES, TOKEN_BUCKET_BYTES } from '@flowshield/vm';
 import { RateLimitedLog } from '@flowshield/service-log';
 import { NatsTestServer } from '@flowshield/test-support';
 import { DEFAULT_MEMORY, parseEdgeConfig } from './config.js';
@@ -16,7 +16,7 @@ const config = (extra: Record<string, unknown> = {}, services = 1) => parseEdgeC
   services: Array.from({ length: services }, (_, i) => ({ tenant: `t${i}`, listen: { host: '127.0.0.1', port: 0 }, origin: { host: '127.0.0.1', port: 9 } })),
 });
 const defaultTables = Object.values(DEFAULT_MEMORY).reduce((a, b) => a + b, 0);
-const perInstance = TOKEN_BUCKET_BYTES + 3 * DRY_RUN_TABLE_BYTES;
+const perInstance = TOKEN_BUCKET_BYTES + STATUS_CACHE_BYTES + 3 * DRY_RUN_TABLE_BYTES;
 
 test('edge config - rssLimitBytes: optional, whole bytes from 64 MiB', () => {
   assert.equal(config().rssLimitBytes, null);

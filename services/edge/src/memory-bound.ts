@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { TOKEN_BUCKET_BYTES } from '@flowshield/vm';
+import { STATUS_CACHE_BYTES, TOKEN_BUCKET_BYTES } from '@flowshield/vm';
 import type { RateLimitedLog } from '@flowshield/service-log';
 import { splitMemory, type EdgeConfig } from './config.js';
 import { DRY_RUN_TABLE_BYTES } from './dry-run-state.js';
@@ -20,7 +20,7 @@ export const MAIN_THREAD_HEAP_HEADROOM = 40 * MiB;
 export interface MemoryAllowance {
   /** every service's per-source tables at their configured bytes, over every packet worker */
   tables: number;
-  /** per program instance on a packet thread: fs_rate_limit's buckets and a monitored deployment's dry-run shadow */
+  /** per program instance on a packet thread: fs_rate_limit's buckets, its status cache and a monitored deployment's dry-run shadow */
   instances: number;
   /** the threads' heap headroom */
   heap: number;
@@ -29,7 +29,7 @@ export interface MemoryAllowance {
 export function memoryAllowance(config: EdgeConfig, workers: number): MemoryAllowance {
   const perWorker = splitMemory(config, workers).services;
   const tables = workers * perWorker.reduce((n, s) => n + Object.values(s.memory).reduce((a, b) => a + b, 0), 0);
-  const instances = workers * config.services.length * (TOKEN_BUCKET_BYTES + 3 * DRY_RUN_TABLE_BYTES);
+  const instances = workers * config.services.length * (TOKEN_BUCKET_BYTES + STATUS_CACHE_BYTES + 3 * DRY_RUN_TABLE_BYTES);
   // With one worker the main thread is the packet thread, its young generation left to V8.
   const heap = MAIN_THREAD_HEAP_HEADROOM + (workers > 1 ? workers * PACKET_THREAD_HEAP_HEADROOM : 0);
   return { tables, instances, heap };

@@ -199,8 +199,12 @@ export class ProgramInstance {
       wasm.onHelper = null;
       wasm.writeSlot(0, ip, this.pfpLayout ? ipHeaderLength(ip) : 0);
       this.cacheOn(now);
-      const trap = wasm.runSlots(0, 1);
-      this.cacheOff();
+      let trap: VmFault | null;
+      try {
+        trap = wasm.runSlots(0, 1);
+      } finally {
+        this.cacheOff();
+      }
       return this.wasmResult(0, trap);
     }
     return this.interpret(ip, options.trace);
@@ -229,14 +233,25 @@ export class ProgramInstance {
       }
       return result;
     }
-    const { type } = this.program;
-    const capacity = wasm.compiled.batch!.capacity;
-    const { bytes, i32, batchAddress, batchStride } = wasm;
-    const pfp = this.pfpLayout;
-    const maxPacket = type.maxPacket;
     this.batchPackets = packets;
     this.inPlaceMetas = null;
     this.cacheOn(now);
+    try {
+      this.copyAndRun(packets);
+    } finally {
+      this.cacheOff();
+      this.batchPackets = [];
+    }
+    return result;
+  }
+
+  /** runBatch's wasm path: each chunk of `capacity` packets copied into the slots, then run. */
+  private copyAndRun(packets: readonly BatchPacket[]): void {
+    const wasm = this.wasm!;
+    const pfp = this.pfpLayout;
+    const maxPacket = this.program.type.maxPacket;
+    const capacity = wasm.compiled.batch!.capacity;
+    const { bytes, i32, batchAddress, batchStride } = wasm;
     for (let base = 0; base < packets.length; base += capacity) {
       const n = Math.min(capacity, packets.length - base);
       // Slot headers and packets written inline (wasm-instance's writeSlot, without the calls).
@@ -252,9 +267,6 @@ export class ProgramInstance {
       }
       this.runWritten(base, n);
     }
-    this.cacheOff();
-    this.batchPackets = [];
-    return result;
   }
 
   /**
@@ -292,9 +304,12 @@ export class ProgramInstance {
     this.binding.now = now;
     this.inPlaceMetas = metas;
     this.cacheOn(now);
-    this.runWritten(0, count);
-    this.cacheOff();
-    this.inPlaceMetas = null;
+    try {
+      this.runWritten(0, count);
+    } finally {
+      this.cacheOff();
+      this.inPlaceMetas = null;
+    }
     return this.batch;
   }
 
@@ -335,7 +350,14 @@ export class ProgramInstance {
   private cacheOn(now: number): void {
     const cache = this.statusCache;
     if (!cache) return;
-    cache.begin(this.binding.env.state.statusVersion!(), now);
+    let version: number;
+    try {
+      version = this.binding.env.state.statusVersion!();
+    } catch {
+      // A store that cannot say (its replica failing, say) is asked every time, as without a cache.
+      return;
+    }
+    cache.begin(version, now);
     this.binding.statusObserver = cache;
   }
 

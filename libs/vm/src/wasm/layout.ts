@@ -31,6 +31,8 @@ export const CTRL_NOW = 0x020;
  */
 export const STATUS_CACHE_ENTRIES = 4096;
 export const STATUS_ENTRY_BYTES = 48;
+/** What the cache adds to an instance's memory once filled (pages are committed as entries are written). */
+export const STATUS_CACHE_BYTES = STATUS_CACHE_ENTRIES * STATUS_ENTRY_BYTES;
 export const STATUS_ENTRY_KEY = 0; // 16 bytes: the source as the host keys it (IPv4 mapped)
 export const STATUS_ENTRY_EXPIRY = 16; // f64 UNIX seconds, 0 = never
 export const STATUS_ENTRY_EXPIRY_U64 = 24; // the expiry as the helper writes it (u64)

@@ -52,8 +52,12 @@ export function addSrcIpStatus(m: binaryen.Module, cache: number, packetAddress:
         m.local.set(K0, m.i64.load(0, 1, c(ip + 8))),
         m.local.set(K1, m.i64.load(0, 1, c(ip + 16))),
       ])),
+    // status-cache.ts's hash: the seed, then each 32-bit word of the key xored in and multiplied
     m.local.set(E, m.i32.add(c(cache), m.i32.mul(c(STATUS_ENTRY_BYTES), m.i32.shr_u(
-      m.i32.mul(m.i32.xor(m.i32.xor(m.i32.xor(word(g64(K0)), high(g64(K0))), m.i32.xor(word(g64(K1)), high(g64(K1)))), m.i32.load(0, 4, c(CTRL_STATUS_SEED))), c(STATUS_HASH_MULTIPLIER)),
+      [word(g64(K0)), high(g64(K0)), word(g64(K1)), high(g64(K1))].reduce(
+        (h, w) => m.i32.mul(m.i32.xor(h, w), c(STATUS_HASH_MULTIPLIER)),
+        m.i32.load(0, 4, c(CTRL_STATUS_SEED)),
+      ),
       c(STATUS_HASH_SHIFT))))),
     m.if(m.i32.or(
       m.i32.or(m.i64.ne(m.i64.load(0, 8, entry(STATUS_ENTRY_KEY)), g64(K0)), m.i64.ne(m.i64.load(0, 8, entry(STATUS_ENTRY_KEY + 8)), g64(K1))),

@@ -14,15 +14,18 @@ await loadCompiler();
 /*
  * The wasm engine's status cache (status-cache.ts, status-cache-code.ts) must answer exactly as
  * the host does. A program that reads its source's status in every way the helper allows, sets
- * one chosen by the packet, and reads again, returns all it saw in r0; the cached engine, one
- * packet per call and in batches, must agree with the interpreter on every packet while statuses
- * are set, evicted (a table of 8 entries for 12 sources), changed by the host between batches, and
- * expire.
+ * one chosen by the packet, and reads again (into a global, which only the host may write, and
+ * into one buffer for both answers), returns all it saw in r0; the cached engine, one packet per
+ * call and in batches, must agree with the interpreter on every packet while statuses are set,
+ * evicted (a table of 8 entries for 12 sources), changed by the host between batches, expire, and
+ * come back when the clock steps back.
  */
 const PROBE = `
 #define CF_EBPF_HELPER_V0
 #include <cf_ebpf_defs.h>
 #include <cf_ebpf_helper.h>
+
+static uint8_t global_status = 9;
 
 uint64_t cf_ebpf_main(void *state)
 {
@@ -48,6 +51,10 @@ uint64_t cf_ebpf_main(void *state)
     int64_t none = action == 5 ? get_src_ip_status(0, 0) : 0;
     uint8_t after = 9;
     int64_t got4 = get_src_ip_status(&after, 0);
+    // a buffer outside the stack (the host's path), and one buffer for both answers
+    int64_t got5 = get_src_ip_status(&global_status, 0);
+    uint64_t both = 0x5555555555555555;
+    int64_t got6 = get_src_ip_status((uint8_t *)&both, &both);
 
     uint64_t r = (uint8_t)(got + 8);
     r |= (uint64_t)status << 8;
@@ -57,7 +64,9 @@ uint64_t cf_ebpf_main(void *state)
     r |= (uint64_t)(uint8_t)(got3 + 8) << 48;
     r |= (expiry_only & 15) << 52;
     r |= (uint64_t)(uint8_t)(got4 + 8 + none) << 56;
-    return r ^ after;
+    // the first answer and its status stay in bits 0-15 as they are; the rest is folded in above
+    uint64_t rest = after ^ ((uint64_t)global_status << 4) ^ ((uint64_t)(got5 + 8) << 12) ^ (both * 31) ^ ((uint64_t)(got6 + 8) << 40);
+    return r ^ (rest << 16);
 }
 `;
 
@@ -114,7 +123,8 @@ test('status cache - the cached engine answers as the host while statuses are se
     const roll = next(40);
     if (roll === 0) {
       flush();
-      const advance = [2, 6, 31][next(3)]!;
+      // now and then backwards (a clock stepped back): an expired status is live again
+      const advance = [2, 6, 31, -4][next(4)]!;
       for (const h of all) h.now += advance;
     } else if (roll === 1) {
       // the host changes a status between runs (a merged event, a solved challenge)
@@ -143,15 +153,42 @@ test('status cache - the cached engine answers as the host while statuses are se
 test('status cache - an answer is kept under the source the host looked up, not under the packet that asked', () => {
   const host = new FakeClockHost();
   const instance = new ProgramInstance(program, host, { engine: 'wasm', statusCache: true });
+  const reference = new ProgramInstance(program, host, { engine: 'interp' });
   const a = udp4({ src: [10, 0, 0, 1], dstPort: 207, payload: [0] });
   const b = udp4({ src: [10, 0, 0, 2], dstPort: 207, payload: [0] });
   host.state.setStatus(a.meta.srcIp, { status: 3, expiry: 0 });
   host.state.setStatus(b.meta.srcIp, { status: 2, expiry: 0 });
-  const statusSeen = (r0: bigint) => Number((r0 >> 8n) & 0xffn);
+  // In step with the interpreter (the program's global carries over from run to run).
+  const same = (ip: Uint8Array, meta: typeof a.meta) => {
+    const r0 = reference.run(ip, meta, host.now).r0;
+    assert.equal(instance.run(ip, meta, host.now).r0, r0);
+    return r0;
+  };
   // a's header, b's metadata: the host answers for b, and that answer is kept under b only
-  assert.equal(statusSeen(instance.run(a.ip, b.meta, host.now).r0), 2);
-  assert.equal(statusSeen(instance.run(a.ip, a.meta, host.now).r0), 3);
-  assert.equal(statusSeen(instance.run(a.ip, a.meta, host.now).r0), 3);
+  same(a.ip, b.meta);
+  same(a.ip, a.meta);
+  same(a.ip, a.meta);
+  same(b.ip, b.meta);
+  assert.notEqual(same(a.ip, a.meta) & 0xff00n, same(b.ip, b.meta) & 0xff00n, 'a and b read different statuses');
+});
+
+test('status cache - a clock stepped back makes an expired status live again, and the cache says so', () => {
+  const host = new FakeClockHost();
+  const instance = new ProgramInstance(program, host, { engine: 'wasm', statusCache: true });
+  const reference = new ProgramInstance(program, host, { engine: 'interp' });
+  const p = udp4({ src: [10, 0, 0, 1], dstPort: 207, payload: [0] }); // action 0: sets nothing
+  host.state.setStatus(p.meta.srcIp, { status: 2, expiry: Math.floor(host.now) + 5 });
+  const same = () => {
+    const r0 = reference.run(p.ip, p.meta, host.now).r0;
+    assert.equal(instance.run(p.ip, p.meta, host.now).r0, r0, `at ${host.now}`);
+    return r0 & 0xffn; // get_src_ip_status's first answer (+8)
+  };
+  assert.equal(same(), 8n, 'live');
+  host.now += 10;
+  assert.equal(same(), 7n, 'expired');
+  assert.equal(same(), 7n, 'expired, from the cache');
+  host.now -= 8;
+  assert.equal(same(), 8n, 'live again');
 });
 
 test('status cache - off for a store without statusVersion: every lookup reaches the host', () => {
@@ -171,5 +208,5 @@ test('status cache - off for a store without statusVersion: every lookup reaches
   const p = udp4({ src: [10, 0, 0, 1], dstPort: 207, payload: [0] });
   inner.setStatus(p.meta.srcIp, { status: 2, expiry: 0 });
   for (let i = 0; i < 10; i++) instance.run(p.ip, p.meta, host.now);
-  assert.equal(lookups, 40); // four reads a packet
+  assert.equal(lookups, 60); // six reads a packet
 });

@@ -5,7 +5,11 @@ import {
   STATUS_ENTRY_EXPIRY, STATUS_ENTRY_EXPIRY_U64, STATUS_ENTRY_GEN, STATUS_ENTRY_KEY, STATUS_ENTRY_STATUS,
 } from './layout.js';
 
-/** The hash both sides compute: (xor of the key's four words ^ seed) * multiplier, top bits. */
+/**
+ * The hash both sides compute: the seed, then each of the key's four words xored in and
+ * multiplied, the top bits the entry. The seed enters before the first word, so which sources
+ * share an entry depends on it: an attacker cannot aim addresses at a player's entry.
+ */
 export const STATUS_HASH_MULTIPLIER = 0x9e3779b1 | 0;
 export const STATUS_HASH_SHIFT = 32 - Math.log2(STATUS_CACHE_ENTRIES);
 
@@ -23,6 +27,8 @@ export class StatusCache {
   private readonly base: number;
   private generation = 0;
   private version = Number.NaN;
+  /** the last run's time: an answer of "no entry" may have been an entry past its expiry, which an earlier time makes live again */
+  private now = Number.NEGATIVE_INFINITY;
 
   constructor(memory: ArrayBuffer, address: number) {
     this.bytes = new Uint8Array(memory);
@@ -34,10 +40,11 @@ export class StatusCache {
 
   /** Before a run: the host state's version (entries of another version are dropped) and the run's time. */
   begin(version: number, now: number): void {
-    if (version !== this.version) {
+    if (version !== this.version || now < this.now) {
       this.version = version;
       this.advance();
     }
+    this.now = now;
     this.f64[CTRL_NOW >> 3] = now;
     this.i32[CTRL_STATUS_GEN >> 2] = this.generation;
   }
@@ -73,8 +80,9 @@ export class StatusCache {
   /** Where `ip`'s answer goes: an answer is kept under the source the host looked up, whatever packet asked. */
   private entryFor(ip: Uint8Array): number {
     const word = (i: number) => ip[i]! | (ip[i + 1]! << 8) | (ip[i + 2]! << 16) | (ip[i + 3]! << 24);
-    const h = Math.imul(word(0) ^ word(4) ^ word(8) ^ word(12) ^ this.i32[CTRL_STATUS_SEED >> 2]!, STATUS_HASH_MULTIPLIER) >>> STATUS_HASH_SHIFT;
-    return this.base + h * STATUS_ENTRY_BYTES;
+    let h = this.i32[CTRL_STATUS_SEED >> 2]!;
+    for (let i = 0; i < 16; i += 4) h = Math.imul(h ^ word(i), STATUS_HASH_MULTIPLIER);
+    return this.base + (h >>> STATUS_HASH_SHIFT) * STATUS_ENTRY_BYTES;
   }
 
   private advance(): void {
