@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type { StatusEvent } from '@flowshield/proto';
 import { BatchWinners } from './batch-winners.js';
 import { statusKey } from './layout.js';
-import { supersedes } from './merge.js';
+import { compareEvents, supersedes } from './merge.js';
 
 /** Addresses around the IPv4-mapped block: below it (::1), in it, and above it (2001:db8::/32). */
 const ipArb = fc.oneof(
@@ -44,9 +44,21 @@ test('batch winners - one winner per (tenant, IP), in the byte order of their LM
     const expected = [...byKey.values()].sort((a, b) => Buffer.compare(a.key, b.key)).map((w) => w.event);
     for (const e of events) winners.add(e);
     assert.equal(winners.size, byKey.size);
-    assert.deepEqual(winners.ordered(), expected);
+    const ordered = winners.ordered();
+    assert.deepEqual(ordered.events, expected);
+    // Each winner's key as it writes it, without the event's bytes for IPv4-mapped sources.
+    const scratch = Buffer.alloc(300);
+    ordered.events.forEach((e, i) => {
+      const length = ordered.writeKey(i, scratch);
+      assert.deepEqual(scratch.subarray(0, length), statusKey(e.tenant, e.ip));
+    });
+    // The batch's least and greatest events, by the merge order.
+    const sorted = [...events].sort(compareEvents);
+    assert.equal(ordered.bottom === null ? null : compareEvents(ordered.bottom, sorted[0]!), events.length ? 0 : null);
+    assert.equal(ordered.top === null ? null : compareEvents(ordered.top, sorted.at(-1)!), events.length ? 0 : null);
     winners.clear();
     assert.equal(winners.size, 0);
-    assert.deepEqual(winners.ordered(), []);
+    assert.deepEqual(winners.ordered().events, []);
+    assert.equal(winners.ordered().top, null);
   }), { numRuns: 300 });
 });

@@ -3,9 +3,9 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { computeDigest, type StateDigest } from './digest.js';
 import { ReplicaError, ReplicaErrorCode } from './errors.js';
 import {
-  MAX_STATUS_KEY, META_KEYS, openReplicaDatabases, parseStatusKey, readCounter, readSequences, sequenceKey, statusKey, writeStatusKey, type ReplicaDatabases,
+  MAX_STATUS_KEY, META_KEYS, openReplicaDatabases, parseStatusKey, readCounter, readSequences, sequenceKey, statusKey, type ReplicaDatabases,
 } from './layout.js';
-import { BatchWinners } from './batch-winners.js';
+import { BatchWinners, type OrderedWinners } from './batch-winners.js';
 import { compareEvents, supersedes, type EventOrder } from './merge.js';
 
 /** What one commit carries: events from messages of one source stream, up to `lastSequence`. */
@@ -126,9 +126,10 @@ export class ReplicaWriter {
   }
 
   /** Reduces the batch to one winner per key, listed in LMDB key order. */
-  private reduce(batch: MergeBatch): StatusEvent[] {
+  private reduce(batch: MergeBatch): OrderedWinners {
     const winners = this.winners;
     for (const event of batch.events) winners.add(event);
+    // A fresh list each time: an asynchronous merge may still hold the last one.
     const ordered = winners.ordered();
     winners.clear();
     return ordered;
@@ -140,7 +141,7 @@ export class ReplicaWriter {
    * earlier transaction. If the transaction then fails the in-memory mark stays above what is
    * stored, which is safe — the invariant needs only stored <= mark (a mark too high costs reads).
    */
-  private write(batch: MergeBatch, winners: StatusEvent[]): MergeResult {
+  private write(batch: MergeBatch, winners: OrderedWinners): MergeResult {
     if (batch.after !== undefined) {
       const recorded = this.sequence(batch.stream);
       if (recorded !== batch.after) {
@@ -148,24 +149,34 @@ export class ReplicaWriter {
       }
     }
     const mark = this.highWater;
-    let top = mark;
-    for (const event of winners) {
-      if (top === null || compareEvents(event, top) > 0) top = event;
-    }
+    const greatest = winners.top;
+    const top = greatest !== null && (mark === null || compareEvents(greatest, mark) > 0) ? greatest : mark;
     const { status, meta } = this.dbs;
+    const events = winners.events;
+    const n = events.length;
     let unread = 0;
-    // Reads and comparisons first (a register that does not decode throws before anything is written).
-    const kept = mark === null ? winners : winners.filter((event) => {
-      if (compareEvents(event, mark) > 0) return ++unread > 0;
-      const stored = status.getBinaryFast(this.key(event));
-      return stored === undefined || supersedes(event, decodeRegister(stored, event.tenant, event.ip));
-    });
-    if (mark === null) unread = winners.length;
-    const changed = kept.length;
-    for (const event of kept) {
-      const key = this.key(event);
+    // Every winner above the mark (its least event is): all written unread, without a pass over them.
+    let kept: number[] | null = null;
+    if (mark === null || (winners.bottom !== null && compareEvents(winners.bottom, mark) > 0)) {
+      unread = n;
+    } else {
+      // Reads and comparisons first (a register that does not decode throws before anything is written).
+      kept = [];
+      for (let i = 0; i < n; i++) {
+        const event = events[i]!;
+        if (compareEvents(event, mark) > 0) unread++;
+        else {
+          const stored = status.getBinaryFast(this.keyAt(winners, i));
+          if (stored !== undefined && !supersedes(event, decodeRegister(stored, event.tenant, event.ip))) continue;
+        }
+        kept.push(i);
+      }
+    }
+    const changed = kept === null ? n : kept.length;
+    for (let k = 0; k < changed; k++) {
+      const i = kept === null ? k : kept[k]!;
       // Inside a write transaction put copies key and value at once: the scratch is free again.
-      status.put(key, this.view(this.valueViews, this.valueScratch, encodeRegisterInto(event, this.valueScratch, this.valueView)));
+      status.put(this.keyAt(winners, i), this.view(this.valueViews, this.valueScratch, encodeRegisterInto(events[i]!, this.valueScratch, this.valueView)));
     }
     const c = this.counters();
     meta.put(META_KEYS.appliedEvents, c.appliedEvents + batch.events.length);
@@ -177,9 +188,9 @@ export class ReplicaWriter {
     return { changed, ignored: batch.events.length - changed, unread };
   }
 
-  /** The key bytes of an event's (tenant, IP), in the reused key scratch. */
-  private key(event: StatusEvent): Buffer {
-    return this.view(this.keyViews, this.keyScratch, writeStatusKey(this.keyScratch, event.tenant, event.ip));
+  /** The key bytes of winner `i`, in the reused key scratch. */
+  private keyAt(winners: OrderedWinners, i: number): Buffer {
+    return this.view(this.keyViews, this.keyScratch, winners.writeKey(i, this.keyScratch));
   }
 
   private view(cache: Buffer[], scratch: Buffer, length: number): Buffer {
