@@ -12,6 +12,7 @@ import {
 import { ReplicaWriter } from '@flowshield/replica';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { Packr } from 'msgpackr';
 import { replicaFacts, spawnState, stopState, waitFor } from './testing.js';
 
 function event(seq: number): StatusEvent {
@@ -35,6 +36,8 @@ test('state - malformed messages are counted and dead-lettered while the consume
     badKinds.push(Uint8Array.of(42, ...full.subarray(1)));          // wrong version
     badKinds.push(full.subarray(0, full.length - 7));               // truncated batch
     badKinds.push(new Uint8Array());                                // empty
+    // records defined inline at the shared structures' ids: it once made every later batch fail to decode
+    badKinds.push(Uint8Array.of(full[0]!, ...new Packr({ useRecords: true }).pack({ edgeId: 'edge-x', events: [{ tenant: 7 }] })));
     let seq = 1;
     for (let round = 0; round < 20; round++) {
       const events = [event(seq++), event(seq++), event(seq++)];
@@ -70,7 +73,7 @@ test('state - malformed messages are counted and dead-lettered while the consume
       if (m.info.pending === 0) break;
     }
     assert.equal(codes.length, 20);
-    for (const code of [EventDecodeCode.MSGPACK, EventDecodeCode.VERSION, EventDecodeCode.EMPTY]) assert.ok(codes.includes(code), code);
+    for (const code of [EventDecodeCode.MSGPACK, EventDecodeCode.VERSION, EventDecodeCode.EMPTY, EventDecodeCode.FIELD]) assert.ok(codes.includes(code), code);
 
     assert.match(metrics, /fs_state_deadlettered_total 20/);
     const malformed = [...metrics.matchAll(/fs_state_malformed_messages_total\{code="[A-Z_]+"\} (\d+)/g)].reduce((s, m) => s + Number(m[1]), 0);

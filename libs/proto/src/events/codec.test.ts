@@ -51,6 +51,32 @@ test('proto events - shared structures keep field names off the wire', () => {
   assert.equal(Buffer.from(encodeBatch({ edgeId: 'edge-a', events: [sample(1)] })).includes('programVersion'), false);
 });
 
+test('proto events - a message that redefines the shared structures inline changes nothing for the next ones', () => {
+  const good = encodeBatch({ edgeId: 'edge-a', events: [sample(1)] });
+  // records without the shared structures: each shape defined inline, at the ids the shared ones use
+  const hostile = new Packr({ useRecords: true });
+  for (const body of [hostile.pack({ edgeId: 'edge-a', events: [{ x: 1 }] }), hostile.pack([{ tenant: 1 }, { seq: 'x' }, { a: 1, b: 2 }])]) {
+    assert.throws(() => decodeBatch(Uint8Array.of(EVENT_BATCH_VERSION, ...body)), DecodeError);
+    assert.deepEqual(decodeBatch(good).events.map((e) => e.seq), [1]);
+    assert.equal(decodeEvent(encodeEvent(sample(7))).seq, 7);
+  }
+});
+
+test('proto events - a decoded event has exactly the event fields in structure order, whatever shape it was sent in', () => {
+  const foreign = new Packr({ useRecords: true });
+  const batchOf = (events: object[]) => Uint8Array.of(EVENT_BATCH_VERSION, ...foreign.pack({ edgeId: 'edge-a', region: '', datacenter: '', events }));
+  const e = sample(1);
+  const reordered = Object.fromEntries(Object.entries(e).reverse());
+  for (const raw of [e, reordered, { ...e, extra: 'kept out' }]) {
+    const [back] = decodeBatch(batchOf([raw])).events;
+    assert.deepEqual(Object.keys(back!), [...EVENT_FIELDS]);
+    assert.deepEqual({ ...back, ip: bytes16ToIp(back!.ip) }, { ...e, ip: '198.51.100.7' });
+  }
+  // The batch's edge id checked once: an event naming another edge is still refused.
+  assert.equal(codeOf(() => decodeBatch(batchOf([{ ...e, edgeId: 'edge-b' }]))), EventDecodeCode.BATCH);
+  assert.equal(codeOf(() => decodeBatch(batchOf([{ ...e, edgeId: 'bad edge' }]))), EventDecodeCode.FIELD);
+});
+
 test('proto events - a single record round-trips', () => {
   const e = sample(9);
   assert.deepEqual({ ...decodeEvent(encodeEvent(e)), ip: [...e.ip] }, { ...e, ip: [...e.ip] });

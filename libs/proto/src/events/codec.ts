@@ -25,7 +25,19 @@ function structures(): string[][] {
 const packOptions = { useRecords: true, maxSharedStructures: 3, shouldShareStructure: () => false } as const;
 const packr = new Packr({ ...packOptions, structures: structures() });
 // copyBuffers: decoded IPs must not alias a buffer the caller (NATS, LMDB) may reuse.
-const unpackr = new Unpackr({ useRecords: true, copyBuffers: true, maxSharedStructures: 3, structures: structures() });
+const unpackr = new Unpackr({ useRecords: true, copyBuffers: true, maxSharedStructures: 3, structures: sharedStructures() });
+
+/**
+ * The decoder's structures, each marked shared: a message may define a record inline under a
+ * shared structure's id, and msgpackr puts back only a structure marked shared once that message
+ * is read. Unmarked (as msgpackr leaves structures given in its options), one hostile message
+ * redefined them for every message after it: every batch after it failed to decode.
+ */
+function sharedStructures(): string[][] {
+  const list = structures();
+  for (const structure of list) (structure as string[] & { isShared?: boolean }).isShared = true;
+  return list;
+}
 
 function withVersion(version: number, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(body.length + 1);
