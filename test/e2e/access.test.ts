@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { accessConnectOptions, ensureUserCredential, type Role } from '@flowshield/access';
 import { EventPublisher, ensureEventStreams } from '@flowshield/events';
-import { CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, EVENTS_STREAM, PROGRAMS_BUCKET, Status, ipToBytes16 } from '@flowshield/proto';
+import { CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, ChallengeSubject, EVENTS_STREAM, PROGRAMS_BUCKET, Status, encodeApiMessage, ipToBytes16 } from '@flowshield/proto';
 import { KeyRing } from '@flowshield/puzzle';
 import { EpochKeyFollower } from '@flowshield/challenge-keys';
 import { ChallengeService } from '@flowshield/challenge';
@@ -113,9 +113,37 @@ test('access - an edge publishes only on its own events subject: a batch as anot
   assert.deepEqual(info.state.subjects, { 'fs.events.edge-a': 1 }, 'only the edge\'s own subject holds messages');
 });
 
+test('access - a request whose reply subject is a JetStream API call or another edge\'s events makes the challenge service publish nothing there', { timeout: testTimeout(90_000) }, async () => {
+  const challenge = await ChallengeService.start({ servers: server.url, creds: server.creds('challenge'), masterKey: new Uint8Array(32).fill(5), logger: pino({ level: 'silent' }) });
+  try {
+    const state = await as('state');
+    const edgeB = await as('edge', 'edge-b');
+    await jetstream(edgeB, { timeout: TIMEOUT }).publish('fs.events.edge-b', bytes('edge-b batch'));
+    const jsm = await jetstreamManager(state);
+    const before = (await jsm.streams.info(EVENTS_STREAM)).state.messages;
+    assert.ok(before > 0);
+    const edge = await as('edge', 'edge-a');
+    const request = encodeApiMessage({ v: 1, tenant: 'arena' } as { v: number });
+    for (const reply of [`$JS.API.STREAM.PURGE.${EVENTS_STREAM}`, `$JS.API.STREAM.DELETE.${EVENTS_STREAM}`, 'fs.events.edge-b', '$KV.fs-programs.tenant.arena']) {
+      edge.publish(ChallengeSubject.tenantKey, request, { reply });
+    }
+    await edge.flush();
+    // The service's own requests still work (an inbox reply) ...
+    const answer = await edge.request(ChallengeSubject.tenantKey, request, { timeout: TIMEOUT });
+    assert.ok(answer.data.length > 0);
+    // ... and nothing was purged, deleted or written under another name.
+    const info = await jsm.streams.info(EVENTS_STREAM, { subjects_filter: '>' });
+    assert.equal(info.state.messages, before);
+    assert.equal(info.state.subjects?.['fs.events.edge-b'], 1);
+    assert.equal((await (await kvOf(await as('operator')).open(PROGRAMS_BUCKET)).get('tenant.arena'))?.string(), 'operator record');
+  } finally {
+    await challenge.stop();
+  }
+});
+
 test('access - no role reads another\'s replies: inboxes are per role and per edge', { timeout: testTimeout(90_000) }, async () => {
   const edge = await as('edge', 'edge-a');
-  for (const inbox of ['_INBOX.>', '_INBOX_state.>', '_INBOX_operator.>', '_INBOX_edge_edge-b.>', 'fs.challenge.>', 'fs.events.>', '>']) {
+  for (const inbox of ['_INBOX.>', '_INBOX.state.>', '_INBOX.operator.>', '_INBOX.edge.edge-b.>', '_INBOX.edge.*.>', 'fs.challenge.>', 'fs.events.>', '>']) {
     // A subscription the server allows reports nothing: give up waiting for the refusal after a while.
     const denied = await new Promise<Error | null>((resolve) => {
       const timer = setTimeout(() => resolve(null), 3_000);

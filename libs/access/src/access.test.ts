@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHALLENGE_EPOCH_BUCKET, TENANT_KEY_BUCKET } from '@flowshield/proto';
 import {
-  AccessError, ROLES, accessConnectOptions, credentialsKind, ensureCredentialSet, inboxPrefix, permissionsFor, renderServerConfig,
+  AccessError, CHALLENGE_REPLY_SUBJECTS, ROLES, accessConnectOptions, credentialsKind, ensureCredentialSet, inboxPrefix, permissionsFor, renderServerConfig,
   writeAccessFiles, type Principal,
 } from './index.js';
 
@@ -18,9 +18,8 @@ test('access permissions - an edge publishes its own events subject, load report
   assert.ok(!p.publish.some((s) => s.startsWith('fs.events.') && s !== 'fs.events.edge-a'));
   assert.ok(!p.publish.some((s) => s.startsWith('$KV.') || s.startsWith('$O.')), 'no bucket writes');
   assert.ok(!p.publish.some((s) => /\.(CREATE|UPDATE|DELETE|PURGE)\.KV_|STREAM\.(CREATE|UPDATE|DELETE|PURGE)|\$JS\.ACK/.test(s) && !s.startsWith('$JS.API.CONSUMER.CREATE.')));
-  assert.deepEqual(p.subscribe, ['_INBOX_edge_edge-a.>']);
-  assert.equal(p.allowResponses, false);
-  const broad = all(edgeA).filter((s) => s !== '_INBOX_edge_edge-a.>' && (s === '>' || (s.endsWith('.>') && s.split('.').length < 4)));
+  assert.deepEqual(p.subscribe, ['_INBOX.edge.edge-a.>']);
+  const broad = all(edgeA).filter((s) => s !== '_INBOX.edge.edge-a.>' && (s === '>' || (s.endsWith('.>') && s.split('.').length < 4)));
   assert.deepEqual(broad, [], 'no broad wildcard');
 });
 
@@ -45,9 +44,17 @@ test('access permissions - secrets: only edges and the challenge service reach t
   }
 });
 
+test('access permissions - the challenge service replies only into its callers\' inboxes (no allow_responses)', () => {
+  const p = permissionsFor({ role: 'challenge' });
+  for (const subject of CHALLENGE_REPLY_SUBJECTS) assert.ok(p.publish.includes(subject), subject);
+  assert.ok(!p.publish.some((s) => s === '>' || s.startsWith('$JS.API.>') || s.startsWith('fs.') || s.includes('PURGE') || s.includes('DELETE')), p.publish.join(' '));
+  const config = renderServerConfig({ host: '127.0.0.1', port: 4222, storeDir: '/tmp/x', users: [{ role: 'challenge', publicKey: 'UABC' }] });
+  assert.doesNotMatch(config, /allow_responses/);
+});
+
 test('access inboxes - one prefix per role and per edge; a bad edge id is refused', () => {
-  assert.equal(inboxPrefix({ role: 'operator' }), '_INBOX_operator');
-  assert.equal(inboxPrefix(edgeA), '_INBOX_edge_edge-a');
+  assert.equal(inboxPrefix({ role: 'operator' }), '_INBOX.operator');
+  assert.equal(inboxPrefix(edgeA), '_INBOX.edge.edge-a');
   assert.throws(() => inboxPrefix({ role: 'edge' }), AccessError);
   assert.throws(() => permissionsFor({ role: 'edge', edgeId: 'a.b' }), AccessError);
 });
@@ -74,7 +81,7 @@ test('access files - seeds are mode 0600 and kept across runs; the config names 
     assert.throws(() => credentialsKind(join(dir, 'junk')), (e: unknown) => e instanceof AccessError && e.code === 'FS_ERR_ACCESS_BAD_CREDENTIALS');
     assert.throws(() => accessConnectOptions({ role: 'state', creds: join(dir, 'missing') }), (e: unknown) => e instanceof AccessError && e.code === 'FS_ERR_ACCESS_CREDENTIALS_UNREADABLE');
     const options = accessConnectOptions({ role: 'state', creds: first.credentials.state.file, tlsCa: '/ca.pem' });
-    assert.equal(options.inboxPrefix, '_INBOX_state');
+    assert.equal(options.inboxPrefix, '_INBOX.state');
     assert.deepEqual(options.tls, { caFile: '/ca.pem' });
     assert.equal(typeof options.authenticator, 'function');
   } finally {

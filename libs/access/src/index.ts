@@ -1,7 +1,7 @@
 /** libs/access: who may do what on NATS (permissions per role as data), their credentials, the server config, and client connect options. */
 export { AccessError, AccessErrorCode } from './errors.js';
 export {
-  Role, ROLES, EDGE_BUCKETS, CHALLENGE_BUCKETS, SECRET_BUCKETS, OPERATOR_CHALLENGE_SUBJECTS, inboxPrefix, permissionsFor,
+  Role, ROLES, EDGE_BUCKETS, CHALLENGE_BUCKETS, SECRET_BUCKETS, OPERATOR_CHALLENGE_SUBJECTS, CHALLENGE_REPLY_SUBJECTS, inboxPrefix, permissionsFor,
 } from './roles.js';
 export type { Principal, Permissions } from './roles.js';
 export { kvStream, objectStream, readStream, readKv, ownKv, ownStream, ownObjectStore, durableConsumer, ACCOUNT_INFO } from './jetstream-subjects.js';

@@ -21,8 +21,6 @@ export interface Principal {
 export interface Permissions {
   publish: string[];
   subscribe: string[];
-  /** May publish a reply to a request it received (the challenge service's API), and nothing else outside `publish`. */
-  allowResponses: boolean;
 }
 
 /** Buckets an edge follows (and a leaf site mirrors): deployments, challenge keys, token public keys, difficulty, tenant HMAC keys, rules versions. */
@@ -50,8 +48,16 @@ function checkedEdgeId(principal: Principal): string {
  * another's replies. Pass it as the `inboxPrefix` connect option.
  */
 export function inboxPrefix(principal: Principal): string {
-  return principal.role === Role.edge ? `_INBOX_edge_${checkedEdgeId(principal)}` : `_INBOX_${principal.role}`;
+  return principal.role === Role.edge ? `_INBOX.edge.${checkedEdgeId(principal)}` : `_INBOX.${principal.role}`;
 }
+
+/**
+ * Where the challenge service may publish its replies: the inboxes of those who may call it
+ * (edges, operators), and nothing else. Not nats-server's `allow_responses`, which lets a
+ * responder publish to whatever reply subject a request names: an edge's request naming
+ * `$JS.API.STREAM.PURGE.FS_EVENTS` as its reply had the challenge service purge the event stream.
+ */
+export const CHALLENGE_REPLY_SUBJECTS = ['_INBOX.edge.*.>', '_INBOX.operator.>'] as const;
 
 /**
  * What the state role needs beyond one node: its region's hub and aggregate streams (create,
@@ -94,7 +100,6 @@ export function permissionsFor(principal: Principal, topology?: Topology): Permi
           ...readStream(objectStream(LISTS_BUCKET)),
         ],
         subscribe: inbox,
-        allowResponses: false,
       };
     case Role.state:
       return {
@@ -105,13 +110,11 @@ export function permissionsFor(principal: Principal, topology?: Topology): Permi
           ...ownObjectStore(SNAPSHOT_BUCKET), ...topologyStreams(topology),
         ],
         subscribe: inbox,
-        allowResponses: false,
       };
     case Role.challenge:
       return {
-        publish: [ACCOUNT_INFO, ...CHALLENGE_BUCKETS.flatMap(ownKv)],
+        publish: [ACCOUNT_INFO, ...CHALLENGE_BUCKETS.flatMap(ownKv), ...CHALLENGE_REPLY_SUBJECTS],
         subscribe: [`${CHALLENGE_SUBJECT_PREFIX}.>`, ...inbox],
-        allowResponses: true,
       };
     case Role.operator:
       return {
@@ -125,7 +128,6 @@ export function permissionsFor(principal: Principal, topology?: Topology): Permi
           ...OPERATOR_CHALLENGE_SUBJECTS,
         ],
         subscribe: inbox,
-        allowResponses: false,
       };
     default:
       throw new AccessError(AccessErrorCode.BAD_PRINCIPAL, `unknown role ${JSON.stringify((principal as Principal).role)}`);

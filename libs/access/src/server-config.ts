@@ -67,7 +67,6 @@ function renderUser(user: ServerUser, indent: string, topology: Topology | undef
     `${inner}permissions: {`,
     `${inner}  publish: { allow: ${list(p.publish, `${inner}  `)} }`,
     `${inner}  subscribe: { allow: ${list(p.subscribe, `${inner}  `)} }`,
-    ...(p.allowResponses ? [`${inner}  allow_responses: true`] : []),
     `${inner}}`,
     `${indent}}`,
   ].join('\n');

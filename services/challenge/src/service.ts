@@ -249,6 +249,14 @@ export class ChallengeService {
   }
 
   private async handle(msg: Msg, api: string, handler: Handler): Promise<void> {
+    // A reply goes to an inbox, nowhere else: a request naming another subject as its reply (a
+    // JetStream API call, another edge's events) would have this service publish there for the
+    // asker. The server's permissions refuse it too (libs/access CHALLENGE_REPLY_SUBJECTS).
+    if (msg.reply && !msg.reply.startsWith('_INBOX.')) {
+      this.metrics.requests.inc({ api, outcome: 'bad_reply_subject' });
+      this.badInput.warn(`reply:${api}`, { api, reply: msg.reply.slice(0, 120) }, 'request refused: its reply subject is not an inbox');
+      return;
+    }
     let reply: object;
     try {
       const body = msg.data.length === 0 ? { v: 1 } : decodeApiMessage(msg.data);
