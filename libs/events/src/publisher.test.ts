@@ -61,11 +61,11 @@ test('events publisher - batches by count and by time, in sequence order', async
 
 test('events publisher - a re-sent batch id is de-duplicated by the stream', async () => {
   await withServer(async (nats) => {
-    const first = new EventPublisher({ servers: nats.url, edgeId: 'edge-d', initialSeq: 1 });
+    const first = new EventPublisher({ servers: nats.url, edgeId: 'edge-d', initialSeq: 1, messageIdNonce: 'n1' });
     first.publish(input(1));
     await first.close();
-    // A second run that starts at the same sequence produces the same message id.
-    const again = new EventPublisher({ servers: nats.url, edgeId: 'edge-d', initialSeq: 1 });
+    // A second run that starts at the same sequence, with the same nonce, produces the same message id.
+    const again = new EventPublisher({ servers: nats.url, edgeId: 'edge-d', initialSeq: 1, messageIdNonce: 'n1' });
     again.publish(input(1));
     await again.flush();
     assert.equal(again.stats.duplicateBatches, 1);
@@ -73,6 +73,24 @@ test('events publisher - a re-sent batch id is de-duplicated by the stream', asy
     const nc = await connect({ servers: nats.url });
     const info = await (await jetstream(nc).streams.get(EVENTS_STREAM)).info();
     assert.equal(info.state.messages, 1);
+    await nc.close();
+  });
+});
+
+test('events publisher - another publisher cannot have a batch dropped by taking its message id first', async () => {
+  await withServer(async (nats) => {
+    const nc = await connect({ servers: nats.url });
+    const publisher = new EventPublisher({ servers: nats.url, edgeId: 'edge-v', initialSeq: 1 });
+    await publisher.flush();
+    // What an edge could guess of edge-v's ids: its edge id and a sequence, in every old shape.
+    const js = jetstream(nc);
+    for (const msgID of ['edge-v:1', 'edge-v::1', 'edge-v:0:1']) await js.publish('fs.events.edge-x', new Uint8Array([1]), { msgID });
+    publisher.publish(input(1));
+    await publisher.flush();
+    assert.equal(publisher.stats.duplicateBatches, 0);
+    await publisher.close();
+    const info = await (await jetstream(nc).streams.get(EVENTS_STREAM)).info();
+    assert.equal(info.state.messages, 4);
     await nc.close();
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { batchMessageId, DecodeError, encodeBatch, eventSubject, isNameToken, validateEvent, type StatusEvent } from '@flowshield/proto';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
@@ -44,6 +45,8 @@ export interface EventPublisherOptions {
    * de-duplication window of a previous run.
    */
   initialSeq?: number;
+  /** The random part of this publisher's message ids (batchMessageId); default 128 random bits. Tests set it to republish as an earlier run. */
+  messageIdNonce?: string;
   clock?: HybridLogicalClock;
   logger?: PublisherLogger;
 }
@@ -108,6 +111,8 @@ export class EventPublisher {
   private readonly ready: Promise<void>;
 
   private nextSeq: number;
+  /** part of every batch's message id (batchMessageId), for this publisher's life */
+  private readonly nonce: string;
   private pending: StatusEvent[] = [];
   private batchTimer: NodeJS.Timeout | null = null;
   private readonly queue: OutBatch[] = [];
@@ -149,6 +154,7 @@ export class EventPublisher {
     this.retryDelay = this.retryDelayMs;
     this.logger = options.logger;
     this.nextSeq = options.initialSeq ?? Date.now() * 1000;
+    this.nonce = options.messageIdNonce ?? randomBytes(16).toString('hex');
     this.ownsConnection = !options.connection;
     this.ready = this.attach(options);
     // A failed first connect is reported through stats and retried by the client; never unhandled.
@@ -289,7 +295,7 @@ export class EventPublisher {
     const firstSeq = events[0]!.seq;
     this.queue.push({
       firstSeq,
-      msgId: batchMessageId(this.edgeId, firstSeq),
+      msgId: batchMessageId(this.edgeId, this.nonce, firstSeq),
       data: encodeBatch({ edgeId: this.edgeId, region: this.region, datacenter: this.datacenter, events }),
       count: events.length,
       acked: false,

@@ -47,7 +47,13 @@ export function edgeIdOfSubject(subject: string): string | null {
   return isNameToken(token) ? token : null;
 }
 
-/** The de-duplication id of a batch: stable across retries because a batch never changes once cut. */
-export function batchMessageId(edgeId: string, firstSeq: number): string {
-  return `${edgeId}:${firstSeq}`;
+/**
+ * The de-duplication id of a batch: stable across retries because a batch never changes once cut.
+ * `publisherNonce` is random per publisher: JetStream de-duplicates ids across the whole stream,
+ * whatever the subject, and an edge that could predict another's ids (its edge id and a sequence
+ * that starts at the clock) could publish them first and have that edge's batches dropped as
+ * duplicates. Edges cannot read the stream, so they never learn another's nonce.
+ */
+export function batchMessageId(edgeId: string, publisherNonce: string, firstSeq: number): string {
+  return `${edgeId}:${publisherNonce}:${firstSeq}`;
 }

@@ -4,7 +4,7 @@ import {
   CTRL_NOW, CTRL_PACKET_LENGTH, CTRL_STACK_LOW, CTRL_STATUS_GEN, CTRL_STATUS_SEED, STATUS_ABSENT, STATUS_ASK_HOST, STATUS_ENTRY_BYTES,
   STATUS_ENTRY_EXPIRY, STATUS_ENTRY_EXPIRY_U64, STATUS_ENTRY_GEN, STATUS_ENTRY_KEY, STATUS_ENTRY_STATUS,
 } from './layout.js';
-import { STATUS_HASH_MULTIPLIER, STATUS_HASH_SHIFT } from './status-cache.js';
+import { STATUS_HASH_FOLD, STATUS_HASH_MULTIPLIER, STATUS_HASH_SHIFT } from './status-cache.js';
 
 const { i32, i64 } = binaryen;
 /** PFP's packet region: u64 total length, u64 IP header length, then the IP packet. */
@@ -19,7 +19,7 @@ const PFP_IP_OFFSET = 16;
  * answer it gives is the host helper's answer for the same state (pfp-helpers.ts).
  */
 export function addSrcIpStatus(m: binaryen.Module, cache: number, packetAddress: number): void {
-  const [A1, A2, A3, A4, K0, K1, E, S] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [A1, A2, A3, A4, K0, K1, E, S, H] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const g64 = (n: number) => m.local.get(n, i64);
   const c = (n: number) => m.i32.const(n);
   const c64 = (n: number) => m.i64.const(BigInt(n));
@@ -38,7 +38,7 @@ export function addSrcIpStatus(m: binaryen.Module, cache: number, packetAddress:
     m.i32.store(0, 4, c(CTRL_STACK_LOW), address()),
   );
   const entry = (offset: number) => m.i32.add(m.local.get(E, i32), c(offset));
-  m.addFunction('src_ip_status', binaryen.createType([i64, i64, i64, i64]), i64, [i64, i64, i32, i32], m.block(null, [
+  m.addFunction('src_ip_status', binaryen.createType([i64, i64, i64, i64]), i64, [i64, i64, i32, i32, i32], m.block(null, [
     m.if(m.i32.eqz(m.i32.load(0, 4, c(CTRL_STATUS_GEN))), ask()),
     // the source as the host keys it: IPv4 mapped into IPv6 (::ffff:a.b.c.d), IPv6 as it is
     m.if(m.i32.eq(version(), c(4)),
@@ -52,13 +52,13 @@ export function addSrcIpStatus(m: binaryen.Module, cache: number, packetAddress:
         m.local.set(K0, m.i64.load(0, 1, c(ip + 8))),
         m.local.set(K1, m.i64.load(0, 1, c(ip + 16))),
       ])),
-    // status-cache.ts's hash: the seed, then each 32-bit word of the key xored in and multiplied
-    m.local.set(E, m.i32.add(c(cache), m.i32.mul(c(STATUS_ENTRY_BYTES), m.i32.shr_u(
-      [word(g64(K0)), high(g64(K0)), word(g64(K1)), high(g64(K1))].reduce(
-        (h, w) => m.i32.mul(m.i32.xor(h, w), c(STATUS_HASH_MULTIPLIER)),
-        m.i32.load(0, 4, c(CTRL_STATUS_SEED)),
-      ),
-      c(STATUS_HASH_SHIFT))))),
+    // status-cache.ts's hash: the seed, then per 32-bit word of the key: xor, multiply, fold
+    m.local.set(H, m.i32.load(0, 4, c(CTRL_STATUS_SEED))),
+    ...[() => word(g64(K0)), () => high(g64(K0)), () => word(g64(K1)), () => high(g64(K1))].flatMap((w) => [
+      m.local.set(H, m.i32.mul(m.i32.xor(m.local.get(H, i32), w()), c(STATUS_HASH_MULTIPLIER))),
+      m.local.set(H, m.i32.xor(m.local.get(H, i32), m.i32.shr_u(m.local.get(H, i32), c(STATUS_HASH_FOLD)))),
+    ]),
+    m.local.set(E, m.i32.add(c(cache), m.i32.mul(c(STATUS_ENTRY_BYTES), m.i32.shr_u(m.local.get(H, i32), c(STATUS_HASH_SHIFT))))),
     m.if(m.i32.or(
       m.i32.or(m.i64.ne(m.i64.load(0, 8, entry(STATUS_ENTRY_KEY)), g64(K0)), m.i64.ne(m.i64.load(0, 8, entry(STATUS_ENTRY_KEY + 8)), g64(K1))),
       m.i32.ne(m.i32.load(0, 4, entry(STATUS_ENTRY_GEN)), m.i32.load(0, 4, c(CTRL_STATUS_GEN))),

@@ -6,12 +6,15 @@ import {
 } from './layout.js';
 
 /**
- * The hash both sides compute: the seed, then each of the key's four words xored in and
- * multiplied, the top bits the entry. The seed enters before the first word, so which sources
- * share an entry depends on it: an attacker cannot aim addresses at a player's entry.
+ * The hash both sides compute: the seed, then each of the key's four words xored in, multiplied
+ * and its high half folded into the low (`h ^= h >>> 15`), the top bits the entry. The seed
+ * enters first, so which sources share an entry depends on it; the fold keeps a difference in a
+ * word's top bit from passing through the multiplications alone, where a second one could cancel
+ * it (two flipped top bits of an IPv6 address collided under every seed).
  */
 export const STATUS_HASH_MULTIPLIER = 0x9e3779b1 | 0;
 export const STATUS_HASH_SHIFT = 32 - Math.log2(STATUS_CACHE_ENTRIES);
+export const STATUS_HASH_FOLD = 15;
 
 /**
  * The host's side of a module's status cache (layout.ts): it fills an entry with what its
@@ -81,7 +84,10 @@ export class StatusCache {
   private entryFor(ip: Uint8Array): number {
     const word = (i: number) => ip[i]! | (ip[i + 1]! << 8) | (ip[i + 2]! << 16) | (ip[i + 3]! << 24);
     let h = this.i32[CTRL_STATUS_SEED >> 2]!;
-    for (let i = 0; i < 16; i += 4) h = Math.imul(h ^ word(i), STATUS_HASH_MULTIPLIER);
+    for (let i = 0; i < 16; i += 4) {
+      h = Math.imul(h ^ word(i), STATUS_HASH_MULTIPLIER);
+      h ^= h >>> STATUS_HASH_FOLD;
+    }
     return this.base + (h >>> STATUS_HASH_SHIFT) * STATUS_ENTRY_BYTES;
   }
 
