@@ -141,7 +141,7 @@ export class ProtectedService {
   tableBytes(): number {
     if (!this.socket) return 0;
     const state = this.runtime.host.state;
-    return this.sessions.table.bytes + state.overlay.table.bytes + state.firstContacts.table.bytes + state.ipData.table.bytes + state.flowData.table.bytes;
+    return this.sessions.bytes + state.overlay.table.bytes + state.firstContacts.table.bytes + state.ipData.table.bytes + state.flowData.table.bytes;
   }
 
   /** Datagrams dropped before the program: `fs_edge_packets_total{verdict="malformed"}`. */

@@ -8,24 +8,28 @@ const until = async (check: () => boolean, what: string) => {
   assert.ok(check(), what);
 };
 
-test('sessions - bounded by bytes; an origin socket only for a passed packet; eviction and idleness close it', async (t) => {
+test('sessions - bounded by bytes; an origin socket only for a passed packet; a flood of contacts never evicts it; idleness closes it', async (t) => {
   const origin = await EchoOrigin.start();
   const replies: { session: ClientSession; data: Buffer }[] = [];
   const sessions = new SessionTable({ maxBytes: 4096, idleSeconds: 1, origin: { host: '127.0.0.1', port: origin.port }, onReply: (session, data) => replies.push({ session, data: Buffer.from(data) }) });
   t.after(() => { sessions.close(); origin.close(); });
   const capacity = sessions.capacity;
-  assert.ok(capacity > 10 && SessionTable.bytesPerEntry(capacity) * capacity <= 4096, `${capacity} sessions in 4096 bytes`);
+  assert.ok(capacity > 10 && sessions.bytes <= 4096, `${capacity} sessions and ${sessions.contacts.capacity} contacts in ${sessions.bytes} of 4096 bytes`);
+  const flood = (tag: number) => {
+    for (let i = 0; i < sessions.contacts.capacity * 10; i++) {
+      sessions.get(`127.${tag}.${i >> 8}.${i & 255}`, 1000 + (i % 7), Date.now());
+      assert.ok(sessions.contacts.size <= sessions.contacts.capacity);
+    }
+  };
 
-  // A flood of sources: each one an entry, never a socket, never past the capacity.
-  for (let i = 0; i < capacity * 10; i++) {
-    sessions.get(`127.9.${i >> 8}.${i & 255}`, 1000 + (i % 7), Date.now());
-    assert.ok(sessions.size <= capacity);
-  }
-  assert.equal(sessions.size, capacity);
+  // A flood of sources: each one a contact, never a socket, never past the capacity.
+  flood(9);
+  assert.equal(sessions.contacts.size, sessions.contacts.capacity);
   assert.equal(sessions.relaying, 0);
 
   // A passed packet opens the client's origin socket; the reply comes back for that client.
   const a = sessions.get('127.0.0.5', 4000, Date.now());
+  assert.equal(a.slot, -1, 'a contact until a packet of it passes');
   assert.deepEqual([...a.ip.bytes.subarray(12)], [127, 0, 0, 5]);
   sessions.forward(a, Buffer.from('hello'));
   assert.equal(sessions.relaying, 1);
@@ -33,17 +37,24 @@ test('sessions - bounded by bytes; an origin socket only for a passed packet; ev
   assert.equal(replies[0]!.session.address, '127.0.0.5');
   assert.equal(replies[0]!.session.port, 4000);
   assert.equal(replies[0]!.data.toString(), 'echo:hello');
-  assert.equal(sessions.get('127.0.0.5', 4000, Date.now()).slot, a.slot, 'the same source, the same session');
+  const relayed = sessions.get('127.0.0.5', 4000, Date.now());
+  assert.ok(relayed.slot >= 0, 'a relaying session now');
+  assert.equal(sessions.get('127.0.0.5', 4000, Date.now()).slot, relayed.slot, 'the same source, the same session');
 
-  // Evicted by newer sources: its socket closes, and its stale handle is admitted again on forward.
-  for (let i = 0; i < capacity; i++) sessions.get(`127.8.${i >> 8}.${i & 255}`, 1, Date.now());
-  assert.equal(sessions.relaying, 0, 'the evicted session closed its origin socket');
-  sessions.forward(a, Buffer.from('again'));
-  assert.equal(sessions.relaying, 1);
-  await until(() => replies.length === 2, 'the reply after readmission');
-  assert.equal(replies[1]!.session.address, '127.0.0.5');
+  // Spoofed sources that never pass churn the contacts only: the quiet player keeps its socket.
+  flood(8);
+  assert.equal(sessions.relaying, 1, 'the player\'s origin socket stayed open');
+  assert.equal(sessions.get('127.0.0.5', 4000, Date.now()).slot, relayed.slot);
 
-  // Idle: the sweeper closes sessions not seen for idleSeconds.
+  // Evicted by newer relaying sessions: its socket closes, and its stale handle is admitted again on forward.
+  for (let i = 0; i < capacity; i++) sessions.forward(sessions.get(`127.7.${i >> 8}.${i & 255}`, 1, Date.now()), Buffer.from('x'));
+  assert.equal(sessions.relaying, capacity);
+  assert.ok(sessions.get('127.0.0.5', 4000, Date.now()).slot < 0, 'evicted: a contact again');
+  sessions.forward(relayed, Buffer.from('again'));
+  await until(() => replies.some((r) => r.data.toString() === 'echo:again'), 'the reply after readmission');
+  assert.equal(replies.find((r) => r.data.toString() === 'echo:again')!.session.address, '127.0.0.5');
+
+  // Idle: the sweeper closes sessions and forgets contacts not seen for idleSeconds.
   await until(() => sessions.size === 0, 'idle sessions swept');
   assert.equal(sessions.relaying, 0);
 });

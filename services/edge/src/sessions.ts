@@ -6,13 +6,16 @@ import { DEFAULT_MEMORY } from './config.js';
 
 /** key: the client's IP (16 bytes, IPv4 mapped) and port (2, big-endian) */
 const KEY_BYTES = 18;
-/** per session besides the key: last seen (8), generation (4), origin link reference (8) */
+/** per relaying session besides the key: last seen (8), generation (4), origin link reference (8) */
 const VALUE_BYTES = 20;
+/** per contact besides the key: last seen (8) */
+const CONTACT_VALUE_BYTES = 8;
 
 /**
  * A client of one protected service, as this edge sees it: a handle on its table slot, made per
- * datagram (the table itself holds bytes, not objects). `generation` tells a handle whose slot was
- * since given to another client (evicted) from a live one.
+ * datagram (the tables hold bytes, not objects). `slot` is its relaying session's, or -1 while
+ * none of its packets has passed (a contact); `generation` tells a handle whose slot was since
+ * given to another client (evicted) from a live one.
  */
 export class ClientSession {
   constructor(
@@ -34,9 +37,9 @@ const isV4Mapped = (b: Uint8Array): boolean => {
 };
 
 export interface SessionTableOptions {
-  /** the byte budget the capacity is derived from (default: DEFAULT_MEMORY.sessionsBytes) */
+  /** the byte budget the capacities are derived from, half each table (default: DEFAULT_MEMORY.sessionsBytes) */
   maxBytes?: number;
-  /** an optional cap in entries, below what the bytes allow */
+  /** an optional cap in entries per table, below what the bytes allow */
   max?: number | null;
   idleSeconds: number;
   origin: { host: string; port: number };
@@ -45,16 +48,22 @@ export interface SessionTableOptions {
 }
 
 /**
- * Clients by address and port in an LruTable bounded in bytes (least recently seen evicted first,
- * closing its origin socket) and closed when idle. A client gets an origin socket only when one of
- * its packets passes, so a flood of spoofed sources costs a table entry each (SessionTable.bytesPerEntry),
- * never a socket or an object.
+ * Clients by address and port, in two LruTables of half the byte budget each, closed when idle:
+ * - relaying sessions: a client one of whose packets passed, with its origin socket;
+ * - contacts: every other source seen (what "known" means under pressure), with no socket.
+ * A source moves from the contacts to the relaying sessions with its first passed packet. A flood
+ * of spoofed sources never passes, so it only churns the contacts: it costs a contact entry each
+ * (SessionTable.bytesPerEntry), never a socket or an object, and it cannot evict the session of
+ * a player who went quiet for a while (whose next packet would leave on a new origin port, a new
+ * client to the game server).
  */
 export class SessionTable {
-  readonly table: LruTable;
+  readonly relayingTable: LruTable;
+  readonly contacts: LruTable;
   private readonly lastSeen: Float64Array;
+  private readonly contactSeen: Float64Array;
   private readonly generation: Uint32Array;
-  /** a relaying session's origin socket, by slot (what only a passed source has) */
+  /** a relaying session's origin socket, by slot */
   private readonly origins: (OriginLink<ClientSession> | undefined)[];
   private readonly links: OriginLinks<ClientSession>;
   private readonly key = new Uint8Array(KEY_BYTES);
@@ -63,22 +72,25 @@ export class SessionTable {
   /** sessions that currently hold an origin socket */
   relaying = 0;
 
-  /** Bytes one session takes in the table at `capacity` (about 60). */
+  /** Bytes one relaying session takes in its table at `capacity` (about 60). */
   static bytesPerEntry(capacity: number): number {
     return LruTable.bytesFor(capacity, KEY_BYTES, VALUE_BYTES) / capacity;
   }
 
   constructor(private readonly options: SessionTableOptions) {
-    let capacity = LruTable.capacityFor(options.maxBytes ?? DEFAULT_MEMORY.sessionsBytes, KEY_BYTES, VALUE_BYTES);
-    if (options.max != null) capacity = Math.min(capacity, options.max);
-    this.table = new LruTable({ keyBytes: KEY_BYTES, valueBytes: VALUE_BYTES, capacity, onEvict: (slot) => this.closeSlot(slot) });
+    const half = Math.floor((options.maxBytes ?? DEFAULT_MEMORY.sessionsBytes) / 2);
+    const cap = (n: number) => (options.max != null ? Math.min(n, options.max) : n);
+    const capacity = cap(LruTable.capacityFor(half, KEY_BYTES, VALUE_BYTES));
+    this.relayingTable = new LruTable({ keyBytes: KEY_BYTES, valueBytes: VALUE_BYTES, capacity, onEvict: (slot) => this.closeSlot(slot) });
+    this.contacts = new LruTable({ keyBytes: KEY_BYTES, valueBytes: CONTACT_VALUE_BYTES, capacity: cap(LruTable.capacityFor(half, KEY_BYTES, CONTACT_VALUE_BYTES)) });
     this.lastSeen = new Float64Array(capacity);
+    this.contactSeen = new Float64Array(this.contacts.capacity);
     this.generation = new Uint32Array(capacity);
     this.origins = new Array<OriginLink<ClientSession> | undefined>(capacity);
     this.links = new OriginLinks(options.origin, (session, data) => {
       if (this.generation[session.slot] !== session.generation) return; // closed with its session
       this.lastSeen[session.slot] = Date.now();
-      this.table.touch(session.slot);
+      this.relayingTable.touch(session.slot);
       this.relayed++;
       this.options.onReply(session, data);
     });
@@ -86,39 +98,45 @@ export class SessionTable {
     this.sweeper.unref();
   }
 
+  /** Relaying sessions this table holds at most (contacts have a table of their own). */
   get capacity(): number {
-    return this.table.capacity;
+    return this.relayingTable.capacity;
   }
 
-  /** Whether this source (16 bytes, IPv4 mapped) and port has a session; nothing is added or touched. */
+  /** The bytes of both tables. */
+  get bytes(): number {
+    return this.relayingTable.bytes + this.contacts.bytes;
+  }
+
+  /** Whether this source (16 bytes, IPv4 mapped) and port was seen (a session or a contact); nothing is added or touched. */
   has(source: Uint8Array, port: number): boolean {
-    const key = this.key;
-    key.set(source, 0);
-    key[16] = port >>> 8;
-    key[17] = port & 0xff;
-    return this.table.find(key) >= 0;
+    const key = this.keyOf(source, port);
+    return this.relayingTable.find(key) >= 0 || this.contacts.find(key) >= 0;
   }
 
   /**
-   * The session of this source (16 bytes, IPv4 mapped, as the socket reports it — or text), touched
-   * as most recently seen. The bytes are copied: the caller's may be a view of a reused buffer.
+   * The session of this source (16 bytes, IPv4 mapped, as the socket reports it — or text),
+   * touched as most recently seen; a contact when none of its packets has passed yet. The bytes
+   * are copied: the caller's may be a view of a reused buffer.
    */
   get(source: Uint8Array | string, port: number, nowMs: number): ClientSession {
     const ip: Address16 = typeof source === 'string' ? address16(source) : { bytes: source.slice(), v4: isV4Mapped(source) };
-    const key = this.key;
-    key.set(ip.bytes, 0);
-    key[16] = port >>> 8;
-    key[17] = port & 0xff;
-    let slot = this.table.get(key);
-    if (slot < 0) slot = this.table.add(key);
-    this.lastSeen[slot] = nowMs;
-    return new ClientSession(ip, port, slot, this.generation[slot]!);
+    const key = this.keyOf(ip.bytes, port);
+    const slot = this.relayingTable.get(key);
+    if (slot >= 0) {
+      this.lastSeen[slot] = nowMs;
+      return new ClientSession(ip, port, slot, this.generation[slot]!);
+    }
+    let contact = this.contacts.get(key);
+    if (contact < 0) contact = this.contacts.add(key);
+    this.contactSeen[contact] = nowMs;
+    return new ClientSession(ip, port, -1, 0);
   }
 
-  /** Sends a passed payload to the origin on the client's own socket. */
+  /** Sends a passed payload to the origin on the client's own socket, which its first passed packet opens. */
   forward(session: ClientSession, payload: Uint8Array): void {
-    // Evicted since its datagram arrived (a flood filled the table within one batch): admit it again.
-    if (this.generation[session.slot] !== session.generation) session = this.get(session.ip.bytes, session.port, Date.now());
+    // A contact passing for the first time, or a session evicted since its datagram arrived: admit it.
+    if (session.slot < 0 || this.generation[session.slot] !== session.generation) session = this.admit(session);
     let link = this.origins[session.slot];
     if (!link) {
       link = this.origins[session.slot] = this.links.open(session);
@@ -127,14 +145,35 @@ export class SessionTable {
     link.send(payload);
   }
 
+  /** Sessions and contacts held. */
   get size(): number {
-    return this.table.size;
+    return this.relayingTable.size + this.contacts.size;
   }
 
   close(): void {
     clearInterval(this.sweeper);
-    for (const slot of this.table.slots()) this.closeSlot(slot);
-    this.table.clear();
+    for (const slot of this.relayingTable.slots()) this.closeSlot(slot);
+    this.relayingTable.clear();
+    this.contacts.clear();
+  }
+
+  /** The client's relaying session, made now (leaving the contacts) when it has none. */
+  private admit(session: ClientSession): ClientSession {
+    const key = this.keyOf(session.ip.bytes, session.port);
+    const known = this.contacts.find(key);
+    if (known >= 0) this.contacts.deleteSlot(known);
+    let slot = this.relayingTable.get(key);
+    if (slot < 0) slot = this.relayingTable.add(key);
+    this.lastSeen[slot] = Date.now();
+    return new ClientSession(session.ip, session.port, slot, this.generation[slot]!);
+  }
+
+  private keyOf(source: Uint8Array, port: number): Uint8Array {
+    const key = this.key;
+    key.set(source, 0);
+    key[16] = port >>> 8;
+    key[17] = port & 0xff;
+    return key;
   }
 
   /** Ends the session in `slot` (evicted, idle or closing): its origin socket closes, its handles go stale. */
@@ -150,9 +189,12 @@ export class SessionTable {
   private sweep(nowMs: number): void {
     const limit = nowMs - this.options.idleSeconds * 1000;
     // Least recently seen first: stop at the first fresh one.
-    for (let slot = this.table.oldest(); slot >= 0 && this.lastSeen[slot]! <= limit; slot = this.table.oldest()) {
+    for (let slot = this.relayingTable.oldest(); slot >= 0 && this.lastSeen[slot]! <= limit; slot = this.relayingTable.oldest()) {
       this.closeSlot(slot);
-      this.table.deleteSlot(slot);
+      this.relayingTable.deleteSlot(slot);
+    }
+    for (let slot = this.contacts.oldest(); slot >= 0 && this.contactSeen[slot]! <= limit; slot = this.contacts.oldest()) {
+      this.contacts.deleteSlot(slot);
     }
   }
 }

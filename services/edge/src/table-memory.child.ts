@@ -1,7 +1,7 @@
 /*
  * The edge's per-source tables on a real UDP socket, in a process of their own so its RSS is
  * theirs (table-memory.test.ts): every datagram goes through what the packet path does for a first
- * contact — its session, a CHALLENGED status in the overlay, per-IP and per-flow data, the dry-run
+ * contact — its contact entry (no relaying session: none of its packets passed), a CHALLENGED status in the overlay, per-IP and per-flow data, the dry-run
  * shadow and a token bucket. Answers the parent's 'report' with counts, capacities and RSS.
  * argv[2]: the budgets as JSON ({sessionsBytes, statusBytes, ipDataBytes, flowDataBytes, bucketBytes}).
  */
@@ -19,7 +19,8 @@ const state = new TenantState('t', null, { current: null }, budget);
 const dry = new DryRunState(state);
 const buckets = new TokenBuckets(budget.bucketBytes);
 const tables = {
-  sessions: sessions.table,
+  sessions: sessions.relayingTable,
+  contacts: sessions.contacts,
   overlay: state.overlay.table,
   firstContacts: state.firstContacts.table,
   ipData: state.ipData.table,

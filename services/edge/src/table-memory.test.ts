@@ -88,6 +88,11 @@ test('table memory - 200,000 distinct sources: no table past its capacity, RSS g
   assert.ok(final.received >= SOURCES);
   assert.equal(final.overCapacity, 0);
   for (const [name, table] of Object.entries(final.tables)) {
+    // A relaying session is made only by a passed packet (with its origin socket): first contacts never fill it.
+    if (name === 'sessions') {
+      assert.equal(table.size, 0, 'no relaying session for a first contact');
+      continue;
+    }
     assert.equal(table.size, table.capacity, `${name} is full, not past full`);
     assert.ok(table.evictions > 0, `${name} evicted`);
   }
