@@ -94,6 +94,10 @@ test('e2e - challenge, verify, play through edge A; edge B lets the client in wi
   assert.ok(!player.messages.some((m) => m.subarray(0, 4).toString() === 'FSCH'), 'no challenge for a token holder');
   await impostor.send(tokenBytes, edgeA.port);
   await until(async () => (await metric(edgeA.metricsPort, /fs_edge_tokens_total\{tenant="arena",result="rejected"\} (\d+)/)) === 1, 5_000, 'the stolen token to be refused');
+  // A flood of tokens from one source: each costs a signature check, so only a few are checked.
+  for (let i = 0; i < 30; i++) await impostor.send(tokenBytes, edgeA.port);
+  await until(async () => (await metric(edgeA.metricsPort, /fs_edge_tokens_total\{tenant="arena",result="rate_limited"\} (\d+)/)) >= 20, 5_000, 'tokens over the per-source limit dropped unchecked');
+  assert.ok((await metric(edgeA.metricsPort, /fs_edge_tokens_total\{tenant="arena",result="rejected"\} (\d+)/)) <= 8, 'at most the burst and its refill checked');
 
   // 3. Edge B, with its own replica, passes the verified client without a challenge once the
   //    event has reached its replica (a packet arriving before that would be challenged there).

@@ -84,6 +84,12 @@ export interface ServiceLimits {
   challenges: LimitSet;
   /** custom replies (helper 68) */
   replies: LimitSet;
+  /**
+   * verified tokens checked (an Ed25519 signature each, ~0.1 ms): a flood of forged tokens from
+   * spoofed sources would otherwise spend a packet thread on them; one over the limit is dropped
+   * unchecked (the client can still solve the challenge)
+   */
+  tokens: LimitSet;
   /** prefix lengths of the per-prefix and per-target buckets */
   prefixBits: { v4: number; v6: number };
 }
@@ -92,6 +98,8 @@ export interface ServiceLimits {
 export const DEFAULT_LIMITS: ServiceLimits = {
   challenges: { perSource: { perSecond: 2, burst: 4 }, perPrefix: { perSecond: 64, burst: 256 }, perTarget: { perSecond: 20_000, burst: 40_000 } },
   replies: { perSource: { perSecond: 4, burst: 8 }, perPrefix: { perSecond: 64, burst: 256 }, perTarget: { perSecond: 20_000, burst: 40_000 } },
+  // perTarget: about a fifth of a core spent on signatures at most
+  tokens: { perSource: { perSecond: 2, burst: 4 }, perPrefix: { perSecond: 32, burst: 64 }, perTarget: { perSecond: 2_000, burst: 4_000 } },
   prefixBits: { v4: 24, v6: 48 },
 };
 
@@ -214,6 +222,7 @@ function serviceLimits(raw: any, at: string): ServiceLimits {
   return {
     challenges: limitSet(l.challenges, DEFAULT_LIMITS.challenges, `${at}.limits.challenges`),
     replies: limitSet(l.replies, DEFAULT_LIMITS.replies, `${at}.limits.replies`),
+    tokens: limitSet(l.tokens, DEFAULT_LIMITS.tokens, `${at}.limits.tokens`),
     prefixBits: {
       v4: prefixBits(l.prefixBits?.v4, DEFAULT_LIMITS.prefixBits.v4, 32, `${at}.limits.prefixBits.v4`),
       v6: prefixBits(l.prefixBits?.v6, DEFAULT_LIMITS.prefixBits.v6, 128, `${at}.limits.prefixBits.v6`),

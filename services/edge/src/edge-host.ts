@@ -30,6 +30,8 @@ export class EdgeHost implements HostEnvironment {
   readonly challenge: StandardChallenge;
   readonly limiter: ChallengeLimiter;
   readonly replyLimiter: ChallengeLimiter;
+  /** how many tokens are checked, per source, network and service */
+  readonly tokenLimiter: ChallengeLimiter;
   readonly counters = new Map<number, bigint>();
   /** every answer the standard challenge rejected, by reason, whatever the program did with it */
   readonly rejections = new RejectionCounts();
@@ -49,6 +51,7 @@ export class EdgeHost implements HostEnvironment {
     this.difficulty = { bits: service.challenges.difficultyBits, floorBits: 0, subPuzzles: service.challenges.subPuzzles };
     this.limiter = EdgeHost.limiterFor(service.limits.challenges, service);
     this.replyLimiter = EdgeHost.limiterFor(service.limits.replies, service);
+    this.tokenLimiter = EdgeHost.limiterFor(service.limits.tokens, service);
     const engine = new PuzzleEngine({ keyRing, clock: Date.now });
     this.floor = new DifficultyFloor(this.difficulty.bits, engine.validitySeconds * 1000);
     this.challenge = new StandardChallenge({

@@ -68,6 +68,7 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
   counter('fs_edge_tokens_total', 'Verified tokens by result', ['tenant', 'result'], (inc) => each((s, tenant) => {
     inc({ tenant, result: 'accepted' }, s.runtime.stats.tokens.accepted);
     inc({ tenant, result: 'rejected' }, s.runtime.stats.tokens.rejected);
+    inc({ tenant, result: 'rate_limited' }, s.runtime.stats.tokens.rateLimited);
   }));
   counter('fs_edge_malformed_total', 'Datagrams rejected before the program, by reason', ['tenant', 'reason'], (inc) => each((s, tenant) => {
     for (const [reason, n] of s.malformed) inc({ tenant, reason }, n);

@@ -372,9 +372,14 @@ export class ProtectedService {
   private acceptToken(session: ClientSession, port: number, data: Uint8Array, nowMs: number): void {
     const stats = this.runtime.stats;
     const host = this.runtime.host;
-    const outcome = host.tokens.verify(data, { address: session.ip.bytes, port }, { address: this.local!.bytes, port: this.publicPort });
     stats.packets.drop++;
     stats.bytes.drop += data.length;
+    // Checked only within the limits: a signature costs ~0.1 ms, and anyone can send a forged token from any source.
+    if (host.tokenLimiter.admit(session.ip.bytes, this.local!.bytes, nowMs) !== null) {
+      stats.tokens.rateLimited++;
+      return;
+    }
+    const outcome = host.tokens.verify(data, { address: session.ip.bytes, port }, { address: this.local!.bytes, port: this.publicPort });
     if (!outcome.ok) {
       stats.tokens.rejected++;
       this.log.warn('token', { tenant: this.config.tenant, source: session.address, reason: outcome.reason }, 'token rejected');

@@ -29,7 +29,7 @@ export class TenantStats {
   challengesSent = 0;
   answersAccepted = 0;
   repliesSent = 0;
-  readonly tokens = { accepted: 0, rejected: 0 };
+  readonly tokens = { accepted: 0, rejected: 0, rateLimited: 0 };
   readonly swaps: Record<SwapResult, number> = { applied: 0, refused: 0, unsigned: 0, bad_signature: 0, over_budget: 0, stale: 0 };
   /** packets per network-analytics tag (helper 18) */
   readonly analyticsTags = new AnalyticsTags();
