@@ -7,10 +7,12 @@ export const FLOWSHIELD_HELPERS: readonly HelperSpec[] = [
     impl: (_ctx, run) => {
       const engine = run.env.challenge;
       if (!engine || !run.env.challengesEnabled) return HelperResult.DISABLED;
-      if (!run.env.allowChallenge(run.meta, run.now)) return HelperResult.RATE_LIMITED;
+      // Made (and refused when too big for its trigger) before a token is taken: a flood of
+      // one-byte packets from a victim's address must not spend the victim's challenge budget.
       const challenge = engine.issue(run.meta, run.now);
       if (typeof challenge === 'number') return challenge;
       if (challenge.length > run.meta.payload.length) return HelperResult.TOO_BIG;
+      if (!run.env.allowChallenge(run.meta, run.now)) return HelperResult.RATE_LIMITED;
       run.effects.challenge = challenge;
       return HelperResult.OK;
     },
