@@ -1,4 +1,4 @@
-import { decodeBatch, DecodeError, edgeIdOfSubject, EventRejectCode, EVENTS_STREAM, type EventBatch } from '@flowshield/proto';
+import { decodeBatch, DecodeError, edgeIdOfSubject, eventAheadOf, EventRejectCode, EVENTS_STREAM, MAX_EVENT_CLOCK_AHEAD_MS, type EventBatch } from '@flowshield/proto';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { millis, type NatsConnection } from '@nats-io/transport-node';
 
@@ -64,6 +64,9 @@ export async function* readEventHistory(nc: NatsConnection, options: HistoryOpti
           // As the state service does: a batch that disagrees with its subject is never part of the history.
           if (edgeIdOfSubject(m.subject) !== decoded.edgeId) {
             error = new DecodeError(EventRejectCode.EDGE_MISMATCH, `batch from edge ${decoded.edgeId} arrived on ${m.subject}`);
+            decoded = null;
+          } else if (eventAheadOf(decoded, millis(m.info.timestampNanos))) {
+            error = new DecodeError(EventRejectCode.CLOCK_AHEAD, `batch from edge ${decoded.edgeId} holds an event stamped more than ${MAX_EVENT_CLOCK_AHEAD_MS} ms after the stream stored it`);
             decoded = null;
           }
         } catch (err) {

@@ -2,7 +2,7 @@ export { DecodeError } from './errors.js';
 // Event path (issue 5): status events, batches, NATS names, snapshot manifest.
 export {
   Status, STATUS_NAMES, isStatus, parseStatus, ReasonCode, REASON_NAMES, EVENT_FIELDS, BATCH_FIELDS, BATCH_FIELDS_V1, EVENT_LIMITS,
-  EventDecodeCode, EventRejectCode, validateEvent, validateBatch, canonicalEvent,
+  EventDecodeCode, EventRejectCode, validateEvent, validateBatch, canonicalEvent, eventAheadOf, MAX_EVENT_CLOCK_AHEAD_MS,
   EVENT_BATCH_VERSION, EVENT_RECORD_VERSION, encodeBatch, decodeBatch, encodeEvent, decodeEvent,
   EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, EVENTS_SUBJECTS, DEADLETTER_SUBJECT, DEADLETTER_STREAM, DEADLETTER_HEADERS,
   SNAPSHOT_BUCKET, STATE_CONSUMER_PREFIX, isNameToken, eventSubject, edgeIdOfSubject, batchMessageId,

@@ -1,9 +1,9 @@
 import {
-  decodeBatch, DecodeError, edgeIdOfSubject, EventRejectCode, EVENTS_STREAM, EVENTS_SUBJECTS, STATE_CONSUMER_PREFIX, type StatusEvent,
+  decodeBatch, DecodeError, edgeIdOfSubject, eventAheadOf, EventRejectCode, EVENTS_STREAM, EVENTS_SUBJECTS, MAX_EVENT_CLOCK_AHEAD_MS, STATE_CONSUMER_PREFIX, type StatusEvent,
 } from '@flowshield/proto';
 import { ReplicaError, ReplicaErrorCode, type ReplicaWriter } from '@flowshield/replica';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
-import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import { millis, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { deadLetter, type Refusal } from './deadletter.js';
 import type { StateMetrics } from './metrics.js';
@@ -221,8 +221,15 @@ export class StateConsumer {
       const batch = decodeBatch(msg.data);
       // The subject is what NATS permissions vouch for (an edge publishes only on its own);
       // a batch naming another edge is forged or broken and is never merged.
+      const storedAt = millis(msg.info.timestampNanos);
+      const ahead = eventAheadOf(batch, storedAt);
       if (edgeIdOfSubject(msg.subject) !== batch.edgeId) {
         await this.reject(msg, 'edge_mismatch', { code: EventRejectCode.EDGE_MISMATCH, message: `batch from edge ${batch.edgeId} arrived on ${msg.subject}` }, { edgeId: batch.edgeId, events: batch.events.length });
+      } else if (ahead) {
+        // Stamped far past when it was stored, it would win its register for good (merge.ts).
+        await this.reject(msg, 'clock_ahead', {
+          code: EventRejectCode.CLOCK_AHEAD, message: `event seq ${ahead.seq} is stamped ${ahead.hlcWall - storedAt} ms after the stream stored its batch (at most ${MAX_EVENT_CLOCK_AHEAD_MS})`,
+        }, { edgeId: batch.edgeId, events: batch.events.length });
       } else {
         for (const e of batch.events) this.pending.events.push(e);
       }
@@ -304,9 +311,11 @@ export class StateConsumer {
     });
   }
 
-  private async reject(msg: JsMsg, reason: 'malformed' | 'edge_mismatch', refusal: Refusal, fields: object): Promise<void> {
+  private async reject(msg: JsMsg, reason: 'malformed' | 'edge_mismatch' | 'clock_ahead', refusal: Refusal, fields: object): Promise<void> {
     this.o.metrics.rejected.inc({ reason });
-    const text = reason === 'malformed' ? 'malformed event message dead-lettered' : 'event batch naming another edge than its subject dead-lettered';
+    const text = reason === 'malformed' ? 'malformed event message dead-lettered'
+      : reason === 'edge_mismatch' ? 'event batch naming another edge than its subject dead-lettered'
+        : 'event batch stamped ahead of the stream\'s clock dead-lettered';
     this.log.warn(reason === 'malformed' ? `malformed:${refusal.code}` : reason, { ...fields, reason: refusal.message, seq: msg.seq, subject: msg.subject }, text);
     await deadLetter(this.js, this.stream, msg, refusal);
     this.o.metrics.deadLettered.inc();

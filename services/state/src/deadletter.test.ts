@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { NatsTestServer, scrape } from '@flowshield/test-support';
 import { ensureEventStreams, eventStreamBounds } from '@flowshield/events';
 import {
-  DEADLETTER_HEADERS, DEADLETTER_STREAM, encodeBatch, EventDecodeCode, ipToBytes16, Status, type StatusEvent,
+  DEADLETTER_HEADERS, DEADLETTER_STREAM, encodeBatch, EventDecodeCode, EventRejectCode, ipToBytes16, Status, type StatusEvent,
 } from '@flowshield/proto';
 import { ReplicaWriter } from '@flowshield/replica';
 import { jetstream } from '@nats-io/jetstream';
@@ -45,6 +45,11 @@ test('state - malformed messages are counted and dead-lettered while the consume
       await js.publish('fs.events.edge-m', encodeBatch({ edgeId: 'edge-m', events }));
       await js.publish('fs.events.edge-x', badKinds[round % badKinds.length]!);
     }
+    // A clock a minute fast is a clock; one stamping events an hour ahead would win their registers for good.
+    const fast = { ...event(seq++), edgeId: 'edge-n', hlcWall: Date.now() + 60_000 };
+    good.push(fast);
+    await js.publish('fs.events.edge-n', encodeBatch({ edgeId: 'edge-n', events: [fast] }));
+    await js.publish('fs.events.edge-x', encodeBatch({ edgeId: 'edge-x', events: [{ ...event(seq++), edgeId: 'edge-x', status: Status.BLOCKED, hlcWall: Date.now() + 3_600_000 }] }));
     const { lastSeq } = await eventStreamBounds(nc);
 
     const db = join(dir, 'replica');
@@ -72,10 +77,11 @@ test('state - malformed messages are counted and dead-lettered while the consume
       assert.equal(m.headers!.get(DEADLETTER_HEADERS.subject), 'fs.events.edge-x');
       if (m.info.pending === 0) break;
     }
-    assert.equal(codes.length, 20);
-    for (const code of [EventDecodeCode.MSGPACK, EventDecodeCode.VERSION, EventDecodeCode.EMPTY, EventDecodeCode.FIELD]) assert.ok(codes.includes(code), code);
+    assert.equal(codes.length, 21);
+    for (const code of [EventDecodeCode.MSGPACK, EventDecodeCode.VERSION, EventDecodeCode.EMPTY, EventDecodeCode.FIELD, EventRejectCode.CLOCK_AHEAD]) assert.ok(codes.includes(code), code);
 
-    assert.match(metrics, /fs_state_deadlettered_total 20/);
+    assert.match(metrics, /fs_state_deadlettered_total 21/);
+    assert.match(metrics, /fs_state_events_rejected_total\{reason="clock_ahead"\} 1/);
     const malformed = [...metrics.matchAll(/fs_state_malformed_messages_total\{code="[A-Z_]+"\} (\d+)/g)].reduce((s, m) => s + Number(m[1]), 0);
     assert.equal(malformed, 20);
     assert.ok(proc.logs.some((l) => l.msg === 'malformed event message dead-lettered'));

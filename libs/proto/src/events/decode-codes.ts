@@ -16,6 +16,8 @@ export const EventDecodeCode = {
 export const EventRejectCode = {
   /** The batch's edgeId is not the edge its subject (`fs.events.<edgeId>`) names. */
   EDGE_MISMATCH: 'FS_ERR_PROTO_EVENT_EDGE_MISMATCH',
+  /** An event's HLC is further ahead of the time the stream stored its batch than any clock may be (MAX_EVENT_CLOCK_AHEAD_MS). */
+  CLOCK_AHEAD: 'FS_ERR_PROTO_EVENT_CLOCK_AHEAD',
 } as const;
 
 export type EventRejectCode = (typeof EventRejectCode)[keyof typeof EventRejectCode];

@@ -2,7 +2,7 @@ export { Status, STATUS_NAMES, isStatus, parseStatus, ReasonCode, REASON_NAMES }
 export type { StatusEvent, EventBatch } from './event.js';
 export { EVENT_FIELDS, BATCH_FIELDS, BATCH_FIELDS_V1, EVENT_LIMITS } from './event.js';
 export { EventDecodeCode, EventRejectCode } from './decode-codes.js';
-export { validateEvent, validateBatch, canonicalEvent } from './validate.js';
+export { validateEvent, validateBatch, canonicalEvent, eventAheadOf, MAX_EVENT_CLOCK_AHEAD_MS } from './validate.js';
 export { EVENT_BATCH_VERSION, EVENT_RECORD_VERSION, encodeBatch, decodeBatch, encodeEvent, decodeEvent } from './codec.js';
 export {
   EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, EVENTS_SUBJECTS, DEADLETTER_SUBJECT, DEADLETTER_STREAM, DEADLETTER_HEADERS,

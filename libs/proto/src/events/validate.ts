@@ -67,6 +67,21 @@ export function canonicalEvent(e: StatusEvent): StatusEvent {
   };
 }
 
+/**
+ * How far an event's HLC wall time may be ahead of the time the stream stored its batch. The
+ * merge orders by HLC first: an event stamped in the far future (a broken clock, a compromised
+ * edge) would beat every later event for its source, for good. Measured against the stream's own
+ * timestamp, so every replica reading that stream, and a replay of it, decides alike.
+ */
+export const MAX_EVENT_CLOCK_AHEAD_MS = 5 * 60_000;
+
+/** The first event of `batch` stamped more than MAX_EVENT_CLOCK_AHEAD_MS after `storedAtMs`, or null. */
+export function eventAheadOf(batch: Pick<EventBatch, 'events'>, storedAtMs: number): StatusEvent | null {
+  const limit = storedAtMs + MAX_EVENT_CLOCK_AHEAD_MS;
+  for (const event of batch.events) if (event.hlcWall > limit) return event;
+  return null;
+}
+
 /** Checks a decoded batch: every event valid, all from the batch's edge, sequences strictly increasing. */
 export function validateBatch(raw: unknown): EventBatch {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
