@@ -69,6 +69,10 @@ export class TenantState implements StateStore {
     const shared = this.replica.current?.lookup(this.tenant, ip, Math.floor(now)) ?? null;
     if (own && shared && (shared.hlc.wall > own.hlcWall || (shared.hlc.wall === own.hlcWall && shared.hlc.logical >= own.hlcLogical))) {
       table.delete(ip); // the replica caught up (or saw something newer)
+    } else if (own && table === this.firstContacts && own.expiry !== 0 && own.expiry <= now) {
+      // An expired first contact (local only: perhaps a spoofed packet's, made before this edge
+      // learnt the source was verified elsewhere) hides nothing the replica holds.
+      table.delete(ip);
     } else if (own) {
       return own.expiry !== 0 && own.expiry <= now ? undefined : { status: own.status, expiry: own.expiry };
     }

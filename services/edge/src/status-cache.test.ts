@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setImmediate as turn } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ipToBytes16, type StatusEvent } from '@flowshield/proto';
 import { ReplicaReader, ReplicaWriter } from '@flowshield/replica';
 import { loadCompiler, loadProgram, ProgramInstance, type HostEnvironment, type PacketMeta } from '@flowshield/vm';
@@ -71,7 +71,7 @@ test('edge status cache - a replica commit, a status set here and an expiry each
     edgeId: 'edge-b', seq: 1, reason: 2, programVersion: 1,
   };
   writer.merge({ stream: 'FS_EVENTS', lastSequence: 1, messages: 1, events: [event] });
-  await turn(); // the reader's snapshot moves between event-loop turns
+  await sleep(20); // the reader's snapshot moves between event-loop turns (lmdb-js renews it on a timer)
   assert.equal(verdict(), 'pass pass pass', 'verified by the replica: passed at once');
   // This edge blocks it.
   state.setStatus(ipToBytes16('10.9.8.7'), { status: 3, expiry: now + 30 }, now);
