@@ -17,7 +17,7 @@ export interface ServiceConfig {
    * client sessions relayed to the origin: as many as `memory.sessionsBytes` holds (and at most
    * `max` when set), closed after `idleSeconds`
    */
-  sessions: { max: number | null; idleSeconds: number };
+  sessions: { max: number | null; idleSeconds: number; maxPerAddress: number };
   /** byte budgets of this service's per-source tables, for the whole edge: split evenly over the packet workers (README "Memory") */
   memory: MemoryConfig;
   /** the puzzle issued until the challenge service sets a difficulty */
@@ -167,6 +167,20 @@ function host(value: unknown, where: string): string {
   return value as string;
 }
 
+/**
+ * Relaying sessions (ports) one client address may hold: status is per address, so once one
+ * port of an address passes, every port of it would — an attacker verified once (or spoofing a
+ * verified address) opening ports by the ten thousand would take the edge's sockets and have the
+ * origin's replies sent to all of them. Generous for players sharing an address behind a NAT.
+ */
+export const DEFAULT_SESSIONS_PER_ADDRESS = 64;
+
+function wholePositive(value: unknown, fallback: number, where: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || (value as number) < 1) fail(`${where} must be a whole number from 1`);
+  return value as number;
+}
+
 function positive(value: unknown, fallback: number, where: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) fail(`${where} must be a positive number`);
@@ -283,6 +297,7 @@ export function parseEdgeConfig(raw: unknown): EdgeConfig {
       sessions: {
         max: s.sessions?.max === undefined || s.sessions.max === null ? null : positive(s.sessions.max, 0, `${at}.sessions.max`),
         idleSeconds: positive(s.sessions?.idleSeconds, 60, `${at}.sessions.idleSeconds`),
+        maxPerAddress: wholePositive(s.sessions?.maxPerAddress, DEFAULT_SESSIONS_PER_ADDRESS, `${at}.sessions.maxPerAddress`),
       },
       memory: memory(s.memory, at),
       challenges: { difficultyBits, subPuzzles },

@@ -120,6 +120,7 @@ export function edgeMetrics(services: readonly ProtectedService[], publisher: ()
     set({ tenant, kind: 'known' }, s.sessions.size);
     set({ tenant, kind: 'relaying' }, s.sessions.relaying);
   }));
+  counter('fs_edge_sessions_refused_total', 'Passed packets not relayed: their client address already held sessions.maxPerAddress relaying sessions', ['tenant'], (inc) => each((s, tenant) => inc({ tenant }, s.sessions.refusedPerAddress)));
   counter('fs_edge_status_local_total', 'Status transitions kept on this edge without an event (first contacts: NONE or CHALLENGED to CHALLENGED or NONE), by status set', ['tenant', 'status'], (inc) => each((s, tenant) => {
     s.runtime.host.state.localTransitions.forEach((n, status) => { if (n > 0) inc({ tenant, status: STATUS_NAMES[status as Status] }, n); });
   }));

@@ -99,6 +99,7 @@ export class ProtectedService {
       max: config.sessions.max,
       maxBytes: config.memory.sessionsBytes,
       idleSeconds: config.sessions.idleSeconds,
+      maxPerAddress: config.sessions.maxPerAddress,
       origin: config.origin,
       onReply: (session, data) => this.queueReply(session, data),
     });

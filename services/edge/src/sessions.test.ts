@@ -69,3 +69,24 @@ test('sessions - an entry cap below the byte budget holds', () => {
     sessions.close();
   }
 });
+
+test('sessions - one address holds at most maxPerAddress relaying sessions; a closed one frees its place', async (t) => {
+  const origin = await EchoOrigin.start();
+  const sessions = new SessionTable({ maxPerAddress: 3, idleSeconds: 60, origin: { host: '127.0.0.1', port: origin.port }, onReply: () => undefined });
+  t.after(() => { sessions.close(); origin.close(); });
+  // An address that passed once (status is per address) sending from port after port.
+  for (let port = 1; port <= 5; port++) sessions.forward(sessions.get('127.0.0.9', port, Date.now()), Buffer.from('x'));
+  assert.equal(sessions.relaying, 3);
+  assert.equal(sessions.refusedPerAddress, 2);
+  // Its sessions keep relaying; another address is not held back.
+  sessions.forward(sessions.get('127.0.0.9', 2, Date.now()), Buffer.from('y'));
+  sessions.forward(sessions.get('127.0.0.10', 1, Date.now()), Buffer.from('z'));
+  assert.equal(sessions.relaying, 4);
+  assert.equal(sessions.refusedPerAddress, 2);
+  // Closed (idle, evicted or at shutdown), a session frees its place for the address.
+  sessions.close();
+  assert.equal(sessions.relaying, 0);
+  for (let port = 10; port < 13; port++) sessions.forward(sessions.get('127.0.0.9', port, Date.now()), Buffer.from('x'));
+  assert.equal(sessions.relaying, 3);
+  assert.equal(sessions.refusedPerAddress, 2);
+});

@@ -10,6 +10,9 @@ const KEY_BYTES = 18;
 const VALUE_BYTES = 20;
 /** per contact besides the key: last seen (8) */
 const CONTACT_VALUE_BYTES = 8;
+/** per client address with relaying sessions: the address, and how many it holds (4) */
+const ADDRESS_KEY_BYTES = 16;
+const ADDRESS_VALUE_BYTES = 4;
 
 /**
  * A client of one protected service, as this edge sees it: a handle on its table slot, made per
@@ -36,11 +39,21 @@ const isV4Mapped = (b: Uint8Array): boolean => {
   return b[10] === 0xff && b[11] === 0xff;
 };
 
+/** Relaying sessions in `bytes`, their per-address counts (an entry per session at most) included. */
+function relayingCapacity(bytes: number): number {
+  const total = (c: number) => LruTable.bytesFor(c, KEY_BYTES, VALUE_BYTES) + LruTable.bytesFor(c, ADDRESS_KEY_BYTES, ADDRESS_VALUE_BYTES);
+  let c = LruTable.capacityFor(bytes, KEY_BYTES, VALUE_BYTES + ADDRESS_KEY_BYTES + ADDRESS_VALUE_BYTES);
+  while (c > 1 && total(c) > bytes) c = Math.floor(c * 0.95);
+  return c;
+}
+
 export interface SessionTableOptions {
   /** the byte budget the capacities are derived from, half each table (default: DEFAULT_MEMORY.sessionsBytes) */
   maxBytes?: number;
   /** an optional cap in entries per table, below what the bytes allow */
   max?: number | null;
+  /** relaying sessions one address may hold (default: no cap) */
+  maxPerAddress?: number;
   idleSeconds: number;
   origin: { host: string; port: number };
   /** an origin reply for the session's client (`data` valid only during the call) */
@@ -67,8 +80,14 @@ export class SessionTable {
   private readonly origins: (OriginLink<ClientSession> | undefined)[];
   private readonly links: OriginLinks<ClientSession>;
   private readonly key = new Uint8Array(KEY_BYTES);
+  /** relaying sessions per client address (an entry per address that has one, so never full) */
+  private readonly addresses: LruTable;
+  private readonly perAddress: Uint32Array;
+  private readonly maxPerAddress: number;
   private readonly sweeper: NodeJS.Timeout;
   relayed = 0;
+  /** passed packets not relayed: their address already held `maxPerAddress` sessions */
+  refusedPerAddress = 0;
   /** sessions that currently hold an origin socket */
   relaying = 0;
 
@@ -80,12 +99,15 @@ export class SessionTable {
   constructor(private readonly options: SessionTableOptions) {
     const half = Math.floor((options.maxBytes ?? DEFAULT_MEMORY.sessionsBytes) / 2);
     const cap = (n: number) => (options.max != null ? Math.min(n, options.max) : n);
-    const capacity = cap(LruTable.capacityFor(half, KEY_BYTES, VALUE_BYTES));
+    const capacity = cap(relayingCapacity(half));
     this.relayingTable = new LruTable({ keyBytes: KEY_BYTES, valueBytes: VALUE_BYTES, capacity, onEvict: (slot) => this.closeSlot(slot) });
     this.contacts = new LruTable({ keyBytes: KEY_BYTES, valueBytes: CONTACT_VALUE_BYTES, capacity: cap(LruTable.capacityFor(half, KEY_BYTES, CONTACT_VALUE_BYTES)) });
     this.lastSeen = new Float64Array(capacity);
     this.contactSeen = new Float64Array(this.contacts.capacity);
     this.generation = new Uint32Array(capacity);
+    this.addresses = new LruTable({ keyBytes: ADDRESS_KEY_BYTES, valueBytes: ADDRESS_VALUE_BYTES, capacity });
+    this.perAddress = new Uint32Array(capacity);
+    this.maxPerAddress = options.maxPerAddress ?? Number.POSITIVE_INFINITY;
     this.origins = new Array<OriginLink<ClientSession> | undefined>(capacity);
     this.links = new OriginLinks(options.origin, (session, data) => {
       if (this.generation[session.slot] !== session.generation) return; // closed with its session
@@ -103,9 +125,9 @@ export class SessionTable {
     return this.relayingTable.capacity;
   }
 
-  /** The bytes of both tables. */
+  /** The bytes of the tables. */
   get bytes(): number {
-    return this.relayingTable.bytes + this.contacts.bytes;
+    return this.relayingTable.bytes + this.contacts.bytes + this.addresses.bytes;
   }
 
   /** Whether this source (16 bytes, IPv4 mapped) and port was seen (a session or a contact); nothing is added or touched. */
@@ -136,7 +158,14 @@ export class SessionTable {
   /** Sends a passed payload to the origin on the client's own socket, which its first passed packet opens. */
   forward(session: ClientSession, payload: Uint8Array): void {
     // A contact passing for the first time, or a session evicted since its datagram arrived: admit it.
-    if (session.slot < 0 || this.generation[session.slot] !== session.generation) session = this.admit(session);
+    if (session.slot < 0 || this.generation[session.slot] !== session.generation) {
+      const admitted = this.admit(session);
+      if (!admitted) {
+        this.refusedPerAddress++;
+        return;
+      }
+      session = admitted;
+    }
     let link = this.origins[session.slot];
     if (!link) {
       link = this.origins[session.slot] = this.links.open(session);
@@ -155,15 +184,27 @@ export class SessionTable {
     for (const slot of this.relayingTable.slots()) this.closeSlot(slot);
     this.relayingTable.clear();
     this.contacts.clear();
+    this.addresses.clear();
   }
 
-  /** The client's relaying session, made now (leaving the contacts) when it has none. */
-  private admit(session: ClientSession): ClientSession {
+  /** The client's relaying session, made now (leaving the contacts) when it has none; null when its address holds its most. */
+  private admit(session: ClientSession): ClientSession | null {
     const key = this.keyOf(session.ip.bytes, session.port);
-    const known = this.contacts.find(key);
-    if (known >= 0) this.contacts.deleteSlot(known);
     let slot = this.relayingTable.get(key);
-    if (slot < 0) slot = this.relayingTable.add(key);
+    if (slot < 0) {
+      let a = this.addresses.find(session.ip.bytes);
+      if (a >= 0 && this.perAddress[a]! >= this.maxPerAddress) return null;
+      const known = this.contacts.find(key);
+      if (known >= 0) this.contacts.deleteSlot(known);
+      // Added before the address is counted: the insert may evict (and uncount) another session.
+      slot = this.relayingTable.add(this.keyOf(session.ip.bytes, session.port));
+      a = this.addresses.find(session.ip.bytes);
+      if (a < 0) {
+        a = this.addresses.add(session.ip.bytes);
+        this.perAddress[a] = 0;
+      }
+      this.perAddress[a]!++;
+    }
     this.lastSeen[slot] = Date.now();
     return new ClientSession(session.ip, session.port, slot, this.generation[slot]!);
   }
@@ -179,6 +220,8 @@ export class SessionTable {
   /** Ends the session in `slot` (evicted, idle or closing): its origin socket closes, its handles go stale. */
   private closeSlot(slot: number): void {
     this.generation[slot] = (this.generation[slot]! + 1) >>> 0;
+    const a = this.addresses.find(this.relayingTable.keyAt(slot).subarray(0, 16));
+    if (a >= 0 && --this.perAddress[a]! === 0) this.addresses.deleteSlot(a);
     const link = this.origins[slot];
     if (!link) return;
     this.origins[slot] = undefined;
