@@ -98,21 +98,20 @@ export class StateConsumer {
     // its stream's own group. So the durable is kept when it already stands where the replica
     // does, and re-created otherwise.
     const existing = await jsm.consumers.info(this.stream, this.durable).catch(() => null);
-    if (existing && existing.delivered.stream_seq === startSeq - 1 && existing.num_ack_pending === 0 && existing.config.ack_policy === AckPolicy.All) {
+    const wanted = this.consumerConfig(startSeq);
+    // Kept only as this service made it: a reader with consumer-create rights on the stream can
+    // re-create a durable of this name with, say, max_ack_pending 1, which would hold this
+    // replica back until the stream's limits discard what it never merged.
+    const asMade = existing !== null && existing.config.ack_policy === AckPolicy.All && existing.config.filter_subject === wanted.filter_subject
+      && existing.config.max_ack_pending === wanted.max_ack_pending && existing.config.ack_wait === wanted.ack_wait;
+    if (existing && !asMade) this.log.warn('consumer-config', { stream: this.stream, durable: this.durable }, 'the durable consumer is not configured as this service makes it; re-creating it');
+    if (existing && asMade && existing.delivered.stream_seq === startSeq - 1 && existing.num_ack_pending === 0) {
       this.o.logger.info({ stream: this.stream, durable: this.durable, startSeq, kept: true }, 'consumer positioned at the replica\'s recorded sequence');
       return this.js.consumers.get(this.stream, this.durable);
     }
     try {
       await jsm.consumers.delete(this.stream, this.durable).catch(() => undefined);
-      await jsm.consumers.add(this.stream, {
-        durable_name: this.durable,
-        ack_policy: AckPolicy.All,
-        deliver_policy: DeliverPolicy.StartSequence,
-        opt_start_seq: startSeq,
-        filter_subject: EVENTS_SUBJECTS,
-        max_ack_pending: Math.max(10_000, this.o.fetchBatch * 4),
-        ack_wait: nanos(60_000),
-      });
+      await jsm.consumers.add(this.stream, wanted);
     } catch (err) {
       if (!existing || !await jsm.consumers.info(this.stream, this.durable).then(() => true, () => false)) throw err;
       // Cannot re-create it now: read on from the durable as it is. What it delivered and we did
@@ -122,6 +121,18 @@ export class StateConsumer {
     }
     this.o.logger.info({ stream: this.stream, durable: this.durable, startSeq }, 'consumer positioned at the replica\'s recorded sequence');
     return this.js.consumers.get(this.stream, this.durable);
+  }
+
+  private consumerConfig(startSeq: number) {
+    return {
+      durable_name: this.durable,
+      ack_policy: AckPolicy.All,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: startSeq,
+      filter_subject: EVENTS_SUBJECTS,
+      max_ack_pending: Math.max(10_000, this.o.fetchBatch * 4),
+      ack_wait: nanos(60_000),
+    };
   }
 
   /** The stream sequence this replica merges next (everything below it is merged). */
