@@ -1,7 +1,7 @@
 import {
   CHALLENGE_DIFFICULTY_BUCKET, CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_SUBJECT_PREFIX, ChallengeSubject,
   DEADLETTER_STREAM, DEADLETTER_SUBJECT, EVENTS_STREAM, LISTS_BUCKET, PROGRAMS_BUCKET, RULES_BUCKET, SNAPSHOT_BUCKET, TENANT_KEY_BUCKET,
-  eventSubject, isNameToken, SITE_EVENTS_STREAM, aggregateStream, hubStream, type Topology,
+  eventSubject, isNameToken, loadSubject, SITE_EVENTS_STREAM, aggregateStream, hubStream, type Topology,
 } from '@flowshield/proto';
 import { AccessError, AccessErrorCode } from './errors.js';
 import { ACCOUNT_INFO, durableConsumer, kvStream, objectStream, ownKv, ownObjectStore, ownStream, readKv, readStream } from './jetstream-subjects.js';
@@ -94,7 +94,7 @@ export function permissionsFor(principal: Principal, topology?: Topology): Permi
     case Role.edge:
       return {
         publish: [
-          eventSubject(checkedEdgeId(principal)), ChallengeSubject.load, ChallengeSubject.tenantKey,
+          eventSubject(checkedEdgeId(principal)), loadSubject(checkedEdgeId(principal)), ChallengeSubject.tenantKey,
           ACCOUNT_INFO, ...EDGE_BUCKETS.flatMap(readKv),
           // the prefix lists rules versions pin, read-only (the rules bucket is one of EDGE_BUCKETS)
           ...readStream(objectStream(LISTS_BUCKET)),

@@ -20,7 +20,7 @@ export {
   packetMagic, isChallengePacket, isAnswerPacket, isHelloPacket, writeMacInput, writeChallengeHead, decodeChallenge,
   decodeAnswer, encodeAnswer, encodeHello, TOKEN_SIZE, TOKEN_SIGNED_SIZE, encodeTokenClaims, assembleToken, decodeToken,
   EPOCH_KEY_RECORD_SIZE, PUBLIC_KEY_RECORD_SIZE, encodeEpochKeyRecord, decodeEpochKeyRecord, encodePublicKeyRecord,
-  decodePublicKeyRecord, encodeTenantKeyRecord, decodeTenantKeyRecord, TENANT_KEY_BUCKET, tenantKeyKvKey, CHALLENGE_API_VERSION, CHALLENGE_SUBJECT_PREFIX, ChallengeSubject, CHALLENGE_QUEUE_GROUP,
+  decodePublicKeyRecord, encodeTenantKeyRecord, decodeTenantKeyRecord, TENANT_KEY_BUCKET, tenantKeyKvKey, CHALLENGE_API_VERSION, CHALLENGE_SUBJECT_PREFIX, ChallengeSubject, CHALLENGE_QUEUE_GROUP, loadSubject, LOAD_SUBJECTS, edgeIdOfLoadSubject,
   CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, epochKvKey, publicKeyKvKey, toBase64,
   fromBase64, decodeApiMessage, encodeApiMessage, isEndpointText,
 } from './challenge/index.js';

@@ -8,7 +8,7 @@ import { Kvm } from '@nats-io/kv';
 import { pino, type Logger } from 'pino';
 import { NatsTestServer, testTimeout } from '@flowshield/test-support';
 import {
-  CHALLENGE_DIFFICULTY_BUCKET, ChallengeSubject, TENANT_KEY_BUCKET, encodeAnswer, encodeTenantKeyRecord, tenantKeyKvKey, type TenantKeyReply, encodeApiMessage, endpointFromText, fromBase64, serviceKey,
+  CHALLENGE_DIFFICULTY_BUCKET, ChallengeSubject, loadSubject, TENANT_KEY_BUCKET, encodeAnswer, encodeTenantKeyRecord, tenantKeyKvKey, type TenantKeyReply, encodeApiMessage, endpointFromText, fromBase64, serviceKey,
   toBase64, type DifficultyRecord, type IssueReply, type LoadReport, type KeysListReply, type KeysRotateReply, type TokenReply, type VerifyReply,
 } from '@flowshield/proto';
 import { KeyRing, PuzzleEngine, solveChallenge } from '@flowshield/puzzle';
@@ -107,8 +107,12 @@ test('challenge service - load reports raise the difficulty, published for edges
   const nc = await connect({ servers: nats.url });
   try {
     const report: LoadReport = { v: 1, edgeId: 'edge-1', target, windowMs: 1000, unverifiedPackets: 1600, failedAnswers: 0 };
-    nc.publish(ChallengeSubject.load, encodeApiMessage(report));
-    nc.publish(ChallengeSubject.load, new TextEncoder().encode('junk'));
+    // Reports naming another edge than their subject, or on no edge's subject, count for nothing.
+    for (const forged of [{ ...report, edgeId: 'edge-2', unverifiedPackets: 1e9 }, { ...report, unverifiedPackets: 1e9 }]) {
+      nc.publish(forged.edgeId === 'edge-2' ? loadSubject('edge-1') : ChallengeSubject.load, encodeApiMessage(forged));
+    }
+    nc.publish(loadSubject('edge-1'), encodeApiMessage(report));
+    nc.publish(loadSubject('edge-1'), new TextEncoder().encode('junk'));
     await nc.flush();
     let record: DifficultyRecord | null = null;
     const kv = await new Kvm(nc).create(CHALLENGE_DIFFICULTY_BUCKET);
@@ -124,7 +128,7 @@ test('challenge service - load reports raise the difficulty, published for edges
     assert.equal(viaApi.bits, 12);
     const { challenge } = await issueAndAnswer(nc);
     assert.equal(challenge[13]! + Math.log2(challenge[14]!), 12, 'new challenges carry the raised difficulty');
-    assert.match(await service.metrics.registry.metrics(), /fs_challenge_bad_messages_total\{api="load"\} 1/);
+    assert.match(await service.metrics.registry.metrics(), /fs_challenge_bad_messages_total\{api="load"\} 2/);
   } finally {
     await nc.close();
     await service.stop();

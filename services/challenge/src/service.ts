@@ -6,7 +6,7 @@ import {
   CHALLENGE_DIFFICULTY_BUCKET, CHALLENGE_EPOCH_BUCKET, CHALLENGE_PUBKEY_BUCKET, CHALLENGE_QUEUE_GROUP, ChallengeSubject,
   DecodeError, TENANT_KEY_BUCKET, decodeApiMessage, decodeEpochKeyRecord, decodeTenantKeyRecord, encodeApiMessage,
   encodeEpochKeyRecord, encodePublicKeyRecord, encodeTenantKeyRecord, isTenantName, tenantKeyKvKey, tenantOfKey,
-  endpointFromText, endpointToText, epochKvKey, fromBase64, isEndpointText, publicKeyKvKey, serviceKey, toBase64,
+  edgeIdOfLoadSubject, endpointFromText, endpointToText, epochKvKey, fromBase64, isEndpointText, LOAD_SUBJECTS, publicKeyKvKey, serviceKey, toBase64,
   type DifficultyRecord, type DifficultyRequest, type Endpoint, type IssueReply, type IssueRequest, type KeysListReply,
   type KeysRotateReply, type LoadReport, type TenantKeyReply, type TenantKeyRequest, type TokenReply, type TokenRequest,
   type VerifyReply, type VerifyRequest,
@@ -60,6 +60,9 @@ const TENANT_KEY_VERSION = 1;
  * to edges through a KV bucket, tunes difficulty per protected service from edge load reports,
  * answers issue/verify/token/keys requests, and signs verified tokens.
  */
+/** Protected services one challenge service tracks difficulty for, at most. */
+const MAX_REPORTED_TARGETS = 10_000;
+
 export class ChallengeService {
   readonly nc: NatsConnection;
   readonly metrics: ChallengeMetrics;
@@ -164,7 +167,7 @@ export class ChallengeService {
     this.serve(ChallengeSubject.keysRotate, 'keys_rotate', () => this.rotate());
     this.serve(ChallengeSubject.difficulty, 'difficulty', (b) => this.onDifficulty(b));
     this.serve(ChallengeSubject.tenantKey, 'tenant_key', (b) => this.onTenantKey(b));
-    this.subs.push(this.nc.subscribe(ChallengeSubject.load, { callback: (err, msg) => { if (!err) this.onLoad(msg); } }));
+    this.subs.push(this.nc.subscribe(LOAD_SUBJECTS, { callback: (err, msg) => { if (!err) this.onLoad(msg); } }));
     this.timer = setInterval(() => { void this.serialized(() => this.tick()).catch((err) => this.log.error({ err }, 'tick failed')); }, tickMs);
     this.timer.unref();
     this.log.info({ signingKeyId: this.tokens.signingKeyId, epochs: this.schedule.info(this.now()) }, 'challenge service started');
@@ -365,6 +368,7 @@ export class ChallengeService {
     return this.difficultyRecord(serviceKey(target), target);
   }
 
+  /** protected services seen in load reports (bounded: an edge could name any number) */
   private readonly targets = new Map<string, Endpoint>();
 
   private onLoad(msg: Msg): void {
@@ -373,11 +377,18 @@ export class ChallengeService {
       if (!isEndpointText(r.target) || !(r.windowMs > 0) || !(r.unverifiedPackets >= 0) || !(r.failedAnswers >= 0)) {
         throw new BadRequestError('load report needs target, windowMs, unverifiedPackets, failedAnswers');
       }
-      this.metrics.loadReports.inc();
+      // The subject is what NATS permissions vouch for: only edge X publishes on fs.challenge.load.X.
+      const sender = edgeIdOfLoadSubject(msg.subject);
+      if (sender === null || r.edgeId !== sender) throw new BadRequestError(`load report from edge ${String(r.edgeId)} arrived on ${msg.subject}`);
       const target = endpointFromText(r.target);
       const service = serviceKey(target);
+      if (!this.targets.has(service) && this.targets.size >= MAX_REPORTED_TARGETS) throw new BadRequestError(`more than ${MAX_REPORTED_TARGETS} protected services reported`);
+      this.metrics.loadReports.inc();
       this.targets.set(service, target);
-      if (this.difficulty.report(service, r, this.now())) void this.serialized(() => this.publishDifficulty(service));
+      if (this.difficulty.report(service, r, this.now())) {
+        this.log.info({ edgeId: sender, target: r.target, unverifiedPackets: r.unverifiedPackets, failedAnswers: r.failedAnswers }, 'difficulty raised on a load report');
+        void this.serialized(() => this.publishDifficulty(service));
+      }
     } catch (err) {
       this.metrics.badMessages.inc({ api: 'load' });
       this.badInput.warn('bad:load', { reason: err instanceof Error ? err.message : String(err) }, 'bad load report');

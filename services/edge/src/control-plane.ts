@@ -1,7 +1,7 @@
 import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import {
-  CHALLENGE_DIFFICULTY_BUCKET, ChallengeSubject, decodeApiMessage, encodeApiMessage, serviceKey, type DifficultyRecord, type LoadReport, type TenantDeployment,
+  CHALLENGE_DIFFICULTY_BUCKET, decodeApiMessage, encodeApiMessage, loadSubject, serviceKey, type DifficultyRecord, type LoadReport, type TenantDeployment,
 } from '@flowshield/proto';
 import type { KeyRing, TokenVerifier } from '@flowshield/puzzle';
 import { EpochKeyFollower, PublicKeyFollower, TenantKeyFollower } from '@flowshield/challenge-keys';
@@ -220,7 +220,7 @@ export class ControlPlane {
       this.lastLoad.set(service.config.tenant, stats);
       if (report.unverifiedPackets === 0 && report.failedAnswers === 0) continue;
       try {
-        nc.publish(ChallengeSubject.load, encodeApiMessage(report));
+        nc.publish(loadSubject(this.options.edgeId), encodeApiMessage(report));
       } catch {
         // a publish while reconnecting: the next window reports again
       }

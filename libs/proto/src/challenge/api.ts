@@ -22,7 +22,7 @@ export const ChallengeSubject = {
   keysRotate: 'fs.challenge.keys.rotate',
   /** DifficultyRequest → DifficultyRecord for one protected service. */
   difficulty: 'fs.challenge.difficulty.get',
-  /** Edges publish LoadReport here (no reply). */
+  /** Edges publish LoadReport under this, each on its own subject (loadSubject), no reply. */
   load: 'fs.challenge.load',
   /**
    * TenantKeyRequest → TenantKeyReply: an edge asks for a tenant's HMAC key; the service writes it
@@ -31,6 +31,22 @@ export const ChallengeSubject = {
   tenantKey: 'fs.challenge.tenant-key',
 } as const;
 export const CHALLENGE_QUEUE_GROUP = 'fs-challenge';
+
+/**
+ * Where edge `edgeId` publishes its load reports: its own subject, which only it may publish on,
+ * so a report's sender is known (as with `fs.events.<edgeId>`), and a report naming another edge
+ * is refused.
+ */
+export const loadSubject = (edgeId: string): string => `${ChallengeSubject.load}.${edgeId}`;
+/** Every edge's load reports (the challenge service's subscription). */
+export const LOAD_SUBJECTS = `${ChallengeSubject.load}.*`;
+/** The edge a load report subject names, or null. */
+export function edgeIdOfLoadSubject(subject: string): string | null {
+  const prefix = `${ChallengeSubject.load}.`;
+  if (!subject.startsWith(prefix)) return null;
+  const id = subject.slice(prefix.length);
+  return /^[A-Za-z0-9_-]{1,64}$/.test(id) ? id : null;
+}
 
 /** KV bucket of per-epoch HMAC keys (secret: edges only). Keys `epoch.<id>`. */
 export const CHALLENGE_EPOCH_BUCKET = 'fs-challenge-epochs';

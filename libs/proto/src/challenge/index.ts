@@ -19,7 +19,7 @@ export {
 } from './records.js';
 export type { EpochKeyRecord, PublicKeyRecord, TenantKeyRecord } from './records.js';
 export {
-  CHALLENGE_API_VERSION, CHALLENGE_SUBJECT_PREFIX, ChallengeSubject, CHALLENGE_QUEUE_GROUP, CHALLENGE_EPOCH_BUCKET,
+  CHALLENGE_API_VERSION, CHALLENGE_SUBJECT_PREFIX, ChallengeSubject, CHALLENGE_QUEUE_GROUP, loadSubject, LOAD_SUBJECTS, edgeIdOfLoadSubject, CHALLENGE_EPOCH_BUCKET,
   CHALLENGE_PUBKEY_BUCKET, CHALLENGE_DIFFICULTY_BUCKET, TENANT_KEY_BUCKET, tenantKeyKvKey, epochKvKey, publicKeyKvKey, toBase64, fromBase64,
   decodeApiMessage, encodeApiMessage, isEndpointText,
 } from './api.js';
