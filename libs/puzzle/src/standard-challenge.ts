@@ -1,4 +1,4 @@
-import { IssueRefusal, isAnswerPacket, VerifyReason } from '@flowshield/proto';
+import { CHALLENGE_SIZE, IssueRefusal, isAnswerPacket, VerifyReason } from '@flowshield/proto';
 import type { Difficulty, PuzzleEngine } from './engine.js';
 
 /**
@@ -36,6 +36,8 @@ export interface StandardChallengeOptions {
  * (edge, `flowshield test`) supplies, so the VM itself imports nothing from the workspace.
  */
 export class StandardChallenge {
+  readonly challengeBytes = CHALLENGE_SIZE;
+
   constructor(private readonly options: StandardChallengeOptions) {}
 
   /** A challenge payload, or fs_issue_challenge's code: -4 trigger too small, -5 no key, -6 limited. */

@@ -26,7 +26,7 @@ class CountingHost extends FakeClockHost {
 
 test('fs_issue_challenge - a challenge too big for its trigger is refused before the limits are asked (no budget spent on it)', () => {
   const host = new CountingHost();
-  host.challenge = { issue: () => new Uint8Array(100), verify: () => 0 };
+  host.challenge = { challengeBytes: 100, issue: () => new Uint8Array(100), verify: () => 0 };
   const instance = new ProgramInstance(loadProgram(compileC(ISSUE, { inline: true })), host, { engine: 'interp' });
   const code = (payloadBytes: number) => Number(BigInt.asIntN(64, instance.run(...packet(payloadBytes), host.now).r0));
   const packet = (n: number) => {

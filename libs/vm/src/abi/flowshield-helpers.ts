@@ -7,12 +7,14 @@ export const FLOWSHIELD_HELPERS: readonly HelperSpec[] = [
     impl: (_ctx, run) => {
       const engine = run.env.challenge;
       if (!engine || !run.env.challengesEnabled) return HelperResult.DISABLED;
-      // Made (and refused when too big for its trigger) before a token is taken: a flood of
-      // one-byte packets from a victim's address must not spend the victim's challenge budget.
+      // A trigger too small to carry a challenge is refused before a token is taken (one-byte
+      // packets from a victim's address must not spend its challenge budget), and a refused one
+      // before a challenge is made (a MAC each: a flood from a few sources is refused cheaply).
+      if (engine.challengeBytes > run.meta.payload.length) return HelperResult.TOO_BIG;
+      if (!run.env.allowChallenge(run.meta, run.now)) return HelperResult.RATE_LIMITED;
       const challenge = engine.issue(run.meta, run.now);
       if (typeof challenge === 'number') return challenge;
       if (challenge.length > run.meta.payload.length) return HelperResult.TOO_BIG;
-      if (!run.env.allowChallenge(run.meta, run.now)) return HelperResult.RATE_LIMITED;
       run.effects.challenge = challenge;
       return HelperResult.OK;
     },

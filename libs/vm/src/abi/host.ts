@@ -51,6 +51,8 @@ export interface StateStore {
  * what the host observes of it (rejection reasons as metrics) live outside the VM.
  */
 export interface ChallengeEngine {
+  /** The size of every challenge `issue` makes: a smaller trigger is refused before the limits are asked. */
+  readonly challengeBytes: number;
   /**
    * A challenge payload for this packet's source, or why none is sent, as fs_issue_challenge's
    * code: -4 the trigger is too small to carry it, -5 challenges unavailable, -6 rate limited.

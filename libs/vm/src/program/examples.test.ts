@@ -32,6 +32,7 @@ test('examples - the challenge state machine: challenge, answer, verified; spoof
   const host = new FakeClockHost();
   const answers = new Map<string, number>();
   const engine: ChallengeEngine = {
+    challengeBytes: 9,
     issue: () => new TextEncoder().encode('CHALLENGE'),
     verify: (meta) => answers.get(new TextDecoder().decode(meta.payload)) ?? 0,
   };
@@ -195,7 +196,7 @@ test('examples - packets run in place (runSlots) give what runBatch gives over c
   const answers = new Map([['good answer', 1], ['bad solution', -9]]);
   const newHost = () => {
     const host = new FakeClockHost();
-    host.challenge = { issue: () => new TextEncoder().encode('CHALLENGE'), verify: (meta) => answers.get(new TextDecoder().decode(meta.payload)) ?? 0 };
+    host.challenge = { challengeBytes: 9, issue: () => new TextEncoder().encode('CHALLENGE'), verify: (meta) => answers.get(new TextDecoder().decode(meta.payload)) ?? 0 };
     return host;
   };
   const texts = ['hello game server', 'good answer', 'game data', 'bad solution', 'x'];

@@ -94,6 +94,7 @@ function packetSequence(count: number, seed: number): { ip: Uint8Array; meta: Ba
 function challengeHost(): FakeClockHost {
   const host = new FakeClockHost();
   const engine: ChallengeEngine = {
+    challengeBytes: 9,
     issue: () => new TextEncoder().encode('CHALLENGE'),
     verify: (meta) => ({ 'good answer': 1, 'bad answer': -7 } as Record<string, number>)[new TextDecoder().decode(meta.payload)] ?? 0,
   };
