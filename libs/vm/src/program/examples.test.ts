@@ -140,7 +140,13 @@ test('examples - cookie: the HMAC key and replies; no key, no reply; a refused r
   assert.equal(noKey.effects.reply, null, 'no key: no MAC under any other key, no reply');
   assert.equal(host.counters.get(3), 1n);
   host.hmacKey = new Uint8Array(32).fill(9);
-  const expected = createHmac('sha256', host.hmacKey).update(Uint8Array.of(...hello.meta.srcIp, 5000 >> 8, 5000 & 0xff)).digest();
+  // HMAC(address, source port, destination port, minute slot as 8 bytes big-endian)
+  const cookieAt = (seconds: number) => {
+    const slot = Buffer.alloc(8);
+    slot.writeBigUInt64BE(BigInt(Math.floor(seconds / 60)));
+    return createHmac('sha256', host.hmacKey!).update(Uint8Array.of(...hello.meta.srcIp, 5000 >> 8, 5000 & 0xff, 207 >> 8, 207 & 0xff, ...slot)).digest();
+  };
+  const expected = cookieAt(host.now);
   const replied = run(hello);
   assert.equal(replied.verdict, 'drop');
   assert.deepEqual(Buffer.from(replied.effects.reply!), Buffer.concat([Buffer.from('CK?'), expected]));
@@ -154,9 +160,16 @@ test('examples - cookie: the HMAC key and replies; no key, no reply; a refused r
   assert.equal(host.counters.get(4), 1n);
   const other = run(udp4({ src, srcPort: 5001, dstPort: 207, payload: [...Buffer.from('CK!'), ...expected] }));
   assert.equal(other.effects.statusChange, null, 'a cookie is bound to its port');
+  assert.equal(run(udp4({ src, srcPort: 5000, dstPort: 208, payload: [...Buffer.from('CK!'), ...expected] })).effects.statusChange, null, 'and to the service port');
+  // A cookie lasts its minute and the next: two minutes on, it verifies nothing.
+  const start = host.now;
+  host.now = start + 120;
+  assert.equal(run(udp4({ src, srcPort: 5000, dstPort: 207, payload: [...Buffer.from('CK!'), ...expected] })).effects.statusChange, null, 'an old cookie expired');
+  host.now = start + 60;
   const right = run(udp4({ src, srcPort: 5000, dstPort: 207, payload: [...Buffer.from('CK!'), ...expected] }));
-  assert.equal(right.effects.statusChange?.to, 2);
+  assert.equal(right.effects.statusChange?.to, 2, 'the previous minute\'s cookie still verifies');
   assert.equal(run(hello).verdict, 'pass');
+  assert.notDeepEqual(cookieAt(start + 60), expected, 'the reply changes with the minute');
 });
 
 test('examples - xdp flood guard keeps per-source counts in an LRU hash map', () => {
