@@ -12,11 +12,13 @@
  *                                      never blocklists on a packet a spoofer could send)
  *   CHALLENGED source whose payload starts with the 8-byte cookie stored for it, followed by
  *   the 4 bytes "PFP!"              -> VERIFIED for one hour, pass
- *   CHALLENGED source, any other payload -> drop, status unchanged: a wrong cookie is what an
- *                                      off-path spoofer sends with a victim's address (it never
- *                                      sees the cookie), so it must not block the victim; the
- *                                      real client can still echo its cookie and pass
- *   unknown source                  -> new random cookie stored with set_src_ip_data, challenge
+ *   CHALLENGED source, any other payload -> drop, status unchanged, its cookie sent again: a
+ *                                      wrong cookie is what an off-path spoofer sends with a
+ *                                      victim's address (it never sees the cookie), so it must
+ *                                      not block the victim, and a first challenge a spoofer
+ *                                      triggered went to the spoofer's port, not the client's
+ *   unknown source (or its cookie lost from the table)
+ *                                   -> new random cookie stored with set_src_ip_data, challenge
  *                                      payload "PFP?" + cookie (12 bytes), CHALLENGED for 60 s,
  *                                      drop
  *   not a parsable UDP packet       -> drop
@@ -70,23 +72,26 @@ uint64_t cf_ebpf_main(void *state)
         return CF_EBPF_DROP;
     }
 
-    if (ret == 0 && status == CF_EBPF_SRC_IP_STATUS_CHALLENGED) {
+    uint64_t cookie = 0;
+    if (ret == 0 && status == CF_EBPF_SRC_IP_STATUS_CHALLENGED && get_src_ip_data(&cookie) == 0) {
         struct answer *a = (struct answer *)(headers.udp + 1);
-        if ((uint8_t *)(a + 1) > headers.data_end) {
-            return CF_EBPF_DROP;
-        }
-        uint64_t cookie = 0;
-        if (get_src_ip_data(&cookie) != 0) {
-            return CF_EBPF_DROP;
-        }
-        if (a->cookie == cookie && memcmp(a->magic, answer_magic, sizeof(answer_magic)) == 0) {
+        if ((uint8_t *)(a + 1) <= headers.data_end && a->cookie == cookie &&
+            memcmp(a->magic, answer_magic, sizeof(answer_magic)) == 0) {
             set_src_ip_status(CF_EBPF_SRC_IP_STATUS_VERIFIED, VERIFIED_SECS);
             return CF_EBPF_PASS;
         }
-        return CF_EBPF_DROP; /* not the cookie: ignored, never a reason to blocklist */
+        /* Not the cookie: never a reason to blocklist, and the cookie is sent again (the edge
+         * rate-limits challenges). The first may have gone to a spoofer's port on this address:
+         * an off-path spoofer never sees it, and the real client gets its own copy. */
+        struct challenge_payload again;
+        __builtin_memcpy(again.magic, challenge_magic, sizeof(again.magic));
+        again.cookie = cookie;
+        set_challenge((uint8_t *)&again, sizeof(again));
+        return CF_EBPF_DROP;
     }
 
-    uint64_t cookie = rand();
+    /* A new source, or one whose cookie a flood of others pushed out of the table: a new cookie. */
+    cookie = rand();
     set_src_ip_data(cookie);
 
     struct challenge_payload c;

@@ -119,14 +119,21 @@ test('examples - a PFP program written against PFP headers runs with the verdict
   assert.equal(r2.verdict, 'pass');
   assert.equal(r2.effects.statusChange?.to, 2);
   assert.ok(host.printed.some((line) => /pfp_example: status=/.test(line)));
-  const other = udp4({ src: [203, 0, 113, 6], dstPort: 4000, payload: new TextEncoder().encode('hello there!') });
-  instance.run(other.ip, other.meta, host.now);
+  // A spoofer's packet with a victim's address: the challenge goes to the spoofer's port, never seen.
+  const spoofed = udp4({ src: [203, 0, 113, 6], srcPort: 1111, dstPort: 4000, payload: new TextEncoder().encode('hello there!') });
+  const firstChallenge = Buffer.from(instance.run(spoofed.ip, spoofed.meta, host.now).effects.challenge!);
   // A wrong cookie (what a spoofer sends with the victim's address) is dropped and blocks nothing.
   const forged = udp4({ src: [203, 0, 113, 6], dstPort: 4000, payload: new TextEncoder().encode('not the cookie!') });
   const r3 = instance.run(forged.ip, forged.meta, host.now);
   assert.equal(r3.verdict, 'drop');
   assert.equal(r3.effects.statusChange, null);
   assert.equal(host.state.getStatus(forged.meta.srcIp, host.now)?.status, 1);
+  // The victim's own packet gets the cookie again, on its own port, and it gets in.
+  const victim = udp4({ src: [203, 0, 113, 6], srcPort: 2222, dstPort: 4000, payload: new TextEncoder().encode('hello there!') });
+  const resent = instance.run(victim.ip, victim.meta, host.now).effects.challenge!;
+  assert.deepEqual(Buffer.from(resent), firstChallenge, 'the same cookie, sent again');
+  const victimAnswer = udp4({ src: [203, 0, 113, 6], srcPort: 2222, dstPort: 4000, payload: [...resent.subarray(4, 12), ...new TextEncoder().encode('PFP!')] });
+  assert.equal(instance.run(victimAnswer.ip, victimAnswer.meta, host.now).verdict, 'pass');
 });
 
 test('examples - cookie: the HMAC key and replies; no key, no reply; a refused reply is not sent; a wrong cookie blocks nothing', () => {
