@@ -1,6 +1,6 @@
 import type { StatusEvent } from '@flowshield/proto';
 import { compareEvents, supersedes } from './merge.js';
-import { tenantKeyPrefix } from './layout.js';
+import { tenantKeyPrefix, writePrefixedStatusKey, writeV4StatusKey } from './layout.js';
 
 /** An IPv4-mapped address (::ffff:a.b.c.d) as 16 bytes: the first 12 are these. */
 const V4_MAPPED_HEAD = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] as const;
@@ -40,23 +40,10 @@ export class OrderedWinners {
 
   /** Writes winner `i`'s LMDB key at the start of `scratch`; returns its length. */
   writeKey(i: number, scratch: Uint8Array): number {
-    const prefix = this.prefixes[i]!;
-    const n = prefix.length;
-    for (let k = 0; k < n; k++) scratch[k] = prefix[k]!;
     const address = this.v4[i]!;
-    if (address < 0) {
-      const ip = this.events[i]!.ip;
-      for (let k = 0; k < 16; k++) scratch[n + k] = ip[k]!;
-    } else {
-      for (let k = 0; k < 10; k++) scratch[n + k] = 0;
-      scratch[n + 10] = 0xff;
-      scratch[n + 11] = 0xff;
-      scratch[n + 12] = address >>> 24;
-      scratch[n + 13] = (address >>> 16) & 0xff;
-      scratch[n + 14] = (address >>> 8) & 0xff;
-      scratch[n + 15] = address & 0xff;
-    }
-    return n + 16;
+    return address < 0
+      ? writePrefixedStatusKey(scratch, this.prefixes[i]!, this.events[i]!.ip)
+      : writeV4StatusKey(scratch, this.prefixes[i]!, address);
   }
 }
 

@@ -83,6 +83,31 @@ export function writeStatusKey(scratch: Uint8Array, tenant: string, ip: Uint8Arr
 }
 
 /**
+ * Writes the key of (a tenant whose tenantKeyPrefix is `prefix`, an IPv4 address as a 32-bit
+ * number) at the start of `scratch`, IPv4-mapped as every key holds it; returns its length.
+ */
+export function writeV4StatusKey(scratch: Uint8Array, prefix: Uint8Array, address: number): number {
+  const n = prefix.length;
+  for (let i = 0; i < n; i++) scratch[i] = prefix[i]!;
+  for (let i = 0; i < 10; i++) scratch[n + i] = 0;
+  scratch[n + 10] = 0xff;
+  scratch[n + 11] = 0xff;
+  scratch[n + 12] = address >>> 24;
+  scratch[n + 13] = (address >>> 16) & 0xff;
+  scratch[n + 14] = (address >>> 8) & 0xff;
+  scratch[n + 15] = address & 0xff;
+  return n + 16;
+}
+
+/** The same for any 16-byte address. */
+export function writePrefixedStatusKey(scratch: Uint8Array, prefix: Uint8Array, ip: Uint8Array): number {
+  const n = prefix.length;
+  for (let i = 0; i < n; i++) scratch[i] = prefix[i]!;
+  for (let i = 0; i < 16; i++) scratch[n + i] = ip[i]!;
+  return n + 16;
+}
+
+/**
  * Writes the key of (tenant, IP) into `scratch` and returns the used part: lookups on the packet
  * path allocate nothing (lmdb copies the key before the call returns).
  */

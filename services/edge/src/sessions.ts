@@ -197,7 +197,7 @@ export class SessionTable {
       const known = this.contacts.find(key);
       if (known >= 0) this.contacts.deleteSlot(known);
       // Added before the address is counted: the insert may evict (and uncount) another session.
-      slot = this.relayingTable.add(this.keyOf(session.ip.bytes, session.port));
+      slot = this.relayingTable.add(key);
       a = this.addresses.find(session.ip.bytes);
       if (a < 0) {
         a = this.addresses.add(session.ip.bytes);

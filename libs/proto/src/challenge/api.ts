@@ -1,4 +1,5 @@
 import { DecodeError } from '../errors.js';
+import { nameTokenAfter } from '../events/names.js';
 import type { EndpointText } from './endpoint.js';
 import { ChallengeDecodeCode } from './reasons.js';
 
@@ -42,10 +43,7 @@ export const loadSubject = (edgeId: string): string => `${ChallengeSubject.load}
 export const LOAD_SUBJECTS = `${ChallengeSubject.load}.*`;
 /** The edge a load report subject names, or null. */
 export function edgeIdOfLoadSubject(subject: string): string | null {
-  const prefix = `${ChallengeSubject.load}.`;
-  if (!subject.startsWith(prefix)) return null;
-  const id = subject.slice(prefix.length);
-  return /^[A-Za-z0-9_-]{1,64}$/.test(id) ? id : null;
+  return nameTokenAfter(`${ChallengeSubject.load}.`, subject);
 }
 
 /** KV bucket of per-epoch HMAC keys (secret: edges only). Keys `epoch.<id>`. */

@@ -41,7 +41,11 @@ export function eventSubject(edgeId: string): string {
  * the trustworthy name of the sender; a batch's `edgeId` must agree with it.
  */
 export function edgeIdOfSubject(subject: string): string | null {
-  const prefix = `${EVENTS_SUBJECT_PREFIX}.`;
+  return nameTokenAfter(`${EVENTS_SUBJECT_PREFIX}.`, subject);
+}
+
+/** The name token that makes up the rest of `subject` after `prefix`, or null when it is not exactly one. */
+export function nameTokenAfter(prefix: string, subject: string): string | null {
   if (!subject.startsWith(prefix)) return null;
   const token = subject.slice(prefix.length);
   return isNameToken(token) ? token : null;
